@@ -1,0 +1,202 @@
+//! `ganvas bench`: training steps/s of two reference models on the CPU backend (and on wgpu
+//! when a GPU adapter exists), beside the same models in PyTorch (bench/pytorch_gan_bench.py)
+//! run from the same invocation with the same thread count.
+
+use std::process::Command as Process;
+use std::time::Instant;
+
+use clap::Args;
+
+use crate::engine::backend::{self, Backend, BackendChoice};
+use crate::engine::config::{
+    Activation, DataConfig, ModelConfig, ModelFamily, Objective, OptimizerConfig, Optimizers,
+    TrainConfig, TrainLoop, Tricks,
+};
+use crate::engine::trainer::protocol::StepKind;
+use crate::engine::trainer::session::Session;
+
+/// Options of `ganvas bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Timed rounds for the ring MLP GAN (after 10% warm-up).
+    #[arg(long, default_value_t = 300)]
+    pub ring_steps: u64,
+    /// Timed rounds for the DCGAN (after a short warm-up).
+    #[arg(long, default_value_t = 20)]
+    pub dcgan_steps: u64,
+    /// DCGAN batch size (64 on the CPU; the GPU target uses 128).
+    #[arg(long, default_value_t = 64)]
+    pub dcgan_batch: usize,
+    /// Skip the PyTorch reference.
+    #[arg(long)]
+    pub no_pytorch: bool,
+    /// Python interpreter for the reference.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+}
+
+/// The ring MLP GAN: G and D 3×128 ReLU, batch 256, Adam (lr 1e-3, β 0.5/0.999).
+pub fn ring_config() -> TrainConfig {
+    let adam = OptimizerConfig::Adam {
+        lr: 1e-3,
+        beta1: 0.5,
+        beta2: 0.999,
+    };
+    TrainConfig {
+        data: DataConfig::Ring {
+            modes: 8,
+            radius: 1.0,
+            std: 0.01,
+        },
+        model: ModelConfig {
+            family: ModelFamily::Mlp,
+            latent_dim: 2,
+            depth: 3,
+            width: 128,
+            g_activation: Activation::Relu,
+            d_activation: Activation::Relu,
+            ..ModelConfig::default()
+        },
+        objective: Objective::NonSaturating,
+        train: TrainLoop {
+            batch_size: 256,
+            snapshot_samples: 16,
+            ..TrainLoop::default()
+        },
+        optimizer: Optimizers { g: adam, d: adam },
+        tricks: Tricks::default(),
+    }
+}
+
+/// The DCGAN at 28×28: z 100 → 128·7·7 → 64 → 1 channels; D 1 → 64 → 128 → linear; BN in
+/// both; Adam (2e-4, β 0.5/0.999).
+pub fn dcgan_config(batch: usize) -> TrainConfig {
+    let adam = OptimizerConfig::Adam {
+        lr: 2e-4,
+        beta1: 0.5,
+        beta2: 0.999,
+    };
+    TrainConfig {
+        data: DataConfig::Digits { count: 1000 },
+        model: ModelConfig {
+            family: ModelFamily::Dcgan,
+            latent_dim: 100,
+            base_channels: 64,
+            g_activation: Activation::Relu,
+            d_activation: Activation::LeakyRelu,
+            g_batch_norm: true,
+            d_batch_norm: true,
+            ..ModelConfig::default()
+        },
+        objective: Objective::NonSaturating,
+        train: TrainLoop {
+            batch_size: batch,
+            snapshot_samples: 16,
+            ..TrainLoop::default()
+        },
+        optimizer: Optimizers { g: adam, d: adam },
+        tricks: Tricks::default(),
+    }
+}
+
+fn ganvas_steps_per_sec(config: TrainConfig, backend: Backend, steps: u64) -> anyhow::Result<f64> {
+    let mut session = Session::new(config, backend)?;
+    for _ in 0..(steps / 10).max(2) {
+        session.step_once(StepKind::Round)?;
+    }
+    let started = Instant::now();
+    for _ in 0..steps {
+        session.step_once(StepKind::Round)?;
+    }
+    Ok(steps as f64 / started.elapsed().as_secs_f64())
+}
+
+fn pytorch_steps_per_sec(
+    args: &BenchArgs,
+    model: &str,
+    device: &str,
+    steps: u64,
+    threads: usize,
+) -> Result<f64, String> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/pytorch_gan_bench.py");
+    let output = Process::new(&args.python)
+        .arg(&script)
+        .args(["--model", model, "--device", device])
+        .args([
+            "--steps",
+            &steps.to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
+        .args(["--dcgan-batch", &args.dcgan_batch.to_string()])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", args.python))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(stderr.lines().last().unwrap_or("failed").to_string());
+    }
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("steps_per_sec="))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("unexpected output: {stdout}"))
+}
+
+/// Peak resident memory of this process so far (Linux), in MiB.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Runs `ganvas bench`.
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut backends = vec![("cpu", backend::select(BackendChoice::Cpu)?)];
+    match backend::select(BackendChoice::Gpu) {
+        Ok(gpu) if gpu.note.is_none() => backends.push(("cuda", gpu)),
+        Ok(soft) => eprintln!("skipping wgpu: {}", soft.note.unwrap_or_default()),
+        Err(e) => eprintln!("skipping wgpu: {e}"),
+    }
+    println!("threads: {threads}");
+    println!("| model | backend | ganvas steps/s | PyTorch steps/s | ratio |");
+    println!("|---|---|---|---|---|");
+    for (torch_device, backend) in backends {
+        let models: [(&str, TrainConfig, u64); 2] = [
+            ("ring MLP GAN (3x128, b256)", ring_config(), args.ring_steps),
+            (
+                if torch_device == "cpu" {
+                    "DCGAN 28x28"
+                } else {
+                    "DCGAN 28x28 (GPU)"
+                },
+                dcgan_config(args.dcgan_batch),
+                args.dcgan_steps,
+            ),
+        ];
+        for (i, (label, config, steps)) in models.into_iter().enumerate() {
+            let ours = ganvas_steps_per_sec(config, backend.clone(), steps)?;
+            let theirs = if args.no_pytorch {
+                Err("skipped".to_string())
+            } else {
+                pytorch_steps_per_sec(args, ["ring", "dcgan"][i], torch_device, steps, threads)
+            };
+            let (t, ratio) = match &theirs {
+                Ok(v) => (format!("{v:.1}"), format!("{:.2}x", ours / v)),
+                Err(e) => (format!("n/a ({e})"), "-".to_string()),
+            };
+            println!(
+                "| {label} b{} | {} | {ours:.1} | {t} | {ratio} |",
+                if i == 0 { 256 } else { args.dcgan_batch },
+                backend.name
+            );
+        }
+    }
+    if let Some(rss) = peak_rss_mib() {
+        println!("peak RSS of this ganvas process: {rss:.0} MiB");
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! The headless command line: train a preset, sample a checkpoint, benchmark.
+
+pub mod bench;
+pub mod sample;
+pub mod train;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::engine::backend::{self, Backend, BackendChoice};
+use crate::engine::preset::{self, Preset};
+
+/// Train GAN variants and explore what they learn.
+#[derive(Debug, Parser)]
+#[command(name = "ganvas", version, about)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a preset headless; writes a checkpoint, metrics CSV and sample grid into --out.
+    Train(train::TrainArgs),
+    /// Generate samples from a checkpoint (or a run directory's latest checkpoint).
+    Sample(sample::SampleArgs),
+    /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
+    Bench(bench::BenchArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Train(a) => train::run(&a),
+        Command::Sample(a) => sample::run(&a),
+        Command::Bench(a) => bench::run(&a),
+    }
+}
+
+/// The preset at `path`, or the embedded default when none is given.
+pub fn load_preset(path: Option<&PathBuf>) -> anyhow::Result<Preset> {
+    match path {
+        Some(p) => Ok(Preset::load(p)?),
+        None => Ok(preset::default_preset()),
+    }
+}
+
+/// The backend for `choice`, with the fallback said aloud.
+pub fn pick_backend(choice: BackendChoice) -> anyhow::Result<Backend> {
+    let b = backend::select(choice).context("choosing a backend")?;
+    eprintln!("backend: {}", b.name);
+    if let Some(note) = &b.note {
+        eprintln!("note: {note}");
+    }
+    Ok(b)
+}

@@ -1,0 +1,78 @@
+//! `ganvas sample`: samples from a checkpoint, without loading its training data.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::engine::backend::BackendChoice;
+use crate::engine::checkpoint::Checkpoint;
+use crate::engine::export;
+use crate::engine::rng::Rng;
+use crate::engine::trainer::protocol::Samples;
+use crate::engine::trainer::tensors::{matrix, one_hot, read};
+
+/// Options of `ganvas sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// A checkpoint file, or a run directory (its latest checkpoint).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// How many samples.
+    #[arg(long, default_value_t = 64)]
+    pub n: usize,
+    /// FILE.csv (points), FILE.idx (grey images), FILE.png (grid / scatter) or a directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of the latent vectors.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+}
+
+/// Runs `ganvas sample`.
+pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.n > 0 && args.n <= 1_000_000,
+        "--n must be between 1 and 1000000"
+    );
+    let ckpt = Checkpoint::read(&args.checkpoint)?;
+    let backend = super::pick_backend(args.backend)?;
+    let device = backend.device;
+    let g = ckpt.generator(&device)?;
+    let latent = ckpt.config.model.latent_dim;
+    let k = if ckpt.config.model.conditional {
+        ckpt.shape.classes
+    } else {
+        0
+    };
+    let mut rng = Rng::seeded(args.seed);
+    let mut values = Vec::with_capacity(args.n * ckpt.shape.len);
+    let mut classes = Vec::new();
+    for start in (0..args.n).step_by(512) {
+        let m = (args.n - start).min(512);
+        let z = matrix(rng.normals(m * latent), m, latent, &device);
+        let labels: Vec<u32> = (start..start + m).map(|i| (i % k.max(1)) as u32).collect();
+        let c = (k > 0).then(|| one_hot(&labels, k, &device));
+        values.extend(read(g.forward(z, c)));
+        if k > 0 {
+            classes.extend(labels);
+        }
+    }
+    let samples = Samples {
+        values,
+        len: ckpt.shape.len,
+        channels: ckpt.shape.channels,
+        side: ckpt.shape.side,
+        classes,
+    };
+    export::write_samples(&samples, &args.out)?;
+    println!(
+        "wrote {} samples from step {} of {} to {}",
+        args.n,
+        ckpt.step,
+        ckpt.path.display(),
+        args.out.display()
+    );
+    Ok(())
+}

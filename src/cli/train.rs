@@ -1,0 +1,172 @@
+//! `ganvas train`: a preset run with a progress bar, then a summary and the run's files.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::backend::BackendChoice;
+use crate::engine::checkpoint;
+use crate::engine::export;
+use crate::engine::trainer::protocol::{MetricValue, StepKind};
+use crate::engine::trainer::session::Session;
+
+/// Options of `ganvas train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Preset file (TOML); the embedded digits DCGAN when omitted.
+    #[arg(long)]
+    pub preset: Option<PathBuf>,
+    /// Rounds to train (default: the preset's `train.steps`).
+    #[arg(long)]
+    pub steps: Option<u64>,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+    /// Seed (default: the preset's `train.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory (default: runs/<preset file name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue from this checkpoint (or run directory) instead of starting afresh.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+}
+
+/// Runs `ganvas train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let preset = super::load_preset(args.preset.as_ref())?;
+    let mut config = preset.config();
+    if let Some(seed) = args.seed {
+        config.train.seed = seed;
+    }
+    let steps = args.steps.unwrap_or(config.train.steps as u64);
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .preset
+            .as_ref()
+            .and_then(|p| p.file_stem())
+            .map_or("digits-dcgan".to_string(), |s| {
+                s.to_string_lossy().into_owned()
+            });
+        PathBuf::from("runs").join(stem)
+    });
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let backend = super::pick_backend(args.backend)?;
+    let mut session = Session::new(config, backend)?;
+    for note in &session.data_notes {
+        eprintln!("note: {note}");
+    }
+    if let Some(resume) = &args.resume {
+        let ckpt = checkpoint::Checkpoint::read(resume)?;
+        ckpt.restore_into(&mut session)?;
+        eprintln!("resumed from {} at step {}", ckpt.path.display(), ckpt.step);
+    }
+    let info = session.info();
+    eprintln!(
+        "{}: {} + {}, G {} params, D {} params, {} steps",
+        if preset.name.is_empty() {
+            "run"
+        } else {
+            &preset.name
+        },
+        format!("{:?}", session.config.model.family).to_lowercase(),
+        session.config.objective.name(),
+        info.g_params,
+        info.d_params,
+        steps
+    );
+
+    let bar = ProgressBar::new(steps);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut history: Vec<MetricValue> = Vec::new();
+    let started = Instant::now();
+    let first = session.step();
+    let mut last = None;
+    while session.step() < first + steps {
+        let stats = match session.step_once(StepKind::Round) {
+            Ok(s) => s,
+            Err(e) => {
+                bar.abandon();
+                save_outputs(&session, &history, &out)?;
+                anyhow::bail!(
+                    "{e}; the last good state was not saved over (see {})",
+                    out.display()
+                );
+            }
+        };
+        let step = stats.step;
+        if step % session.config.train.sample_every as u64 == 0 || step == first + steps {
+            for (name, value) in [
+                ("g_loss", stats.g_loss),
+                ("d_loss", stats.d_loss),
+                ("d_real", stats.d_real),
+                ("d_fake", stats.d_fake),
+            ] {
+                history.push(MetricValue {
+                    name: name.into(),
+                    step,
+                    value: value as f64,
+                });
+            }
+        }
+        if step % session.config.train.metrics_every as u64 == 0 || step == first + steps {
+            let m = session.metrics();
+            if !m.is_empty() {
+                bar.set_message(
+                    m.iter()
+                        .map(|v| format!("{} {:.1}", v.name, v.value))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+            history.extend(m);
+        }
+        bar.inc(1);
+        last = Some(stats);
+    }
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    save_outputs(&session, &history, &out)?;
+    println!(
+        "trained {} steps in {secs:.1} s ({:.1} steps/s)",
+        steps,
+        steps as f64 / secs.max(1e-9)
+    );
+    if let Some(s) = last {
+        println!(
+            "final: G loss {:.4}, D loss {:.4}, D(real) {:.3}, D(fake) {:.3}",
+            s.g_loss, s.d_loss, s.d_real, s.d_fake
+        );
+    }
+    let metrics = session.metrics();
+    for m in &metrics {
+        println!("{}: {:.3}", m.name, m.value);
+    }
+    println!(
+        "wrote {}/{{checkpoint.ganvas,metrics.csv,samples.png}}",
+        out.display()
+    );
+    Ok(())
+}
+
+fn save_outputs(
+    session: &Session,
+    history: &[MetricValue],
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    checkpoint::save(session, &out.join(checkpoint::LATEST))?;
+    export::write_metrics_csv(history, &out.join("metrics.csv"))?;
+    let samples = session.snapshot();
+    let real = match session.data.points() {
+        Some(p) => p.sample_flat(&mut crate::engine::rng::Rng::seeded(1), 1000),
+        None => Vec::new(),
+    };
+    export::write_png(&samples, &real, &out.join("samples.png"))?;
+    Ok(())
+}

@@ -1,0 +1,353 @@
+//! Checkpoints: G, D, both optimizers' states, the EMA of G, the config, the step and the
+//! random state, in one file. Model and optimizer states are burn records (burnpack: plain
+//! tensors, nothing executes on load); the header is TOML. Files are written to a temporary
+//! name and renamed, so a crash never leaves a half-written checkpoint under the real name.
+//!
+//! Layout: `GANVASCK`, u32 format version, then length-prefixed (u64 LE) sections: the TOML
+//! header, then each named record in the order the header lists.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::config::TrainConfig;
+use crate::engine::nn::{Generator, SampleShape, build_models};
+use crate::engine::rng::Rng;
+use crate::engine::trainer::session::Session;
+
+const MAGIC: &[u8; 8] = b"GANVASCK";
+const VERSION: u32 = 1;
+/// The file name a run directory's latest checkpoint has.
+pub const LATEST: &str = "checkpoint.ganvas";
+
+/// Why a checkpoint could not be written or used.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("cannot access {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a ganvas checkpoint ({reason})")]
+    NotACheckpoint { path: PathBuf, reason: String },
+    #[error("{path}: checkpoint format {found} is newer than this ganvas reads ({VERSION})")]
+    Version { path: PathBuf, found: u32 },
+    #[error("{path} was made for another architecture: it holds {found}, this run is {expected}")]
+    Architecture {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("{path}: the {section} record does not fit: {message}")]
+    Record {
+        path: PathBuf,
+        section: String,
+        message: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    step: u64,
+    /// xoshiro state as hex (TOML integers are signed 64-bit).
+    rng: [String; 4],
+    len: usize,
+    channels: usize,
+    side: usize,
+    classes: usize,
+    sections: Vec<String>,
+    config: TrainConfig,
+}
+
+/// A one-line description of what decides the shapes of G and D.
+pub fn architecture(config: &TrainConfig, shape: SampleShape) -> String {
+    let m = &config.model;
+    format!(
+        "{:?} latent {} depth {} width {} base {} cond {} bn {}/{} pack {} mbstd {} on {} values ({}ch {}px, {} classes)",
+        m.family,
+        m.latent_dim,
+        m.depth,
+        m.width,
+        m.base_channels,
+        m.conditional,
+        m.g_batch_norm,
+        m.d_batch_norm,
+        config.tricks.pack,
+        config.tricks.minibatch_stddev,
+        shape.len,
+        shape.channels,
+        shape.side,
+        shape.classes
+    )
+}
+
+fn record_bytes<M: Module>(
+    module: M,
+    path: &Path,
+    section: &str,
+) -> Result<Vec<u8>, CheckpointError> {
+    let bytes = module
+        .into_record()
+        .into_bytes()
+        .map_err(|e| CheckpointError::Record {
+            path: path.to_path_buf(),
+            section: section.to_string(),
+            message: e.to_string(),
+        })?;
+    Ok(bytes.to_vec())
+}
+
+/// Writes the session's state to `path` atomically.
+pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
+    let io = |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let state = &session.state;
+    let mut sections: Vec<(String, Vec<u8>)> = vec![
+        ("g".into(), record_bytes(state.g.valid(), path, "g")?),
+        ("d".into(), record_bytes(state.d.valid(), path, "d")?),
+    ];
+    let opt = |o: &burn::optim::ModuleOptimizer, name: &str| {
+        o.into_bytes()
+            .map(|b| b.to_vec())
+            .map_err(|e| CheckpointError::Record {
+                path: path.to_path_buf(),
+                section: name.to_string(),
+                message: e.to_string(),
+            })
+    };
+    sections.push(("opt_g".into(), opt(&state.opt_g, "opt_g")?));
+    sections.push(("opt_d".into(), opt(&state.opt_d, "opt_d")?));
+    if let Some(ema) = &state.ema {
+        sections.push(("ema".into(), record_bytes(ema.clone(), path, "ema")?));
+    }
+    let shape = session.shape;
+    let header = Header {
+        step: state.step,
+        rng: state.rng.state().map(|w| format!("{w:016x}")),
+        len: shape.len,
+        channels: shape.channels,
+        side: shape.side,
+        classes: shape.classes,
+        sections: sections.iter().map(|(n, _)| n.clone()).collect(),
+        config: session.config.clone(),
+    };
+    let header = toml::to_string(&header).map_err(|e| CheckpointError::Record {
+        path: path.to_path_buf(),
+        section: "header".into(),
+        message: e.to_string(),
+    })?;
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    for part in std::iter::once(header.as_bytes()).chain(sections.iter().map(|(_, b)| b.as_slice()))
+    {
+        out.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        out.extend_from_slice(part);
+    }
+    write_atomically(path, &out).map_err(io)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A parsed checkpoint file.
+pub struct Checkpoint {
+    pub path: PathBuf,
+    pub config: TrainConfig,
+    pub step: u64,
+    pub shape: SampleShape,
+    rng: Rng,
+    sections: Vec<(String, Vec<u8>)>,
+}
+
+/// `path` itself, or `path/checkpoint.ganvas` when `path` is a run directory.
+pub fn resolve(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(LATEST)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+impl Checkpoint {
+    /// Reads and checks a checkpoint (or a run directory's latest one).
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let path = resolve(path);
+        let bytes = std::fs::read(&path).map_err(|source| CheckpointError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let bad = |reason: &str| CheckpointError::NotACheckpoint {
+            path: path.clone(),
+            reason: reason.to_string(),
+        };
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(bad(
+                "it does not start with the ganvas checkpoint signature",
+            ));
+        }
+        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        if version > VERSION {
+            return Err(CheckpointError::Version {
+                path,
+                found: version,
+            });
+        }
+        let mut parts = Vec::new();
+        let mut at = 12usize;
+        while at < bytes.len() {
+            let len_bytes: [u8; 8] = bytes
+                .get(at..at + 8)
+                .and_then(|s| s.try_into().ok())
+                .ok_or_else(|| bad("a section length is cut short"))?;
+            let len = u64::from_le_bytes(len_bytes) as usize;
+            let body = bytes
+                .get(at + 8..(at + 8).saturating_add(len))
+                .ok_or_else(|| bad("a section is cut short (truncated file?)"))?;
+            parts.push(body.to_vec());
+            at += 8 + len;
+        }
+        let mut parts = parts.into_iter();
+        let header = parts.next().ok_or_else(|| bad("no header"))?;
+        let header = String::from_utf8(header).map_err(|_| bad("the header is not text"))?;
+        let header: Header =
+            toml::from_str(&header).map_err(|e| bad(&format!("bad header: {e}")))?;
+        let sections: Vec<(String, Vec<u8>)> = header.sections.iter().cloned().zip(parts).collect();
+        if sections.len() != header.sections.len() {
+            return Err(bad("sections are missing (truncated file?)"));
+        }
+        let mut words = [0u64; 4];
+        for (w, s) in words.iter_mut().zip(&header.rng) {
+            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state"))?;
+        }
+        Ok(Self {
+            path,
+            config: header.config,
+            step: header.step,
+            shape: SampleShape {
+                len: header.len,
+                channels: header.channels,
+                side: header.side,
+                classes: header.classes,
+            },
+            rng: Rng::from_state(words),
+            sections,
+        })
+    }
+
+    fn section(&self, name: &str) -> Option<&[u8]> {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+
+    fn load_module<M: Module>(&self, module: M, name: &str) -> Result<M, CheckpointError> {
+        let err = |message: String| CheckpointError::Record {
+            path: self.path.clone(),
+            section: name.to_string(),
+            message,
+        };
+        let bytes = self.section(name).ok_or_else(|| err("missing".into()))?;
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+            .map_err(|e| err(e.to_string()))?;
+        module
+            .try_load_record(record)
+            .map_err(|e| err(e.to_string()))
+    }
+
+    /// Loads into `session`, which must have the same architecture; the checkpoint's config
+    /// (objective, tricks, optimizers), step and random state replace the session's.
+    pub fn restore_into(&self, session: &mut Session) -> Result<(), CheckpointError> {
+        let expected = architecture(&session.config, session.shape);
+        let found = architecture(&self.config, self.shape);
+        if expected != found {
+            return Err(CheckpointError::Architecture {
+                path: self.path.clone(),
+                expected,
+                found,
+            });
+        }
+        let state = &mut session.state;
+        let g = self.load_module(state.g.clone(), "g")?;
+        let d = self.load_module(state.d.clone(), "d")?;
+        let opt = |o: &burn::optim::ModuleOptimizer, name: &str| {
+            let bytes = self.section(name).unwrap_or_default().to_vec();
+            o.clone()
+                .from_bytes(Bytes::from_bytes_vec(bytes))
+                .map_err(|e| CheckpointError::Record {
+                    path: self.path.clone(),
+                    section: name.to_string(),
+                    message: e.to_string(),
+                })
+        };
+        let opt_g = opt(
+            &crate::engine::trainer::session::make_optimizer(&self.config.optimizer.g),
+            "opt_g",
+        )?;
+        let opt_d = opt(
+            &crate::engine::trainer::session::make_optimizer(&self.config.optimizer.d),
+            "opt_d",
+        )?;
+        let ema = match self.section("ema") {
+            Some(_) => Some(self.load_module(g.valid(), "ema")?),
+            None => None,
+        };
+        state.g = g;
+        state.d = d;
+        state.opt_g = opt_g;
+        state.opt_d = opt_d;
+        state.ema = ema;
+        state.rng = self.rng.clone();
+        state.step = self.step;
+        session.config = self.config.clone();
+        session.diverged = None;
+        session.last_good = None;
+        Ok(())
+    }
+
+    /// The sampling generator (the EMA when saved, else G) without loading any data.
+    pub fn generator(&self, device: &Device) -> Result<Generator, CheckpointError> {
+        let mut rng = Rng::seeded(0);
+        let (g, _) = build_models(&self.config, self.shape, &mut rng, device).map_err(|e| {
+            CheckpointError::Record {
+                path: self.path.clone(),
+                section: "config".into(),
+                message: e.to_string(),
+            }
+        })?;
+        let name = if self.section("ema").is_some() {
+            "ema"
+        } else {
+            "g"
+        };
+        self.load_module(g, name)
+    }
+}

@@ -1,0 +1,248 @@
+//! Exports of what a run made: sample grids and scatter plots (PNG), samples as CSV (points)
+//! or IDX / a PNG folder (images, e.g. for data augmentation), metrics as CSV, and G's weights
+//! as safetensors. Every file is written atomically.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+
+use super::checkpoint::write_atomically;
+use super::data::images::to_bytes;
+use super::trainer::protocol::{MetricValue, Samples};
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Unsupported { path: PathBuf, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+    move |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn encode_png(width: u32, height: u32, channels: usize, pixels: Vec<u8>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let color = if channels == 1 {
+        image::ExtendedColorType::L8
+    } else {
+        image::ExtendedColorType::Rgb8
+    };
+    let encoder = image::codecs::png::PngEncoder::new(&mut out);
+    // Encoding into memory cannot fail for a buffer of the right size.
+    let _ = image::ImageEncoder::write_image(encoder, &pixels, width, height, color);
+    out
+}
+
+/// Images laid out in a grid (one pixel gap), as interleaved bytes: (width, height, pixels).
+pub fn grid_pixels(samples: &Samples, columns: usize) -> (usize, usize, Vec<u8>) {
+    let (c, s) = (samples.channels.max(1), samples.side);
+    let n = samples.count();
+    let cols = columns.clamp(1, n.max(1));
+    let rows = n.div_ceil(cols);
+    let (w, h) = (cols * (s + 1) + 1, rows * (s + 1) + 1);
+    let mut out = vec![40u8; w * h * c];
+    let bytes = to_bytes(&samples.values);
+    for i in 0..n {
+        let (x0, y0) = ((i % cols) * (s + 1) + 1, (i / cols) * (s + 1) + 1);
+        let img = &bytes[i * samples.len..(i + 1) * samples.len];
+        for ch in 0..c {
+            for y in 0..s {
+                for x in 0..s {
+                    out[((y0 + y) * w + x0 + x) * c + ch] = img[ch * s * s + y * s + x];
+                }
+            }
+        }
+    }
+    (w, h, out)
+}
+
+/// A scatter plot of 2D samples (orange) over optional real points (grey), `size` px square,
+/// framing [-extent, extent]².
+pub fn scatter_pixels(fake: &[f32], real: &[f32], extent: f32, size: usize) -> Vec<u8> {
+    let mut out = vec![255u8; size * size * 3];
+    let mut dot = |p: &[f32], rgb: [u8; 3]| {
+        let to_px = |v: f32| ((v / extent + 1.0) * 0.5 * (size as f32 - 1.0)).round() as i64;
+        let (cx, cy) = (to_px(p[0]), to_px(-p[1]));
+        for dy in -1..=1 {
+            for dx in -1..=1 {
+                let (x, y) = (cx + dx, cy + dy);
+                if (0..size as i64).contains(&x) && (0..size as i64).contains(&y) {
+                    let at = (y as usize * size + x as usize) * 3;
+                    out[at..at + 3].copy_from_slice(&rgb);
+                }
+            }
+        }
+    };
+    real.chunks_exact(2).for_each(|p| dot(p, [170, 170, 170]));
+    fake.chunks_exact(2).for_each(|p| dot(p, [230, 110, 20]));
+    out
+}
+
+/// A PNG of the samples: a grid for images, a scatter plot for points.
+pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<(), ExportError> {
+    let png = if samples.side > 0 {
+        let columns = (samples.count() as f64).sqrt().ceil() as usize;
+        let (w, h, px) = grid_pixels(samples, columns);
+        encode_png(w as u32, h as u32, samples.channels, px)
+    } else {
+        let extent = samples
+            .values
+            .iter()
+            .chain(real_points)
+            .fold(1.0f32, |m, v| {
+                if v.is_finite() {
+                    m.max(v.abs() * 1.1)
+                } else {
+                    m
+                }
+            })
+            .min(50.0);
+        encode_png(
+            512,
+            512,
+            3,
+            scatter_pixels(&samples.values, real_points, extent, 512),
+        )
+    };
+    write_atomically(path, &png).map_err(io(path))
+}
+
+/// Samples to a file chosen by extension: `.csv` (points), `.idx` (images, IDX bytes),
+/// `.png` (grid or scatter), or a directory (one PNG per image).
+pub fn write_samples(samples: &Samples, path: &Path) -> Result<(), ExportError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let images = samples.side > 0;
+    match ext.as_str() {
+        "csv" if !images => {
+            let mut text = String::from("x,y\n");
+            for p in samples.values.chunks_exact(2) {
+                text.push_str(&format!("{},{}\n", p[0], p[1]));
+            }
+            write_atomically(path, text.as_bytes()).map_err(io(path))
+        }
+        "idx" if images && samples.channels == 1 => {
+            let mut out = Vec::with_capacity(16 + samples.values.len());
+            out.extend_from_slice(&0x0000_0803u32.to_be_bytes());
+            for d in [samples.count(), samples.side, samples.side] {
+                out.extend_from_slice(&(d as u32).to_be_bytes());
+            }
+            out.extend(to_bytes(&samples.values));
+            write_atomically(path, &out).map_err(io(path))
+        }
+        "png" => write_png(samples, &[], path),
+        "" if images => write_png_folder(samples, path),
+        _ => Err(ExportError::Unsupported {
+            path: path.to_path_buf(),
+            message: if images {
+                "images export to .idx (grey only), .png (a grid) or a folder of PNGs".into()
+            } else {
+                "2D points export to .csv or .png (a scatter plot)".into()
+            },
+        }),
+    }
+}
+
+fn write_png_folder(samples: &Samples, dir: &Path) -> Result<(), ExportError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let (c, s) = (samples.channels, samples.side);
+    let bytes = to_bytes(&samples.values);
+    for i in 0..samples.count() {
+        let img = &bytes[i * samples.len..(i + 1) * samples.len];
+        let interleaved: Vec<u8> = (0..s * s)
+            .flat_map(|p| (0..c).map(move |ch| img[ch * s * s + p]))
+            .collect();
+        let name = match samples.classes.get(i) {
+            Some(k) => format!("{i:05}_class{k}.png"),
+            None => format!("{i:05}.png"),
+        };
+        let path = dir.join(name);
+        write_atomically(&path, &encode_png(s as u32, s as u32, c, interleaved))
+            .map_err(io(&path))?;
+    }
+    Ok(())
+}
+
+/// Metric history as `step,name,value` rows.
+pub fn write_metrics_csv(values: &[MetricValue], path: &Path) -> Result<(), ExportError> {
+    let mut text = String::from("step,metric,value\n");
+    for v in values {
+        text.push_str(&format!("{},{},{}\n", v.step, v.name, v.value));
+    }
+    write_atomically(path, text.as_bytes()).map_err(io(path))
+}
+
+struct Weights {
+    path: Vec<String>,
+    tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+}
+
+impl ModuleVisitor for Weights {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val();
+        let dims = t.dims().to_vec();
+        let values = t.into_data().try_to_vec::<f32>().unwrap_or_default();
+        let mut name = self.path.join(".");
+        while self.tensors.iter().any(|(n, _, _)| *n == name) {
+            name.push('_');
+        }
+        self.tensors.push((name, dims, values));
+    }
+}
+
+/// Writes a module's tensors (weights and running statistics) as a safetensors file (F32),
+/// named by module path, for use outside ganvas (e.g. `safetensors.torch.load_file`).
+pub fn write_safetensors<M: Module>(module: &M, path: &Path) -> Result<(), ExportError> {
+    let mut w = Weights {
+        path: Vec::new(),
+        tensors: Vec::new(),
+    };
+    module.visit(&mut w);
+    let mut header = String::from("{");
+    let mut offset = 0usize;
+    for (i, (name, dims, values)) in w.tensors.iter().enumerate() {
+        let end = offset + values.len() * 4;
+        let shape: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+        if i > 0 {
+            header.push(',');
+        }
+        header.push_str(&format!(
+            "\"{name}\":{{\"dtype\":\"F32\",\"shape\":[{}],\"data_offsets\":[{offset},{end}]}}",
+            shape.join(",")
+        ));
+        offset = end;
+    }
+    header.push('}');
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for (_, _, values) in &w.tensors {
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    write_atomically(path, &out).map_err(io(path))
+}

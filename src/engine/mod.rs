@@ -1,0 +1,14 @@
+//! The engine: data, models, objectives, trainer, metrics, checkpoints. No GUI types here.
+
+pub mod backend;
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod export;
+pub mod loss;
+pub mod metrics;
+pub mod nn;
+pub mod preset;
+pub mod rng;
+pub mod trainer;
+pub mod validate;

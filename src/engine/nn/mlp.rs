@@ -1,0 +1,199 @@
+//! Fully connected G and D: the models of the 2D toy experiments (and of flattened images).
+
+use burn::module::Module;
+use burn::nn::BatchNorm;
+use burn::tensor::{Device, Tensor};
+
+use super::layers::{
+    Dense, Init, Pass, activate, activation_grad, batch_norm, dropout_mask, minibatch_stddev,
+};
+use crate::engine::config::Activation;
+use crate::engine::rng::Rng;
+
+/// z (+ one-hot class) → hidden layers → a sample.
+#[derive(Module, Debug)]
+pub struct MlpGenerator {
+    pub hidden: Vec<Dense>,
+    /// One per hidden layer when batch norm is on, else empty.
+    pub norms: Vec<BatchNorm>,
+    pub output: Dense,
+    #[module(skip)]
+    pub activation: Activation,
+    pub slope: f32,
+    /// Squash outputs to [-1, 1] (images); points stay linear.
+    pub tanh_output: bool,
+}
+
+/// Shapes and options to build an MLP pair.
+#[derive(Clone, Copy, Debug)]
+pub struct MlpSpec {
+    pub latent: usize,
+    pub classes: usize,
+    pub sample_len: usize,
+    pub pack: usize,
+    pub depth: usize,
+    pub width: usize,
+    pub slope: f32,
+    pub minibatch_stddev: bool,
+}
+
+impl MlpGenerator {
+    /// A generator with `depth` hidden layers of `width` units.
+    pub fn new(
+        spec: &MlpSpec,
+        activation: Activation,
+        batch_norm_on: bool,
+        tanh_output: bool,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Self {
+        let mut fan_in = spec.latent + spec.classes;
+        let mut hidden = Vec::new();
+        let mut norms = Vec::new();
+        for _ in 0..spec.depth {
+            hidden.push(Dense::new(rng, Init::FanIn, fan_in, spec.width, device));
+            if batch_norm_on {
+                norms.push(batch_norm(spec.width, device));
+            }
+            fan_in = spec.width;
+        }
+        Self {
+            hidden,
+            norms,
+            output: Dense::new(rng, Init::FanIn, fan_in, spec.sample_len, device),
+            activation,
+            slope: spec.slope,
+            tanh_output,
+        }
+    }
+
+    /// `z` [batch, latent], `classes` one-hot [batch, classes] → samples [batch, sample_len].
+    pub fn forward(&self, z: Tensor<2>, classes: Option<Tensor<2>>) -> Tensor<2> {
+        let pass = Pass::eval(false);
+        let mut h = match classes {
+            Some(c) => Tensor::cat(vec![z, c], 1),
+            None => z,
+        };
+        for (i, layer) in self.hidden.iter().enumerate() {
+            h = layer.forward(h, &pass);
+            if let Some(norm) = self.norms.get(i) {
+                h = norm.forward(h);
+            }
+            h = activate(h, self.activation, self.slope);
+        }
+        let out = self.output.forward(h, &pass);
+        if self.tanh_output { out.tanh() } else { out }
+    }
+}
+
+/// A sample (or a pack of samples, + one-hot classes) → one realness score (a logit).
+#[derive(Module, Debug)]
+pub struct MlpDiscriminator {
+    pub hidden: Vec<Dense>,
+    pub norms: Vec<BatchNorm>,
+    pub output: Dense,
+    #[module(skip)]
+    pub activation: Activation,
+    pub slope: f32,
+    pub minibatch_stddev: bool,
+}
+
+/// What the explicit input-gradient pass needs from the forward pass of one hidden layer.
+struct LayerTrace {
+    weight: Tensor<2>,
+    pre_activation: Tensor<2>,
+    mask: Option<Tensor<2>>,
+}
+
+impl MlpDiscriminator {
+    /// A discriminator over `pack` samples of `sample_len` values (+ their one-hot classes).
+    pub fn new(
+        spec: &MlpSpec,
+        activation: Activation,
+        batch_norm_on: bool,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Self {
+        let mut fan_in = spec.pack * (spec.sample_len + spec.classes);
+        let mut hidden = Vec::new();
+        let mut norms = Vec::new();
+        for i in 0..spec.depth {
+            hidden.push(Dense::new(rng, Init::FanIn, fan_in, spec.width, device));
+            if batch_norm_on && i > 0 {
+                norms.push(batch_norm(spec.width, device));
+            }
+            fan_in = spec.width;
+        }
+        let extra = usize::from(spec.minibatch_stddev);
+        Self {
+            hidden,
+            norms,
+            output: Dense::new(rng, Init::FanIn, fan_in + extra, 1, device),
+            activation,
+            slope: spec.slope,
+            minibatch_stddev: spec.minibatch_stddev,
+        }
+    }
+
+    fn hidden_pass(&self, x: Tensor<2>, pass: &Pass) -> (Tensor<2>, Vec<LayerTrace>) {
+        let mut h = x;
+        let mut traces = Vec::with_capacity(self.hidden.len());
+        for (i, layer) in self.hidden.iter().enumerate() {
+            let weight = layer.weight_for(pass);
+            let mut z = layer.apply(h, weight.clone());
+            // Batch norm sits on layers after the first (as in DCGAN's D).
+            if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
+                z = norm.forward(z);
+            }
+            let mut a = activate(z.clone(), self.activation, self.slope);
+            let mask = dropout_mask(a.dims(), pass.dropout, &a.device());
+            if let Some(m) = &mask {
+                a = a.mul(m.clone());
+            }
+            traces.push(LayerTrace {
+                weight,
+                pre_activation: z,
+                mask,
+            });
+            h = a;
+        }
+        (h, traces)
+    }
+
+    /// Input [batch, pack·(sample_len + classes)] → logits [batch, 1].
+    pub fn forward(&self, x: Tensor<2>, pass: &Pass) -> Tensor<2> {
+        let (h, _) = self.hidden_pass(x, pass);
+        let h = if self.minibatch_stddev {
+            let s = minibatch_stddev(h.clone());
+            Tensor::cat(vec![h, s], 1)
+        } else {
+            h
+        };
+        self.output.forward(h, pass)
+    }
+
+    /// The logits and ∂(Σ logits)/∂input, built from differentiable ops so that a penalty on
+    /// the gradient's norm can be differentiated with respect to the weights (burn's autodiff
+    /// has no double backward). Batch norm and minibatch-stddev are rejected by validation
+    /// for WGAN-GP, so each row's gradient depends on that row alone.
+    pub fn forward_with_input_grad(&self, x: Tensor<2>, pass: &Pass) -> (Tensor<2>, Tensor<2>) {
+        let [batch, _] = x.dims();
+        let (h, traces) = self.hidden_pass(x, pass);
+        let w_out = self.output.weight_for(pass);
+        let logits = self.output.apply(h, w_out.clone());
+        let ones = Tensor::<2>::ones([batch, 1], &logits.device());
+        let mut g = ones.matmul(w_out.transpose()); // [batch, width]
+        for t in traces.into_iter().rev() {
+            g = g.mul(activation_grad(
+                t.pre_activation,
+                self.activation,
+                self.slope,
+            ));
+            if let Some(m) = t.mask {
+                g = g.mul(m);
+            }
+            g = g.matmul(t.weight.transpose());
+        }
+        (logits, g)
+    }
+}

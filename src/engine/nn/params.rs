@@ -1,0 +1,137 @@
+//! Whole-module parameter operations: EMA of weights, weight clipping, gradient norms and
+//! finiteness checks. They walk any module, so every model family gets them for free.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::optim::GradientsParams;
+use burn::tensor::Tensor;
+
+/// Flattened copies of every float parameter (and running statistic), keyed by id.
+struct Collect {
+    values: HashMap<ParamId, Tensor<1>>,
+}
+
+impl ModuleVisitor for Collect {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val().detach().without_autodiff();
+        let n = t.shape().num_elements();
+        self.values.insert(param.id, t.reshape([n]));
+    }
+}
+
+struct Lerp {
+    source: HashMap<ParamId, Tensor<1>>,
+    decay: f32,
+}
+
+impl ModuleMapper for Lerp {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let Some(src) = self.source.remove(&param.id) else {
+            return param;
+        };
+        let decay = self.decay;
+        param.map(|ema| {
+            let dims = ema.dims();
+            let src: Tensor<D> = src.to_device(&ema.device()).reshape(dims);
+            ema.mul_scalar(decay).add(src.mul_scalar(1.0 - decay))
+        })
+    }
+}
+
+/// Moves `ema` towards `model` (same architecture, ids shared because `ema` began as a copy):
+/// ema ← decay·ema + (1 − decay)·model, running statistics included.
+pub fn ema_update<M: Module>(ema: M, model: &M, decay: f32) -> M {
+    let mut collect = Collect {
+        values: HashMap::new(),
+    };
+    model.visit(&mut collect);
+    ema.map(&mut Lerp {
+        source: collect.values,
+        decay,
+    })
+}
+
+struct Clip {
+    bound: f32,
+}
+
+impl ModuleMapper for Clip {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let bound = self.bound;
+        param.map(|t| t.detach().clamp(-bound, bound))
+    }
+}
+
+/// Clamps every weight to [-bound, bound] (the original WGAN's Lipschitz constraint).
+pub fn clip_weights<M: Module>(module: M, bound: f32) -> M {
+    module.map(&mut Clip { bound })
+}
+
+struct GradNorm<'a> {
+    grads: &'a GradientsParams,
+    sum: Option<Tensor<1>>,
+}
+
+impl ModuleVisitor for GradNorm<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.grads.get::<D>(param.id) {
+            let s = g.square().sum();
+            self.sum = Some(match self.sum.take() {
+                Some(acc) => acc.add(s),
+                None => s,
+            });
+        }
+    }
+}
+
+/// The global L2 norm of `module`'s gradients as a one-element tensor (read with the other
+/// step statistics, so a step syncs with the device once).
+pub fn grad_norm<M: Module>(module: &M, grads: &GradientsParams) -> Option<Tensor<1>> {
+    let mut v = GradNorm { grads, sum: None };
+    module.visit(&mut v);
+    v.sum.map(Tensor::sqrt)
+}
+
+struct NonFinite {
+    flags: Vec<Tensor<1>>,
+    paths: Vec<String>,
+    path: Vec<String>,
+}
+
+impl ModuleVisitor for NonFinite {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let t = param.val().detach();
+        // 1 when any value is NaN or ±Inf.
+        let bad = t.is_finite().bool_not().any().float();
+        self.flags.push(bad);
+        self.paths.push(self.path.join("."));
+    }
+}
+
+/// The first parameter of `module` holding a NaN or an infinity, by path, if any.
+pub fn first_non_finite<M: Module>(module: &M) -> Option<String> {
+    let mut v = NonFinite {
+        flags: Vec::new(),
+        paths: Vec::new(),
+        path: Vec::new(),
+    };
+    module.visit(&mut v);
+    if v.flags.is_empty() {
+        return None;
+    }
+    let data = Tensor::cat(v.flags, 0).into_data();
+    let flags = data.try_to_vec::<f32>().unwrap_or_default();
+    flags
+        .iter()
+        .position(|&f| f > 0.5)
+        .map(|i| v.paths[i].clone())
+}

@@ -1,0 +1,184 @@
+//! Presets: TOML files holding a format version, a name, a description and a [`TrainConfig`].
+//! Unknown fields are rejected; values are validated with errors that name the field.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{
+    DataConfig, ModelConfig, Objective, Optimizers, TrainConfig, TrainLoop, Tricks,
+};
+use super::validate::ConfigError;
+
+/// The preset format this version reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// A preset file as written on disk.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub format: u32,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub data: DataConfig,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub objective: Objective,
+    #[serde(default)]
+    pub train: TrainLoop,
+    #[serde(default)]
+    pub optimizer: Optimizers,
+    #[serde(default)]
+    pub tricks: Tricks,
+}
+
+/// Why a preset could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    #[error("cannot read preset {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("preset {path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("preset {path}: format {found} is not supported (this ganvas reads format {FORMAT})")]
+    Format { path: PathBuf, found: u32 },
+    #[error("preset {path}: {source}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: ConfigError,
+    },
+}
+
+impl Preset {
+    /// The training configuration.
+    pub fn config(&self) -> TrainConfig {
+        TrainConfig {
+            data: self.data.clone(),
+            model: self.model.clone(),
+            objective: self.objective,
+            train: self.train.clone(),
+            optimizer: self.optimizer.clone(),
+            tricks: self.tricks.clone(),
+        }
+    }
+
+    /// A preset around `config`.
+    pub fn from_config(name: &str, description: &str, config: &TrainConfig) -> Self {
+        Self {
+            format: FORMAT,
+            name: name.to_string(),
+            description: description.to_string(),
+            data: config.data.clone(),
+            model: config.model.clone(),
+            objective: config.objective,
+            train: config.train.clone(),
+            optimizer: config.optimizer.clone(),
+            tricks: config.tricks.clone(),
+        }
+    }
+
+    /// Parses and validates preset text; `path` is used in messages and to resolve relative
+    /// data paths (tried beside the preset first, then from the working directory).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, PresetError> {
+        let mut preset: Preset = toml::from_str(text).map_err(|e| PresetError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        if preset.format != FORMAT {
+            return Err(PresetError::Format {
+                path: path.to_path_buf(),
+                found: preset.format,
+            });
+        }
+        if let Some(dir) = path.parent() {
+            resolve_data_paths(&mut preset.data, dir);
+        }
+        preset
+            .config()
+            .validate()
+            .map_err(|source| PresetError::Invalid {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(preset)
+    }
+
+    /// Reads, parses and validates a preset file.
+    pub fn load(path: &Path) -> Result<Self, PresetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// The preset as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Writes the preset atomically.
+    pub fn save(&self, path: &Path) -> Result<(), PresetError> {
+        super::checkpoint::write_atomically(path, self.to_toml().as_bytes()).map_err(|source| {
+            PresetError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
+    }
+}
+
+fn resolve(path: &mut PathBuf, dir: &Path) {
+    if path.is_relative() {
+        let beside = dir.join(&*path);
+        if beside.exists() {
+            *path = beside;
+        }
+    }
+}
+
+fn resolve_data_paths(data: &mut DataConfig, dir: &Path) {
+    match data {
+        DataConfig::Csv { path } | DataConfig::ImageFolder { path, .. } => resolve(path, dir),
+        DataConfig::Idx { images, labels } => {
+            resolve(images, dir);
+            if let Some(l) = labels {
+                resolve(l, dir);
+            }
+        }
+        DataConfig::Cifar10 { files } => files.iter_mut().for_each(|f| resolve(f, dir)),
+        _ => {}
+    }
+}
+
+/// The preset the app and the README command start with: a DCGAN on the embedded digits.
+pub const DEFAULT_PRESET: &str = include_str!("../../presets/digits-dcgan.toml");
+
+/// The default preset, parsed (it ships with the binary, so it needs no file).
+pub fn default_preset() -> Preset {
+    // The embedded text is covered by a test; a failure here is a build defect.
+    Preset::parse(DEFAULT_PRESET, Path::new("presets/digits-dcgan.toml"))
+        .unwrap_or_else(|e| panic!("the embedded default preset is invalid: {e}"))
+}
+
+/// Every `.toml` file in `dir`, sorted by name.
+pub fn list(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}

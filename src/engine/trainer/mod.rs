@@ -1,0 +1,9 @@
+//! Training: the synchronous [`session::Session`] and the [`thread::Trainer`] thread that
+//! drives one through the plain-data [`protocol`].
+
+pub mod protocol;
+pub mod reconfigure;
+pub mod session;
+pub mod step;
+pub mod tensors;
+pub mod thread;

@@ -1,0 +1,169 @@
+//! The plain-data messages between a driver (GUI, CLI, tests) and the trainer thread. No burn
+//! types cross this boundary.
+
+use std::path::PathBuf;
+
+use crate::engine::config::TrainConfig;
+
+/// What the driver asks of the trainer. Commands are handled in the order sent.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// Train continuously until paused.
+    Play,
+    /// Stop training after the current step; stay responsive.
+    Pause,
+    /// One discriminator (critic) update, then pause.
+    StepD,
+    /// One generator update, then pause.
+    StepG,
+    /// One full round (d_steps D updates, g_steps G updates), then pause.
+    StepRound,
+    /// Apply a changed configuration between steps; the answer says what took effect.
+    SetConfig(Box<TrainConfig>),
+    /// Map latent vectors through G (the newest request wins; answered between steps).
+    Render(RenderRequest),
+    /// Write a checkpoint (atomically).
+    SaveCheckpoint(PathBuf),
+    /// Continue from a checkpoint of the same architecture.
+    LoadCheckpoint(PathBuf),
+    /// After divergence: go back to the state before the step that diverged.
+    RestoreLastGood,
+    /// Start the run again from step 0; `Some(seed)` changes the seed.
+    Reset { seed: Option<u64> },
+    /// End the trainer thread.
+    Stop,
+}
+
+/// Latent vectors to map through the generator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderRequest {
+    /// Echoed in the answer, so the driver can match it.
+    pub id: u64,
+    /// `n × latent_dim` values, vector after vector.
+    pub latents: Vec<f32>,
+    /// One class per vector for conditional models (ignored otherwise).
+    pub classes: Vec<u32>,
+}
+
+/// Whether the trainer is stepping on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Running,
+    Paused,
+}
+
+/// Which update a [`StepStats`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    D,
+    G,
+    Round,
+}
+
+/// Statistics of one update or round. Values not measured by this kind of step are NaN.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepStats {
+    /// Completed rounds after this update.
+    pub step: u64,
+    pub kind: StepKind,
+    pub g_loss: f32,
+    pub d_loss: f32,
+    /// Mean D output on real samples (a probability for the cross-entropy objectives).
+    pub d_real: f32,
+    /// Mean D output on generated samples.
+    pub d_fake: f32,
+    pub g_grad_norm: f32,
+    pub d_grad_norm: f32,
+    /// Wall time of the update(s), in milliseconds.
+    pub millis: f32,
+}
+
+/// Generated samples as plain numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Samples {
+    /// `n × len` values: points (x, y) or images (C×H×W in [-1, 1]).
+    pub values: Vec<f32>,
+    /// Values per sample.
+    pub len: usize,
+    /// Image channels and side (0 for points).
+    pub channels: usize,
+    pub side: usize,
+    /// The class of each sample for conditional models (empty otherwise).
+    pub classes: Vec<u32>,
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn count(&self) -> usize {
+        self.values.len() / self.len.max(1)
+    }
+}
+
+/// One value of a named metric at a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricValue {
+    pub name: String,
+    pub step: u64,
+    pub value: f64,
+}
+
+/// What the trainer is running on and with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    /// "wgpu: NVIDIA H100 (Vulkan)" or "CPU (flex)".
+    pub backend: String,
+    /// Why a requested GPU was not used, if it was not.
+    pub fallback_note: Option<String>,
+    pub config: TrainConfig,
+    /// Notes from loading the data (skipped files).
+    pub data_notes: Vec<String>,
+    pub sample_len: usize,
+    pub channels: usize,
+    pub side: usize,
+    pub classes: usize,
+    pub class_names: Vec<String>,
+    pub g_params: usize,
+    pub d_params: usize,
+}
+
+/// What the trainer reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A run was built (at start, after a reset or a config change that rebuilt it).
+    Ready(Box<RunInfo>),
+    State(RunState),
+    Step(StepStats),
+    /// Samples on the fixed noise, every `train.sample_every` rounds.
+    Snapshot {
+        step: u64,
+        samples: Samples,
+    },
+    Metrics(Vec<MetricValue>),
+    Rendered {
+        id: u64,
+        samples: Samples,
+    },
+    /// A config change was applied; the notes say what changed and what was rebuilt.
+    ConfigApplied {
+        notes: Vec<String>,
+    },
+    /// A loss, gradient or weight became NaN/Inf at `step`; training paused.
+    Diverged {
+        step: u64,
+        what: String,
+    },
+    Restored {
+        step: u64,
+    },
+    CheckpointSaved {
+        path: PathBuf,
+        step: u64,
+    },
+    CheckpointLoaded {
+        path: PathBuf,
+        step: u64,
+    },
+    /// A command failed; the run is unchanged.
+    Error(String),
+    Stopped,
+}

@@ -1,0 +1,103 @@
+//! Applying a changed configuration between steps: live fields take effect at once; fields
+//! that change a model's shape rebuild only what they must, and the notes say so.
+
+use std::sync::Arc;
+
+use burn::module::Module;
+
+use super::session::{Session, SessionError, make_optimizer};
+use crate::engine::config::{OptimizerConfig, TrainConfig};
+use crate::engine::data;
+use crate::engine::nn::build_models;
+use crate::engine::rng::Rng;
+
+fn optimizer_changed(old: &OptimizerConfig, new: &OptimizerConfig) -> bool {
+    old.with_lr(1.0) != new.with_lr(1.0)
+}
+
+impl Session {
+    /// Applies `new` between steps and describes what happened.
+    pub fn apply_config(&mut self, new: TrainConfig) -> Result<Vec<String>, SessionError> {
+        new.validate()?;
+        let old = self.config.clone();
+        if new == old {
+            return Ok(vec!["nothing changed".to_string()]);
+        }
+        if new.data != old.data || new.model != old.model || new.train.seed != old.train.seed {
+            let (data, notes) = if new.data == old.data {
+                (self.data.clone(), self.data_notes.clone())
+            } else {
+                let loaded = data::load(&new.data)?;
+                (Arc::new(loaded.dataset), loaded.notes)
+            };
+            *self = Session::with_data(new, self.backend.clone(), data, notes)?;
+            return Ok(vec![
+                "the data, the architecture or the seed changed: the run restarted at step 0"
+                    .to_string(),
+            ]);
+        }
+        let mut notes = Vec::new();
+        let shape_changed = new.tricks.pack != old.tricks.pack
+            || new.tricks.minibatch_stddev != old.tricks.minibatch_stddev;
+        if shape_changed {
+            let mut rng = self.state.rng.fork();
+            let (_, d) = build_models(&new, self.shape, &mut rng, &self.ad)?;
+            self.state.d = d;
+            self.state.opt_d = make_optimizer(&new.optimizer.d);
+            notes.push(
+                "packing or minibatch-stddev changes D's input: D was re-initialised (G kept)"
+                    .to_string(),
+            );
+        } else if optimizer_changed(&old.optimizer.d, &new.optimizer.d) {
+            self.state.opt_d = make_optimizer(&new.optimizer.d);
+            notes.push("D's optimizer changed: its state (moments) was reset".to_string());
+        }
+        if optimizer_changed(&old.optimizer.g, &new.optimizer.g) {
+            self.state.opt_g = make_optimizer(&new.optimizer.g);
+            notes.push("G's optimizer changed: its state (moments) was reset".to_string());
+        }
+        match (old.tricks.ema, new.tricks.ema) {
+            (None, Some(_)) => {
+                self.state.ema = Some(self.state.g.valid());
+                notes.push("EMA of G started from G's current weights".to_string());
+            }
+            (Some(_), None) => {
+                self.state.ema = None;
+                notes.push("EMA of G off: samples come from G itself".to_string());
+            }
+            _ => {}
+        }
+        if new.train.snapshot_samples != old.train.snapshot_samples {
+            let n = new.train.snapshot_samples;
+            let mut rng = Rng::seeded(new.train.seed ^ 0x5A5A);
+            self.fixed_z = rng.normals(n * new.model.latent_dim);
+            self.fixed_classes = if new.model.conditional {
+                (0..n).map(|i| (i % self.shape.classes) as u32).collect()
+            } else {
+                Vec::new()
+            };
+            notes.push("new fixed noise for the sample grid".to_string());
+        }
+        let sections = [
+            ("objective", new.objective != old.objective),
+            ("training loop", new.train != old.train),
+            ("optimizers", new.optimizer != old.optimizer),
+            ("tricks", new.tricks != old.tricks),
+        ];
+        let changed: Vec<&str> = sections
+            .iter()
+            .filter(|(_, c)| *c)
+            .map(|(n, _)| *n)
+            .collect();
+        notes.insert(
+            0,
+            format!(
+                "applied from step {}: {}",
+                self.state.step,
+                changed.join(", ")
+            ),
+        );
+        self.config = new;
+        Ok(notes)
+    }
+}

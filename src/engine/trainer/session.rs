@@ -1,0 +1,282 @@
+//! One training run, driven synchronously: the trainer thread, the CLI and the tests all use
+//! it. It owns the data, G, D, their optimizers, the EMA of G and the random state.
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::tensor::{Device, Tensor};
+
+use super::protocol::{RunInfo, Samples};
+use super::tensors::{matrix, one_hot, read};
+use crate::engine::backend::Backend;
+use crate::engine::config::{OptimizerConfig, TrainConfig};
+use crate::engine::data::{self, Dataset};
+use crate::engine::nn::{Discriminator, Generator, SampleShape, build_models};
+use crate::engine::rng::Rng;
+
+/// Why a run could not be built or a command could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("invalid configuration: {0}")]
+    Config(#[from] crate::engine::validate::ConfigError),
+    #[error("cannot load the data: {0}")]
+    Data(#[from] data::DataError),
+    #[error(transparent)]
+    Checkpoint(#[from] crate::engine::checkpoint::CheckpointError),
+    #[error("training diverged at step {step} ({what}); restore the last good state or reset")]
+    Diverged { step: u64, what: String },
+}
+
+/// Everything a step changes; copied as the last good state before each update.
+#[derive(Clone)]
+pub struct ModelState {
+    pub g: Generator,
+    pub d: Discriminator,
+    pub opt_g: ModuleOptimizer,
+    pub opt_d: ModuleOptimizer,
+    /// EMA of G's weights (no autodiff), when the trick is on.
+    pub ema: Option<Generator>,
+    pub rng: Rng,
+    /// Completed rounds.
+    pub step: u64,
+}
+
+impl ModelState {
+    /// A copy that shares nothing mutable with `self` (batch-norm running statistics live
+    /// behind shared cells in burn, so a plain clone would keep changing).
+    pub fn detached_copy(&self) -> Self {
+        Self {
+            g: self.g.valid(),
+            d: self.d.valid(),
+            opt_g: self.opt_g.clone(),
+            opt_d: self.opt_d.clone(),
+            ema: self.ema.as_ref().map(Module::valid),
+            rng: self.rng.clone(),
+            step: self.step,
+        }
+    }
+
+    /// Back to a trainable state after [`ModelState::detached_copy`].
+    pub fn into_trainable(self) -> Self {
+        Self {
+            g: self.g.train(),
+            d: self.d.train(),
+            ..self
+        }
+    }
+}
+
+/// An optimizer for a config.
+pub fn make_optimizer(o: &OptimizerConfig) -> ModuleOptimizer {
+    match *o {
+        OptimizerConfig::Adam { beta1, beta2, .. } => AdamConfig::new()
+            .with_beta_1(beta1)
+            .with_beta_2(beta2)
+            .with_epsilon(1e-8)
+            .init(),
+        OptimizerConfig::Sgd { momentum, .. } => {
+            let m = (momentum > 0.0).then(|| MomentumConfig::new().with_momentum(momentum as f64));
+            SgdConfig::new().with_momentum(m).init()
+        }
+        OptimizerConfig::Rmsprop { alpha, .. } => RmsPropConfig::new()
+            .with_alpha(alpha)
+            .with_epsilon(1e-8)
+            .init(),
+    }
+}
+
+/// A training run.
+pub struct Session {
+    pub config: TrainConfig,
+    pub backend: Backend,
+    /// The backend's device with autodiff on.
+    pub(super) ad: Device,
+    pub data: Arc<Dataset>,
+    pub data_notes: Vec<String>,
+    pub shape: SampleShape,
+    pub state: ModelState,
+    pub last_good: Option<ModelState>,
+    /// Set when a step produced NaN/Inf: (step, what).
+    pub diverged: Option<(u64, String)>,
+    /// Latents (and classes) of the snapshot grid, fixed for the whole run.
+    pub fixed_z: Vec<f32>,
+    pub fixed_classes: Vec<u32>,
+}
+
+impl Session {
+    /// Loads the data and builds a fresh run.
+    pub fn new(config: TrainConfig, backend: Backend) -> Result<Self, SessionError> {
+        config.validate()?;
+        let loaded = data::load(&config.data)?;
+        Self::with_data(config, backend, Arc::new(loaded.dataset), loaded.notes)
+    }
+
+    /// Builds a fresh run on already loaded data.
+    pub fn with_data(
+        config: TrainConfig,
+        backend: Backend,
+        data: Arc<Dataset>,
+        data_notes: Vec<String>,
+    ) -> Result<Self, SessionError> {
+        config.validate()?;
+        let shape = sample_shape(&data);
+        let ad = backend.device.clone().autodiff();
+        let seed = config.train.seed;
+        // Dropout masks come from the device's generator; everything else from `rng`.
+        backend.device.seed(seed);
+        let mut rng = Rng::seeded(seed);
+        let mut init_rng = rng.fork();
+        let (g, d) = build_models(&config, shape, &mut init_rng, &ad)?;
+        let mut fixed_rng = rng.fork();
+        let n = config.train.snapshot_samples;
+        let fixed_z = fixed_rng.normals(n * config.model.latent_dim);
+        let fixed_classes = if config.model.conditional {
+            (0..n).map(|i| (i % shape.classes) as u32).collect()
+        } else {
+            Vec::new()
+        };
+        let ema = config.tricks.ema.map(|_| g.valid());
+        let state = ModelState {
+            g,
+            d,
+            opt_g: make_optimizer(&config.optimizer.g),
+            opt_d: make_optimizer(&config.optimizer.d),
+            ema,
+            rng,
+            step: 0,
+        };
+        Ok(Self {
+            config,
+            backend,
+            ad,
+            data,
+            data_notes,
+            shape,
+            state,
+            last_good: None,
+            diverged: None,
+            fixed_z,
+            fixed_classes,
+        })
+    }
+
+    /// A description of the run for the driver.
+    pub fn info(&self) -> RunInfo {
+        let class_names = self
+            .data
+            .images()
+            .map(|s| s.class_names.clone())
+            .unwrap_or_default();
+        RunInfo {
+            backend: self.backend.name.clone(),
+            fallback_note: self.backend.note.clone(),
+            config: self.config.clone(),
+            data_notes: self.data_notes.clone(),
+            sample_len: self.shape.len,
+            channels: self.shape.channels,
+            side: self.shape.side,
+            classes: self.shape.classes,
+            class_names,
+            g_params: self.state.g.num_params(),
+            d_params: self.state.d.num_params(),
+        }
+    }
+
+    /// Completed rounds.
+    pub fn step(&self) -> u64 {
+        self.state.step
+    }
+
+    /// Number of classes G is conditioned on (0 when unconditional).
+    pub fn conditioning_classes(&self) -> usize {
+        if self.config.model.conditional {
+            self.shape.classes
+        } else {
+            0
+        }
+    }
+
+    /// One-hot classes on the autodiff device, when the model is conditional.
+    pub(super) fn classes_for(&self, labels: &[u32], device: &Device) -> Option<Tensor<2>> {
+        let k = self.conditioning_classes();
+        (k > 0).then(|| one_hot(labels, k, device))
+    }
+
+    /// Maps latent vectors (and classes) through the sampling generator (EMA if on).
+    pub fn generate(&self, latents: &[f32], classes: &[u32]) -> Samples {
+        let latent = self.config.model.latent_dim;
+        let n = latents.len() / latent;
+        let device = &self.backend.device;
+        let g = match &self.state.ema {
+            Some(ema) => ema.clone(),
+            None => self.state.g.valid(),
+        };
+        let mut values = Vec::with_capacity(n * self.shape.len);
+        let mut labels = Vec::new();
+        // Chunks keep memory flat for big requests (metrics, exports).
+        for start in (0..n).step_by(512) {
+            let end = (start + 512).min(n);
+            let z = matrix(
+                latents[start * latent..end * latent].to_vec(),
+                end - start,
+                latent,
+                device,
+            );
+            let chunk_classes: Vec<u32> = if self.conditioning_classes() > 0 {
+                (start..end)
+                    .map(|i| classes.get(i).copied().unwrap_or(0))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let c = self.classes_for(&chunk_classes, device);
+            values.extend(read(g.forward(z, c)));
+            labels.extend(chunk_classes);
+        }
+        Samples {
+            values,
+            len: self.shape.len,
+            channels: self.shape.channels,
+            side: self.shape.side,
+            classes: labels,
+        }
+    }
+
+    /// The fixed-noise samples for the snapshot grid.
+    pub fn snapshot(&self) -> Samples {
+        self.generate(&self.fixed_z, &self.fixed_classes)
+    }
+
+    /// `n` samples on fresh noise drawn from `seed` (exports, metrics); balanced classes.
+    pub fn sample_n(&self, n: usize, seed: u64) -> Samples {
+        let mut rng = Rng::seeded(seed);
+        let z = rng.normals(n * self.config.model.latent_dim);
+        let k = self.conditioning_classes().max(1);
+        let classes: Vec<u32> = (0..n).map(|i| (i % k) as u32).collect();
+        self.generate(&z, &classes)
+    }
+}
+
+/// How the models see a dataset.
+pub fn sample_shape(data: &Dataset) -> SampleShape {
+    match data {
+        Dataset::Points(_) => SampleShape {
+            len: 2,
+            channels: 0,
+            side: 0,
+            classes: 0,
+        },
+        Dataset::Images(set) => SampleShape {
+            len: set.image_len(),
+            channels: set.channels,
+            side: if set.height == set.width {
+                set.height
+            } else {
+                0
+            },
+            classes: set.num_classes(),
+        },
+    }
+}

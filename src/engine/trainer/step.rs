@@ -1,0 +1,244 @@
+//! The updates: one D step, one G step, a round; with divergence caught at the step it happens.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::Tensor;
+
+use super::protocol::{StepKind, StepStats};
+use super::session::{Session, SessionError};
+use super::tensors::{matrix, pack, read};
+use crate::engine::config::Objective;
+use crate::engine::data::Dataset;
+use crate::engine::loss::{d_loss, d_output, g_loss, gradient_penalty};
+use crate::engine::nn::layers::Pass;
+use crate::engine::nn::params::{clip_weights, ema_update, first_non_finite, grad_norm};
+
+/// One D update's numbers: loss, D(real), D(fake), gradient norm.
+struct DNumbers([f32; 4]);
+/// One G update's numbers: loss, D(fake), gradient norm.
+struct GNumbers([f32; 3]);
+
+impl Session {
+    /// Real samples and their labels (empty when unlabelled), as plain values.
+    fn real_batch(&mut self, n: usize) -> (Vec<f32>, Vec<u32>) {
+        let rng = &mut self.state.rng;
+        match self.data.as_ref() {
+            Dataset::Points(p) => (p.sample_flat(rng, n), Vec::new()),
+            Dataset::Images(set) => {
+                let b = set.sample(rng, n);
+                (b.pixels, b.labels)
+            }
+        }
+    }
+
+    fn d_update(&mut self) -> DNumbers {
+        let cfg = &self.config;
+        let (b, len, m) = (cfg.train.batch_size, self.shape.len, cfg.tricks.pack);
+        let latent = cfg.model.latent_dim;
+        let objective = cfg.objective;
+        let noise_std = cfg.tricks.instance_noise_at(self.state.step);
+        let pass = Pass {
+            training: true,
+            spectral_norm: cfg.tricks.spectral_norm,
+            dropout: cfg.tricks.d_dropout,
+        };
+        let quiet = Pass {
+            training: false,
+            ..pass
+        };
+        let real_target = 1.0 - cfg.tricks.label_smoothing;
+        let lr = cfg.optimizer.d.lr();
+        let ad = self.ad.clone();
+
+        let (mut real_values, labels) = self.real_batch(b);
+        let z = self.state.rng.normals(b * latent);
+        let classes = self.classes_for(&labels, &ad);
+        let fake = self
+            .state
+            .g
+            .forward(matrix(z, b, latent, &ad), classes.clone())
+            .detach();
+        let mut fake_in = fake.clone();
+        if noise_std > 0.0 {
+            for v in &mut real_values {
+                *v += noise_std * self.state.rng.normal() as f32;
+            }
+            let noise = self
+                .state
+                .rng
+                .normals(b * len)
+                .into_iter()
+                .map(|v| v * noise_std)
+                .collect();
+            fake_in = fake_in.add(matrix(noise, b, len, &ad));
+        }
+        let real = matrix(real_values, b, len, &ad);
+        let packed_classes = classes.map(|c| pack(c, m));
+        let d = &self.state.d;
+        let r = d.forward(pack(real.clone(), m), packed_classes.clone(), &pass);
+        let f = d.forward(pack(fake_in, m), packed_classes.clone(), &quiet);
+        let mut loss = d_loss(&objective, r.clone(), f.clone(), real_target);
+        if let Objective::WganGp { lambda } = objective {
+            let eps: Vec<f32> = (0..b).map(|_| self.state.rng.uniform() as f32).collect();
+            let eps = matrix(eps, b, 1, &ad);
+            let x_hat = real
+                .mul(eps.clone())
+                .add(fake.mul(eps.neg().add_scalar(1.0)))
+                .detach();
+            let (_, grad) = d.forward_with_input_grad(pack(x_hat, m), packed_classes, &quiet);
+            loss = loss.add(gradient_penalty(grad, lambda));
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), d);
+        let norm = grad_norm(d, &grads).unwrap_or_else(|| Tensor::zeros([1], &ad));
+        let numbers = Tensor::cat(
+            vec![
+                loss.detach(),
+                d_output(&objective, r.detach()),
+                d_output(&objective, f.detach()),
+                norm,
+            ],
+            0,
+        );
+        let mut d = self.state.opt_d.step(lr, self.state.d.clone(), grads);
+        if let Objective::Wgan { clip } = objective {
+            d = clip_weights(d, clip);
+        }
+        self.state.d = d;
+        let v = read(numbers.unsqueeze());
+        DNumbers([v[0], v[1], v[2], v[3]])
+    }
+
+    fn g_update(&mut self) -> GNumbers {
+        let cfg = &self.config;
+        let (b, m, latent) = (cfg.train.batch_size, cfg.tricks.pack, cfg.model.latent_dim);
+        let objective = cfg.objective;
+        let pass = Pass {
+            training: false,
+            spectral_norm: cfg.tricks.spectral_norm,
+            dropout: cfg.tricks.d_dropout,
+        };
+        let lr = cfg.optimizer.g.lr();
+        let ema_decay = cfg.tricks.ema;
+        let ad = self.ad.clone();
+        let k = self.conditioning_classes();
+        let labels: Vec<u32> = (0..if k > 0 { b } else { 0 })
+            .map(|_| self.state.rng.below(k) as u32)
+            .collect();
+        let z = self.state.rng.normals(b * latent);
+        let classes = self.classes_for(&labels, &ad);
+        let fake = self
+            .state
+            .g
+            .forward(matrix(z, b, latent, &ad), classes.clone());
+        let f = self
+            .state
+            .d
+            .forward(pack(fake, m), classes.map(|c| pack(c, m)), &pass);
+        let loss = g_loss(&objective, f.clone());
+        let g = &self.state.g;
+        let grads = GradientsParams::from_grads(loss.backward(), g);
+        let norm = grad_norm(g, &grads).unwrap_or_else(|| Tensor::zeros([1], &ad));
+        let numbers = Tensor::cat(
+            vec![loss.detach(), d_output(&objective, f.detach()), norm],
+            0,
+        );
+        self.state.g = self.state.opt_g.step(lr, self.state.g.clone(), grads);
+        if let Some(decay) = ema_decay {
+            let ema = match self.state.ema.take() {
+                Some(e) => ema_update(e, &self.state.g, decay),
+                None => self.state.g.valid(),
+            };
+            self.state.ema = Some(ema);
+        }
+        let v = read(numbers.unsqueeze());
+        GNumbers([v[0], v[1], v[2]])
+    }
+
+    /// Runs `kind` of update. Before it, the state is kept as the last good one; if any loss
+    /// or gradient norm comes out NaN/Inf, the state is marked diverged (and not advanced
+    /// further until restored or reset).
+    pub fn step_once(&mut self, kind: StepKind) -> Result<StepStats, SessionError> {
+        if let Some((step, what)) = &self.diverged {
+            return Err(SessionError::Diverged {
+                step: *step,
+                what: what.clone(),
+            });
+        }
+        self.last_good = Some(self.state.detached_copy());
+        let started = Instant::now();
+        let nan = f32::NAN;
+        let mut stats = StepStats {
+            step: self.state.step,
+            kind,
+            g_loss: nan,
+            d_loss: nan,
+            d_real: nan,
+            d_fake: nan,
+            g_grad_norm: nan,
+            d_grad_norm: nan,
+            millis: 0.0,
+        };
+        let d_updates = match kind {
+            StepKind::D => 1,
+            StepKind::G => 0,
+            StepKind::Round => self.config.train.d_steps,
+        };
+        let g_updates = match kind {
+            StepKind::D => 0,
+            StepKind::G => 1,
+            StepKind::Round => self.config.train.g_steps,
+        };
+        for _ in 0..d_updates {
+            let DNumbers([loss, real, fake, norm]) = self.d_update();
+            (stats.d_loss, stats.d_real, stats.d_fake, stats.d_grad_norm) =
+                (loss, real, fake, norm);
+            if let Some(what) = first_bad(&[("D loss", loss), ("D gradient norm", norm)]) {
+                return Err(self.mark_diverged(what));
+            }
+        }
+        for _ in 0..g_updates {
+            let GNumbers([loss, fake, norm]) = self.g_update();
+            (stats.g_loss, stats.d_fake, stats.g_grad_norm) = (loss, fake, norm);
+            if let Some(what) = first_bad(&[("G loss", loss), ("G gradient norm", norm)]) {
+                return Err(self.mark_diverged(what));
+            }
+        }
+        if kind == StepKind::Round {
+            self.state.step += 1;
+        }
+        stats.step = self.state.step;
+        stats.millis = started.elapsed().as_secs_f32() * 1000.0;
+        Ok(stats)
+    }
+
+    fn mark_diverged(&mut self, what: String) -> SessionError {
+        let step = self.state.step;
+        let weights = first_non_finite(&self.state.g)
+            .map(|p| format!("G weight {p}"))
+            .or_else(|| first_non_finite(&self.state.d).map(|p| format!("D weight {p}")));
+        let what = match weights {
+            Some(w) => format!("{what}; first non-finite: {w}"),
+            None => what,
+        };
+        self.diverged = Some((step, what.clone()));
+        SessionError::Diverged { step, what }
+    }
+
+    /// Goes back to the state before the step that diverged. Returns the step restored to.
+    pub fn restore_last_good(&mut self) -> Option<u64> {
+        let good = self.last_good.take()?;
+        self.state = good.into_trainable();
+        self.diverged = None;
+        Some(self.state.step)
+    }
+}
+
+/// The first named value that is NaN or infinite, described.
+fn first_bad(values: &[(&str, f32)]) -> Option<String> {
+    values
+        .iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(name, v)| format!("{name} became {v}"))
+}

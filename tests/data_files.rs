@@ -1,0 +1,154 @@
+//! Bad data files give errors that name the file and the problem; good ones load.
+
+use std::io::Write;
+
+use ganvas::engine::config::DataConfig;
+use ganvas::engine::data::{self, DataError, Dataset};
+
+use crate::util::temp_dir;
+
+fn idx_images(count: u32, side: u32, pixels: usize) -> Vec<u8> {
+    let mut b = vec![0, 0, 8, 3];
+    for d in [count, side, side] {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend(std::iter::repeat_n(7u8, pixels));
+    b
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn load_idx(images: &std::path::Path) -> Result<Dataset, DataError> {
+    data::load(&DataConfig::Idx {
+        images: images.to_path_buf(),
+        labels: None,
+    })
+    .map(|l| l.dataset)
+}
+
+#[test]
+fn idx_raw_and_gzip_load_alike() {
+    let dir = temp_dir("idx-ok");
+    let raw = idx_images(3, 4, 48);
+    std::fs::write(dir.join("a.idx"), &raw).expect("write");
+    std::fs::write(dir.join("a.idx.gz"), gzip(&raw)).expect("write");
+    for name in ["a.idx", "a.idx.gz"] {
+        let set = load_idx(&dir.join(name)).expect("loads");
+        let images = set.images().expect("images");
+        assert_eq!(
+            (images.len(), images.height, images.width, images.channels),
+            (3, 4, 4, 1)
+        );
+    }
+}
+
+#[test]
+fn idx_errors_name_the_file_and_problem() {
+    let dir = temp_dir("idx-bad");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("truncated.idx", idx_images(3, 4, 40), "truncated"),
+        ("truncated.idx.gz", gzip(&idx_images(3, 4, 40)), "truncated"),
+        ("magic.idx", vec![1, 2, 3, 4, 0, 0, 0, 1], "wrong file type"),
+        ("huge.idx", idx_images(u32::MAX, 65535, 10), "too large"),
+        ("empty.idx", Vec::new(), "truncated"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let err = load_idx(&path).expect_err(name).to_string();
+        assert!(err.contains(name), "{err} does not name {name}");
+        assert!(
+            err.contains(expected),
+            "{name}: {err} does not say {expected}"
+        );
+    }
+    let missing = load_idx(&dir.join("nope.idx")).expect_err("missing file");
+    assert!(matches!(missing, DataError::Io { .. }));
+}
+
+#[test]
+fn labels_must_match_images() {
+    let dir = temp_dir("idx-labels");
+    std::fs::write(dir.join("i.idx"), idx_images(3, 2, 12)).expect("write");
+    std::fs::write(dir.join("l.idx"), [0, 0, 8, 1, 0, 0, 0, 2, 1, 2]).expect("write");
+    let err = data::load(&DataConfig::Idx {
+        images: dir.join("i.idx"),
+        labels: Some(dir.join("l.idx")),
+    })
+    .expect_err("2 labels for 3 images");
+    assert!(err.to_string().contains("2 labels for 3 images"), "{err}");
+}
+
+#[test]
+fn cifar_size_is_checked() {
+    let dir = temp_dir("cifar");
+    let path = dir.join("data_batch_1.bin");
+    std::fs::write(&path, vec![3u8; 3073 * 2]).expect("write");
+    let set = data::load(&DataConfig::Cifar10 {
+        files: vec![path.clone()],
+    })
+    .expect("2 records");
+    assert_eq!(
+        set.dataset
+            .images()
+            .map(|s| (s.len(), s.channels, s.height)),
+        Some((2, 3, 32))
+    );
+    std::fs::write(&path, vec![3u8; 3073 + 5]).expect("write");
+    let err = data::load(&DataConfig::Cifar10 { files: vec![path] }).expect_err("partial record");
+    assert!(matches!(err, DataError::Truncated { .. }), "{err}");
+}
+
+#[test]
+fn image_folder_uses_subfolders_as_labels_and_skips_unreadable_files() {
+    let dir = temp_dir("folder");
+    for class in ["cat", "dog"] {
+        std::fs::create_dir_all(dir.join(class)).expect("mkdir");
+        for i in 0..2 {
+            let img = image::RgbImage::from_pixel(10, 6, image::Rgb([200, 10 * i, 30]));
+            img.save(dir.join(class).join(format!("{i}.png")))
+                .expect("save png");
+        }
+    }
+    std::fs::write(dir.join("dog").join("broken.png"), b"not a png").expect("write");
+    let loaded = data::load(&DataConfig::ImageFolder {
+        path: dir.clone(),
+        size: 28,
+        channels: 3,
+    })
+    .expect("loads");
+    let set = loaded.dataset.images().expect("images").clone();
+    assert_eq!(
+        (set.len(), set.channels, set.height, set.width),
+        (4, 3, 28, 28)
+    );
+    assert_eq!(set.class_names, vec!["cat".to_string(), "dog".to_string()]);
+    assert_eq!(set.labels, Some(vec![0, 0, 1, 1]));
+    assert_eq!(loaded.notes.len(), 1);
+    assert!(loaded.notes[0].contains("1 unreadable") && loaded.notes[0].contains("broken.png"));
+    let empty = temp_dir("folder-empty");
+    let err = data::load(&DataConfig::ImageFolder {
+        path: empty,
+        size: 28,
+        channels: 1,
+    })
+    .expect_err("no images");
+    assert!(matches!(err, DataError::Empty { .. }), "{err}");
+}
+
+#[test]
+fn csv_points_errors_name_the_line() {
+    let dir = temp_dir("csv");
+    let path = dir.join("pts.csv");
+    std::fs::write(&path, "x,y\n0.5,1\nfoo,2\n").expect("write");
+    let err = data::load(&DataConfig::Csv { path: path.clone() }).expect_err("bad row");
+    let text = err.to_string();
+    assert!(
+        text.contains("pts.csv") && text.contains("line 3"),
+        "{text}"
+    );
+}

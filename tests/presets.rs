@@ -1,0 +1,107 @@
+//! Every preset in presets/ loads and runs a few steps; bad presets give errors naming the
+//! field.
+
+use std::path::Path;
+
+use ganvas::engine::preset::{self, Preset, PresetError};
+use ganvas::engine::trainer::protocol::StepKind;
+use ganvas::engine::trainer::session::Session;
+
+use crate::util::{cpu, mnist, repo};
+
+#[test]
+fn every_preset_loads_and_runs_a_few_steps() {
+    let files = preset::list(&repo().join("presets"));
+    assert!(
+        files.len() >= 10,
+        "expected the shipped presets, found {files:?}"
+    );
+    for file in files {
+        let p = Preset::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !p.name.is_empty() && !p.description.is_empty(),
+            "{} lacks a name",
+            file.display()
+        );
+        let mut config = p.config();
+        let needs_mnist = matches!(config.data, ganvas::engine::config::DataConfig::Idx { .. });
+        if needs_mnist {
+            let Some((images, labels)) = mnist() else {
+                continue;
+            };
+            config.data = ganvas::engine::config::DataConfig::Idx {
+                images,
+                labels: Some(labels),
+            };
+        }
+        if let ganvas::engine::config::DataConfig::Digits { count } = &mut config.data {
+            *count = 200; // the shape is what matters here
+        }
+        let mut s =
+            Session::new(config, cpu()).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for _ in 0..2 {
+            let st = s
+                .step_once(StepKind::Round)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert!(
+                st.d_loss.is_finite() && st.g_loss.is_finite(),
+                "{}",
+                file.display()
+            );
+        }
+        assert_eq!(s.step(), 2);
+    }
+}
+
+#[test]
+fn the_embedded_default_is_the_digits_dcgan_file() {
+    let embedded = preset::default_preset();
+    let file = Preset::load(&repo().join("presets/digits-dcgan.toml")).expect("loads");
+    assert_eq!(embedded.config(), file.config());
+}
+
+fn parse_err(text: &str) -> String {
+    Preset::parse(text, Path::new("bad.toml"))
+        .expect_err("must fail")
+        .to_string()
+}
+
+#[test]
+fn bad_presets_name_the_field() {
+    let head = "format = 1\n[data]\nkind = \"ring\"\n";
+    let unknown = parse_err(&format!("{head}[model]\ndepht = 3\n"));
+    assert!(
+        unknown.contains("depht") && unknown.contains("bad.toml"),
+        "{unknown}"
+    );
+    let range = parse_err(&format!("{head}[tricks]\nlabel_smoothing = 0.9\n"));
+    assert!(range.contains("tricks.label_smoothing"), "{range}");
+    let pack = parse_err(&format!(
+        "{head}[train]\nbatch_size = 10\n[tricks]\npack = 4\n"
+    ));
+    assert!(pack.contains("tricks.pack"), "{pack}");
+    let gp_bn = parse_err(
+        "format = 1\n[data]\nkind = \"digits\"\n[model]\nfamily = \"dcgan\"\nd_batch_norm = true\n[objective]\nkind = \"wgan-gp\"\n",
+    );
+    assert!(gp_bn.contains("model.d_batch_norm"), "{gp_bn}");
+    let dcgan_points = parse_err(&format!("{head}[model]\nfamily = \"dcgan\"\n"));
+    assert!(dcgan_points.contains("model.family"), "{dcgan_points}");
+    let lr = parse_err(&format!(
+        "{head}[optimizer.d]\nkind = \"adam\"\nlr = -1.0\n"
+    ));
+    assert!(lr.contains("optimizer.d.lr"), "{lr}");
+    let kind = parse_err("format = 1\n[data]\nkind = \"rings\"\n");
+    assert!(kind.contains("rings"), "{kind}");
+    let err = Preset::parse("format = 9\n[data]\nkind = \"ring\"\n", Path::new("v.toml"))
+        .expect_err("format");
+    assert!(matches!(err, PresetError::Format { found: 9, .. }), "{err}");
+}
+
+#[test]
+fn a_saved_preset_loads_back_equal() {
+    let dir = crate::util::temp_dir("preset");
+    let p = preset::default_preset();
+    let path = dir.join("mine.toml");
+    p.save(&path).expect("saves");
+    assert_eq!(Preset::load(&path).expect("loads").config(), p.config());
+}

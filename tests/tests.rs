@@ -1,0 +1,11 @@
+//! The one integration-test binary (every extra test binary costs a long link).
+
+mod util;
+
+mod checkpoints;
+mod data_files;
+mod divergence;
+mod gradients;
+mod learning;
+mod presets;
+mod trainer_thread;

@@ -1,0 +1,117 @@
+//! The trainer thread: commands are honoured in order, renders are answered between steps,
+//! the waker is called, and Stop returns within a second even while training.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ganvas::engine::preset::Preset;
+use ganvas::engine::trainer::protocol::{Command, Event, RenderRequest, RunState, StepKind};
+use ganvas::engine::trainer::thread::Trainer;
+
+use crate::util::{cpu, repo};
+
+fn ring() -> ganvas::engine::config::TrainConfig {
+    Preset::load(&repo().join("presets/ring8-vanilla.toml"))
+        .expect("preset")
+        .config()
+}
+
+/// Events until `pred` matches (or panics after `secs`).
+fn until(t: &Trainer, secs: u64, mut pred: impl FnMut(&Event) -> bool) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Some(e) = t.recv_timeout(Duration::from_millis(50)) {
+            let done = pred(&e);
+            seen.push(e);
+            if done {
+                return seen;
+            }
+        }
+    }
+    panic!("timed out; saw {seen:?}");
+}
+
+#[test]
+fn commands_are_honoured_in_order() {
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let w = wakes.clone();
+    let t = Trainer::spawn(
+        ring(),
+        cpu(),
+        Some(Arc::new(move || {
+            w.fetch_add(1, Ordering::Relaxed);
+        })),
+    )
+    .expect("spawns");
+    until(&t, 20, |e| matches!(e, Event::Ready(_)));
+    // A D step changes only D; then a config change; then a G step uses the new config.
+    t.send(Command::StepD).expect("send");
+    let mut changed = ring();
+    changed.optimizer.g = changed.optimizer.g.with_lr(1e-4);
+    t.send(Command::SetConfig(Box::new(changed))).expect("send");
+    t.send(Command::StepG).expect("send");
+    t.send(Command::StepRound).expect("send");
+    let mut order = Vec::new();
+    until(&t, 20, |e| {
+        match e {
+            Event::Step(s) => order.push(format!("{:?}", s.kind)),
+            Event::ConfigApplied { .. } => order.push("config".into()),
+            _ => {}
+        }
+        order.len() == 4
+    });
+    assert_eq!(order, vec!["D", "config", "G", "Round"]);
+    assert_eq!(StepKind::Round, StepKind::Round);
+    assert!(wakes.load(Ordering::Relaxed) > 0, "the waker was called");
+    t.stop();
+}
+
+#[test]
+fn play_pause_render_and_stop_within_a_second() {
+    let t = Trainer::spawn(ring(), cpu(), None).expect("spawns");
+    until(&t, 20, |e| matches!(e, Event::Ready(_)));
+    t.send(Command::Play).expect("send");
+    until(&t, 20, |e| matches!(e, Event::Step(s) if s.step >= 20));
+    // A render while running is answered between steps.
+    t.send(Command::Render(RenderRequest {
+        id: 7,
+        latents: vec![0.1, -0.2, 0.3, 0.4],
+        classes: vec![],
+    }))
+    .expect("send");
+    let seen = until(&t, 10, |e| matches!(e, Event::Rendered { id: 7, .. }));
+    let Some(Event::Rendered { samples, .. }) = seen.last() else {
+        unreachable!()
+    };
+    assert_eq!((samples.count(), samples.len), (2, 2));
+    t.send(Command::Pause).expect("send");
+    until(&t, 10, |e| matches!(e, Event::State(RunState::Paused)));
+    while t.recv_timeout(Duration::from_millis(300)).is_some() {}
+    assert!(
+        t.recv_timeout(Duration::from_millis(300)).is_none(),
+        "no steps while paused"
+    );
+    // A bad render is an error event, not a crash.
+    t.send(Command::Render(RenderRequest {
+        id: 8,
+        latents: vec![1.0, 2.0, 3.0],
+        classes: vec![],
+    }))
+    .expect("send");
+    until(
+        &t,
+        10,
+        |e| matches!(e, Event::Error(m) if m.contains("multiple of 2")),
+    );
+    t.send(Command::Play).expect("send");
+    until(&t, 10, |e| matches!(e, Event::Step(_)));
+    let started = Instant::now();
+    t.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "stop took {:?}",
+        started.elapsed()
+    );
+}

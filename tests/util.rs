@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use ganvas::engine::backend::{self, Backend, BackendChoice};
+
+/// The CPU backend (tests never need a GPU).
+pub fn cpu() -> Backend {
+    backend::select(BackendChoice::Cpu).expect("the CPU backend always exists")
+}
+
+/// A fresh empty directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ganvas-test-{}-{tag}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The repository root (tests run from it, but be explicit).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shared MNIST test set, when this checkout has it beside it.
+pub fn mnist() -> Option<(PathBuf, PathBuf)> {
+    let dir = repo().join("../shared/data/mnist");
+    let images = dir.join("t10k-images-idx3-ubyte.gz");
+    let labels = dir.join("t10k-labels-idx1-ubyte.gz");
+    if images.exists() && labels.exists() {
+        Some((images, labels))
+    } else {
+        eprintln!("skipping the MNIST part: {} is absent", dir.display());
+        None
+    }
+}
