@@ -4,3 +4,7 @@
 
 pub mod cli;
 pub mod engine;
+
+/// The allocator of every binary that links ganvas (the app, the CLI, the tests).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -3,8 +3,10 @@
 mod util;
 
 mod checkpoints;
+mod cli;
 mod data_files;
 mod divergence;
+mod exports;
 mod gradients;
 mod learning;
 mod presets;

@@ -166,7 +166,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     println!("|---|---|---|---|---|");
     for (torch_device, backend) in backends {
         let models: [(&str, TrainConfig, u64); 2] = [
-            ("ring MLP GAN (3x128, b256)", ring_config(), args.ring_steps),
+            ("ring MLP GAN (3x128)", ring_config(), args.ring_steps),
             (
                 if torch_device == "cpu" {
                     "DCGAN 28x28"

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use burn::module::Module;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -13,7 +14,9 @@ use crate::engine::export;
 use crate::engine::trainer::protocol::{MetricValue, StepKind};
 use crate::engine::trainer::session::Session;
 
-/// Options of `ganvas train`.
+/// Options of `ganvas train`. The run directory receives `checkpoint.ganvas`, `metrics.csv`
+/// (losses every `sample_every` steps, metrics every `metrics_every`), `samples.png` and
+/// `generator.safetensors` (the sampling generator: the EMA when on).
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Preset file (TOML); the embedded digits DCGAN when omitted.
@@ -168,5 +171,10 @@ fn save_outputs(
         None => Vec::new(),
     };
     export::write_png(&samples, &real, &out.join("samples.png"))?;
+    let g = match &session.state.ema {
+        Some(ema) => ema.clone(),
+        None => session.state.g.valid(),
+    };
+    export::write_safetensors(&g, &out.join("generator.safetensors"))?;
     Ok(())
 }

@@ -284,7 +284,8 @@ impl Checkpoint {
     }
 
     /// Loads into `session`, which must have the same architecture; the checkpoint's config
-    /// (objective, tricks, optimizers), step and random state replace the session's.
+    /// (objective, tricks, optimizers; not the data source), step and random state replace
+    /// the session's.
     pub fn restore_into(&self, session: &mut Session) -> Result<(), CheckpointError> {
         let expected = architecture(&session.config, session.shape);
         let found = architecture(&self.config, self.shape);
@@ -327,7 +328,13 @@ impl Checkpoint {
         state.ema = ema;
         state.rng = self.rng.clone();
         state.step = self.step;
-        session.config = self.config.clone();
+        // Same architecture, so the data the session loaded stand for the checkpoint's (they
+        // may live at another path on this machine): keep the session's data source.
+        let data = session.config.data.clone();
+        session.config = TrainConfig {
+            data,
+            ..self.config.clone()
+        };
         session.diverged = None;
         session.last_good = None;
         Ok(())

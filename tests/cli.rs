@@ -1,0 +1,121 @@
+//! The `ganvas` binary end to end: train, then sample from the run directory; bad input gives a
+//! message and a failing exit code, never a panic.
+
+use std::process::Command;
+
+use crate::util::{repo, temp_dir};
+
+fn ganvas(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ganvas"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn train_then_sample_from_the_run_directory() {
+    let dir = temp_dir("cli");
+    let out = dir.join("run");
+    let out_s = out.to_string_lossy().into_owned();
+    let o = ganvas(&[
+        "train",
+        "--preset",
+        "presets/ring8-vanilla.toml",
+        "--steps",
+        "20",
+        "--backend",
+        "cpu",
+        "--out",
+        &out_s,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("trained 20 steps") && stdout.contains("modes_covered"),
+        "{stdout}"
+    );
+    for f in [
+        "checkpoint.ganvas",
+        "metrics.csv",
+        "samples.png",
+        "generator.safetensors",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let csv = dir.join("pts.csv");
+    let o = ganvas(&[
+        "sample",
+        "--checkpoint",
+        &out_s,
+        "--n",
+        "100",
+        "--out",
+        &csv.to_string_lossy(),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&csv).expect("csv").lines().count(),
+        101
+    );
+    // Resuming continues the step count.
+    let o = ganvas(&[
+        "train",
+        "--resume",
+        &out_s,
+        "--preset",
+        "presets/ring8-vanilla.toml",
+        "--steps",
+        "5",
+        "--backend",
+        "cpu",
+        "--out",
+        &out_s,
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("at step 20"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn bad_input_is_a_message_not_a_panic() {
+    let dir = temp_dir("cli-bad");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "format = 1\n[data]\nkind = \"ring\"\n[tricks]\npack = 0\n",
+    )
+    .expect("write");
+    let o = ganvas(&[
+        "train",
+        "--preset",
+        &bad.to_string_lossy(),
+        "--steps",
+        "1",
+        "--backend",
+        "cpu",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("tricks.pack") && !err.contains("panicked"),
+        "{err}"
+    );
+    let o = ganvas(&[
+        "sample",
+        "--checkpoint",
+        &bad.to_string_lossy(),
+        "--n",
+        "3",
+        "--out",
+        "x.csv",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("not a ganvas checkpoint") && !err.contains("panicked"),
+        "{err}"
+    );
+}

@@ -1,0 +1,110 @@
+//! Exports: sample files in every format (IDX loads back as data), metrics CSV, safetensors.
+
+use ganvas::engine::config::DataConfig;
+use ganvas::engine::data;
+use ganvas::engine::export::{self, ExportError};
+use ganvas::engine::trainer::protocol::{MetricValue, Samples};
+
+use crate::util::temp_dir;
+
+fn images(n: usize) -> Samples {
+    let values = (0..n * 16).map(|i| (i % 7) as f32 / 3.0 - 1.0).collect();
+    Samples {
+        values,
+        len: 16,
+        channels: 1,
+        side: 4,
+        classes: (0..n as u32).collect(),
+    }
+}
+
+#[test]
+fn idx_export_loads_back_as_a_dataset() {
+    let dir = temp_dir("export-idx");
+    let s = images(5);
+    export::write_samples(&s, &dir.join("gen.idx")).expect("idx");
+    let back = data::load(&DataConfig::Idx {
+        images: dir.join("gen.idx"),
+        labels: None,
+    })
+    .expect("loads");
+    let set = back.dataset.images().expect("images").clone();
+    assert_eq!((set.len(), set.height), (5, 4));
+    let again = set.gather(&(0..5).collect::<Vec<_>>()).pixels;
+    for (a, b) in again.iter().zip(&s.values) {
+        assert!((a - b.clamp(-1.0, 1.0)).abs() <= 1.0 / 127.5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn points_csv_png_and_folder_exports() {
+    let dir = temp_dir("export-misc");
+    let pts = Samples {
+        values: vec![0.5, -1.0, 2.0, 3.0],
+        len: 2,
+        channels: 0,
+        side: 0,
+        classes: vec![],
+    };
+    export::write_samples(&pts, &dir.join("p.csv")).expect("csv");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("p.csv")).expect("read"),
+        "x,y\n0.5,-1\n2,3\n"
+    );
+    export::write_samples(&pts, &dir.join("p.png")).expect("scatter");
+    assert_eq!(image::open(dir.join("p.png")).expect("png").width(), 512);
+    let err = export::write_samples(&pts, &dir.join("p.idx")).expect_err("points are not images");
+    assert!(matches!(err, ExportError::Unsupported { .. }), "{err}");
+    export::write_samples(&images(4), &dir.join("grid.png")).expect("grid");
+    let grid = image::open(dir.join("grid.png")).expect("png");
+    assert_eq!((grid.width(), grid.height()), (11, 11)); // 2×2 tiles of 4 px, 1 px gaps
+    export::write_samples(&images(3), &dir.join("folder")).expect("folder");
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("folder"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["00000_class0.png", "00001_class1.png", "00002_class2.png"]
+    );
+}
+
+#[test]
+fn metrics_csv_and_safetensors() {
+    let dir = temp_dir("export-st");
+    let m = vec![MetricValue {
+        name: "modes_covered".into(),
+        step: 250,
+        value: 7.0,
+    }];
+    export::write_metrics_csv(&m, &dir.join("m.csv")).expect("csv");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("m.csv")).expect("read"),
+        "step,metric,value\n250,modes_covered,7\n"
+    );
+    let layer = ganvas::engine::nn::layers::Dense::new(
+        &mut ganvas::engine::rng::Rng::seeded(1),
+        ganvas::engine::nn::layers::Init::FanIn,
+        3,
+        2,
+        &burn::tensor::Device::flex(),
+    );
+    export::write_safetensors(&layer, &dir.join("w.safetensors")).expect("safetensors");
+    let bytes = std::fs::read(dir.join("w.safetensors")).expect("read");
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).expect("utf-8 header");
+    assert!(
+        header
+            .starts_with("{\"weight\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[0,24]}"),
+        "{header}"
+    );
+    assert!(
+        header.contains("\"bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,32]}"),
+        "{header}"
+    );
+    assert_eq!(n % 8, 0);
+    // weight (6) + bias (2) + spectral-norm vector (2) floats follow the header.
+    assert_eq!(bytes.len(), 8 + n + 4 * (6 + 2 + 2));
+}
