@@ -156,12 +156,13 @@ impl Default for ModelConfig {
 }
 
 /// The adversarial objective.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Objective {
     /// Goodfellow's original minimax: G minimises log(1 − D(G(z))) (saturates early on).
     Minimax,
     /// G maximises log D(G(z)) instead: same fixed point, strong early gradients.
+    #[default]
     NonSaturating,
     /// LSGAN: squared distance to the targets 1 (real) and 0 (fake).
     LeastSquares,
@@ -177,12 +178,6 @@ pub enum Objective {
     },
     /// Hinge loss (SAGAN, BigGAN): max(0, 1 − D(x)) + max(0, 1 + D(G(z))).
     Hinge,
-}
-
-impl Default for Objective {
-    fn default() -> Self {
-        Objective::NonSaturating
-    }
 }
 
 impl Objective {

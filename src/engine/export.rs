@@ -31,7 +31,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     }
 }
 
-fn encode_png(width: u32, height: u32, channels: usize, pixels: Vec<u8>) -> Vec<u8> {
+fn encode_png(width: u32, height: u32, channels: usize, pixels: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let color = if channels == 1 {
         image::ExtendedColorType::L8
@@ -40,7 +40,7 @@ fn encode_png(width: u32, height: u32, channels: usize, pixels: Vec<u8>) -> Vec<
     };
     let encoder = image::codecs::png::PngEncoder::new(&mut out);
     // Encoding into memory cannot fail for a buffer of the right size.
-    let _ = image::ImageEncoder::write_image(encoder, &pixels, width, height, color);
+    let _ = image::ImageEncoder::write_image(encoder, pixels, width, height, color);
     out
 }
 
@@ -94,7 +94,7 @@ pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<
     let png = if samples.side > 0 {
         let columns = (samples.count() as f64).sqrt().ceil() as usize;
         let (w, h, px) = grid_pixels(samples, columns);
-        encode_png(w as u32, h as u32, samples.channels, px)
+        encode_png(w as u32, h as u32, samples.channels, &px)
     } else {
         let extent = samples
             .values
@@ -112,7 +112,7 @@ pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<
             512,
             512,
             3,
-            scatter_pixels(&samples.values, real_points, extent, 512),
+            &scatter_pixels(&samples.values, real_points, extent, 512),
         )
     };
     write_atomically(path, &png).map_err(io(path))
@@ -171,7 +171,7 @@ fn write_png_folder(samples: &Samples, dir: &Path) -> Result<(), ExportError> {
             None => format!("{i:05}.png"),
         };
         let path = dir.join(name);
-        write_atomically(&path, &encode_png(s as u32, s as u32, c, interleaved))
+        write_atomically(&path, &encode_png(s as u32, s as u32, c, &interleaved))
             .map_err(io(&path))?;
     }
     Ok(())

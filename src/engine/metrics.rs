@@ -88,6 +88,22 @@ impl ModeCoverage {
     }
 }
 
+/// Samples the metrics are computed on (≥ 2,500, as in the papers).
+pub const METRIC_SAMPLES: usize = 2500;
+
+impl crate::engine::trainer::session::Session {
+    /// The metrics that apply to this run's data at the current step (mode coverage for 2D
+    /// mixtures; image metrics come with the classifier).
+    pub fn metrics(&self) -> Vec<MetricValue> {
+        let Some(mixture) = self.data.points().and_then(|p| p.mixture()) else {
+            return Vec::new();
+        };
+        // A seed tied to the step: the same checkpoint gives the same numbers.
+        let samples = self.sample_n(METRIC_SAMPLES, 0x4D45_5452 ^ self.step());
+        mode_coverage(&samples.values, mixture).values(self.step())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,21 +153,5 @@ mod tests {
         let outside = [m[0] + 0.0301, m[1]];
         assert_eq!(mode_coverage(&inside, &ring()).high_quality_pct, 100.0);
         assert_eq!(mode_coverage(&outside, &ring()).high_quality_pct, 0.0);
-    }
-}
-
-/// Samples the metrics are computed on (≥ 2,500, as in the papers).
-pub const METRIC_SAMPLES: usize = 2500;
-
-impl crate::engine::trainer::session::Session {
-    /// The metrics that apply to this run's data at the current step (mode coverage for 2D
-    /// mixtures; image metrics come with the classifier).
-    pub fn metrics(&self) -> Vec<MetricValue> {
-        let Some(mixture) = self.data.points().and_then(|p| p.mixture()) else {
-            return Vec::new();
-        };
-        // A seed tied to the step: the same checkpoint gives the same numbers.
-        let samples = self.sample_n(METRIC_SAMPLES, 0x4D45_5452 ^ self.step());
-        mode_coverage(&samples.values, mixture).values(self.step())
     }
 }

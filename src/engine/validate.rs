@@ -196,7 +196,7 @@ impl TrainConfig {
         in_range("tricks.instance_noise", t.instance_noise, 0.0, 10.0)?;
         in_range("tricks.d_dropout", t.d_dropout, 0.0, 0.9)?;
         count("tricks.pack", t.pack, 1, 16)?;
-        if self.train.batch_size % t.pack != 0 {
+        if !self.train.batch_size.is_multiple_of(t.pack) {
             return Err(err(
                 "tricks.pack",
                 format!(

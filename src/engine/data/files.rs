@@ -135,7 +135,7 @@ pub fn load_cifar10(files: &[PathBuf]) -> Result<ImageSet, DataError> {
             source,
         };
         let len = std::fs::metadata(path).map_err(io)?.len() as usize;
-        if len == 0 || len % CIFAR_RECORD != 0 {
+        if len == 0 || !len.is_multiple_of(CIFAR_RECORD) {
             return Err(DataError::Truncated {
                 path: path.clone(),
                 message: format!(

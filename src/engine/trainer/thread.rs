@@ -135,7 +135,7 @@ impl Worker {
                 break;
             }
             if let Some(request) = self.pending_render.take() {
-                self.render(request);
+                self.render(&request);
             }
             if self.running {
                 self.step(StepKind::Round, false);
@@ -351,12 +351,12 @@ impl Worker {
         }
     }
 
-    fn render(&mut self, request: RenderRequest) {
+    fn render(&mut self, request: &RenderRequest) {
         let Some(session) = &self.session else {
             return self.no_run();
         };
         let latent = session.config.model.latent_dim;
-        if request.latents.is_empty() || request.latents.len() % latent != 0 {
+        if request.latents.is_empty() || !request.latents.len().is_multiple_of(latent) {
             return self.emit(Event::Error(format!(
                 "a render request needs a multiple of {latent} latent values, got {}",
                 request.latents.len()
