@@ -26,6 +26,7 @@ fn load_idx(images: &std::path::Path) -> Result<Dataset, DataError> {
     data::load(&DataConfig::Idx {
         images: images.to_path_buf(),
         labels: None,
+        transpose: false,
     })
     .map(|l| l.dataset)
 }
@@ -78,6 +79,7 @@ fn labels_must_match_images() {
     let err = data::load(&DataConfig::Idx {
         images: dir.join("i.idx"),
         labels: Some(dir.join("l.idx")),
+        transpose: false,
     })
     .expect_err("2 labels for 3 images");
     assert!(err.to_string().contains("2 labels for 3 images"), "{err}");
@@ -151,4 +153,26 @@ fn csv_points_errors_name_the_line() {
         text.contains("pts.csv") && text.contains("line 3"),
         "{text}"
     );
+}
+
+#[test]
+fn emnist_style_transpose_swaps_rows_and_columns() {
+    let dir = temp_dir("idx-transpose");
+    // One 2×3 image: rows [1 2 3] [4 5 6].
+    let mut b = vec![0, 0, 8, 3];
+    for d in [1u32, 2, 3] {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend([1, 2, 3, 4, 5, 6]);
+    std::fs::write(dir.join("e.idx"), b).expect("write");
+    let set = data::load(&DataConfig::Idx {
+        images: dir.join("e.idx"),
+        labels: None,
+        transpose: true,
+    })
+    .expect("loads")
+    .dataset;
+    let set = set.images().expect("images");
+    assert_eq!((set.height, set.width), (3, 2));
+    assert_eq!(set.image(0), &[1, 4, 2, 5, 3, 6]);
 }

@@ -26,6 +26,7 @@ fn idx_export_loads_back_as_a_dataset() {
     let back = data::load(&DataConfig::Idx {
         images: dir.join("gen.idx"),
         labels: None,
+        transpose: false,
     })
     .expect("loads");
     let set = back.dataset.images().expect("images").clone();

@@ -107,6 +107,7 @@ fn dcgan_learns_mnist_when_present() {
     config.data = DataConfig::Idx {
         images,
         labels: Some(labels),
+        transpose: false,
     };
     config.model.base_channels = 32; // CI time; the preset's 64 learns the same way
     assert_learns_images(config, 150, "MNIST DCGAN");

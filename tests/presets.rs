@@ -32,6 +32,7 @@ fn every_preset_loads_and_runs_a_few_steps() {
             config.data = ganvas::engine::config::DataConfig::Idx {
                 images,
                 labels: Some(labels),
+                transpose: false,
             };
         }
         if let ganvas::engine::config::DataConfig::Digits { count } = &mut config.data {

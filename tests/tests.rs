@@ -11,3 +11,4 @@ mod gradients;
 mod learning;
 mod presets;
 mod trainer_thread;
+mod wgpu_backend;

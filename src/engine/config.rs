@@ -83,6 +83,9 @@ pub enum DataConfig {
         images: PathBuf,
         #[serde(default)]
         labels: Option<PathBuf>,
+        /// Swap rows and columns of every image: EMNIST stores its images transposed.
+        #[serde(default)]
+        transpose: bool,
     },
     /// A folder of images; subfolder names become labels.
     ImageFolder {

@@ -147,7 +147,7 @@ fn resolve(path: &mut PathBuf, dir: &Path) {
 fn resolve_data_paths(data: &mut DataConfig, dir: &Path) {
     match data {
         DataConfig::Csv { path } | DataConfig::ImageFolder { path, .. } => resolve(path, dir),
-        DataConfig::Idx { images, labels } => {
+        DataConfig::Idx { images, labels, .. } => {
             resolve(images, dir);
             if let Some(l) = labels {
                 resolve(l, dir);

@@ -77,6 +77,24 @@ impl ImageSet {
     }
 }
 
+/// Swaps rows and columns of every image (EMNIST's files hold them transposed).
+pub fn transpose_all(set: &mut ImageSet) {
+    let (h, w, c) = (set.height, set.width, set.channels);
+    let n = set.image_len();
+    let mut out = vec![0u8; set.pixels.len()];
+    for (src, dst) in set.pixels.chunks_exact(n).zip(out.chunks_exact_mut(n)) {
+        for ch in 0..c {
+            for y in 0..h {
+                for x in 0..w {
+                    dst[ch * h * w + x * h + y] = src[ch * h * w + y * w + x];
+                }
+            }
+        }
+    }
+    set.pixels = out;
+    (set.height, set.width) = (w, h);
+}
+
 /// Bytes in [0, 255] from values in [-1, 1] (clamped).
 pub fn to_bytes(values: &[f32]) -> Vec<u8> {
     values

@@ -111,8 +111,16 @@ pub fn load(config: &DataConfig) -> Result<Loaded, DataError> {
         DataConfig::Line { noise } => points(PointSource::Line { noise: *noise }),
         DataConfig::Csv { path } => points(PointSource::Fixed(points::read_csv_points(path)?)),
         DataConfig::Digits { count } => Dataset::Images(digits::embedded_digits(*count)),
-        DataConfig::Idx { images, labels } => {
-            Dataset::Images(idx::load_idx(images, labels.as_deref())?)
+        DataConfig::Idx {
+            images,
+            labels,
+            transpose,
+        } => {
+            let mut set = idx::load_idx(images, labels.as_deref())?;
+            if *transpose {
+                images::transpose_all(&mut set);
+            }
+            Dataset::Images(set)
         }
         DataConfig::ImageFolder {
             path,
