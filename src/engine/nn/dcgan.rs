@@ -7,8 +7,8 @@ use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
 
 use super::layers::{
-    Conv, ConvT, Dense, Init, Pass, activate, activation_grad, batch_norm, conv_input_grad,
-    dropout_mask,
+    Activated, Conv, ConvT, Dense, Init, Pass, activate, activate_dropout, activation_backward,
+    batch_norm, conv_input_grad,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -148,8 +148,7 @@ pub struct DcganDiscriminator {
 struct ConvTrace {
     weight: Tensor<4>,
     input_hw: [usize; 2],
-    pre_activation: Tensor<4>,
-    mask: Option<Tensor<4>>,
+    activated: Activated<4>,
 }
 
 impl DcganDiscriminator {
@@ -216,18 +215,13 @@ impl DcganDiscriminator {
             if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
                 z = norm.forward(z);
             }
-            let mut a = activate(z.clone(), self.activation, self.slope);
-            let mask = dropout_mask(a.dims(), pass.dropout, &a.device());
-            if let Some(m) = &mask {
-                a = a.mul(m.clone());
-            }
+            let a = activate_dropout(z, self.activation, self.slope, pass.dropout);
+            h = a.output.clone();
             traces.push(ConvTrace {
                 weight,
                 input_hw: [hh, ww],
-                pre_activation: z,
-                mask,
+                activated: a,
             });
-            h = a;
         }
         (h, traces)
     }
@@ -267,14 +261,8 @@ impl DcganDiscriminator {
         let ones = Tensor::<2>::ones([batch, 1], &logits.device());
         let mut g: Tensor<4> = ones.matmul(w_out.transpose()).reshape([batch, c, hh, ww]);
         for t in traces.into_iter().rev() {
-            g = g.mul(activation_grad(
-                t.pre_activation,
-                self.activation,
-                self.slope,
-            ));
-            if let Some(m) = t.mask {
-                g = g.mul(m);
-            }
+            let a = t.activated;
+            g = activation_backward(g, a.pre_activation, a.mask, self.activation, self.slope);
             g = conv_input_grad(g, t.weight, t.input_hw);
         }
         // Drop the gradient of the class planes: the penalty is on the image only.

@@ -265,6 +265,48 @@ pub fn activation_grad<const D: usize>(z: Tensor<D>, act: Activation, slope: f32
     }
 }
 
+/// A hidden layer's non-linearity as the critics apply it: activation, then inverted dropout.
+/// Keeps what the explicit input gradient needs to go back through it.
+pub struct Activated<const D: usize> {
+    pub output: Tensor<D>,
+    pub pre_activation: Tensor<D>,
+    pub mask: Option<Tensor<D>>,
+}
+
+/// Activation and dropout of pre-activation `z`.
+pub fn activate_dropout<const D: usize>(
+    z: Tensor<D>,
+    act: Activation,
+    slope: f32,
+    dropout: f32,
+) -> Activated<D> {
+    let mut output = activate(z.clone(), act, slope);
+    let mask = dropout_mask(output.dims(), dropout, &output.device());
+    if let Some(m) = &mask {
+        output = output.mul(m.clone());
+    }
+    Activated {
+        output,
+        pre_activation: z,
+        mask,
+    }
+}
+
+/// Pulls gradient `g` (at the output of [`activate_dropout`]) back to the pre-activation.
+pub fn activation_backward<const D: usize>(
+    g: Tensor<D>,
+    pre_activation: Tensor<D>,
+    mask: Option<Tensor<D>>,
+    act: Activation,
+    slope: f32,
+) -> Tensor<D> {
+    let g = g.mul(activation_grad(pre_activation, act, slope));
+    match mask {
+        Some(m) => g.mul(m),
+        None => g,
+    }
+}
+
 /// An inverted-dropout mask (already scaled by 1/(1 − p)), or None when p is 0.
 pub fn dropout_mask<const D: usize>(
     shape: [usize; D],

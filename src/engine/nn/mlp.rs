@@ -5,7 +5,8 @@ use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
 
 use super::layers::{
-    Dense, Init, Pass, activate, activation_grad, batch_norm, dropout_mask, minibatch_stddev,
+    Activated, Dense, Init, Pass, activate, activate_dropout, activation_backward, batch_norm,
+    minibatch_stddev,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -101,8 +102,7 @@ pub struct MlpDiscriminator {
 /// What the explicit input-gradient pass needs from the forward pass of one hidden layer.
 struct LayerTrace {
     weight: Tensor<2>,
-    pre_activation: Tensor<2>,
-    mask: Option<Tensor<2>>,
+    activated: Activated<2>,
 }
 
 impl MlpDiscriminator {
@@ -145,17 +145,12 @@ impl MlpDiscriminator {
             if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
                 z = norm.forward(z);
             }
-            let mut a = activate(z.clone(), self.activation, self.slope);
-            let mask = dropout_mask(a.dims(), pass.dropout, &a.device());
-            if let Some(m) = &mask {
-                a = a.mul(m.clone());
-            }
+            let a = activate_dropout(z, self.activation, self.slope, pass.dropout);
+            h = a.output.clone();
             traces.push(LayerTrace {
                 weight,
-                pre_activation: z,
-                mask,
+                activated: a,
             });
-            h = a;
         }
         (h, traces)
     }
@@ -184,14 +179,8 @@ impl MlpDiscriminator {
         let ones = Tensor::<2>::ones([batch, 1], &logits.device());
         let mut g = ones.matmul(w_out.transpose()); // [batch, width]
         for t in traces.into_iter().rev() {
-            g = g.mul(activation_grad(
-                t.pre_activation,
-                self.activation,
-                self.slope,
-            ));
-            if let Some(m) = t.mask {
-                g = g.mul(m);
-            }
+            let a = t.activated;
+            g = activation_backward(g, a.pre_activation, a.mask, self.activation, self.slope);
             g = g.matmul(t.weight.transpose());
         }
         (logits, g)

@@ -7,3 +7,4 @@ pub mod session;
 pub mod step;
 pub mod tensors;
 pub mod thread;
+mod worker;

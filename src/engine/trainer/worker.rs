@@ -1,0 +1,329 @@
+//! The trainer thread's loop: owns the [`Session`], handles commands in order, steps while
+//! running, and sends events (waiting for room, but never past a Stop).
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::time::Duration;
+
+use super::protocol::{Command, Event, RenderRequest, RunState, StepKind};
+use super::session::Session;
+use super::thread::Waker;
+use crate::engine::backend::Backend;
+use crate::engine::config::TrainConfig;
+
+pub(super) struct Worker {
+    session: Option<Session>,
+    backend: Backend,
+    commands: Receiver<Command>,
+    events: SyncSender<Event>,
+    waker: Option<Waker>,
+    running: bool,
+    stop: bool,
+    pending_render: Option<RenderRequest>,
+    /// Commands read while waiting for room to send an event, to be handled in order.
+    backlog: Vec<Command>,
+}
+
+impl Worker {
+    pub(super) fn new(
+        backend: Backend,
+        commands: Receiver<Command>,
+        events: SyncSender<Event>,
+        waker: Option<Waker>,
+    ) -> Self {
+        Self {
+            session: None,
+            backend,
+            commands,
+            events,
+            waker,
+            running: false,
+            stop: false,
+            pending_render: None,
+            backlog: Vec::new(),
+        }
+    }
+
+    pub(super) fn run(mut self, config: TrainConfig) {
+        self.build(config);
+        self.emit(Event::State(RunState::Paused));
+        self.wake();
+        while !self.stop {
+            self.handle_waiting_commands();
+            if self.stop {
+                break;
+            }
+            if let Some(request) = self.pending_render.take() {
+                self.render(&request);
+            }
+            if self.running {
+                self.step(StepKind::Round, false);
+            }
+            self.wake();
+        }
+        self.emit(Event::Stopped);
+        self.wake();
+    }
+
+    fn build(&mut self, config: TrainConfig) {
+        match Session::new(config, self.backend.clone()) {
+            Ok(session) => {
+                self.emit(Event::Ready(Box::new(session.info())));
+                self.emit_snapshot(&session);
+                self.session = Some(session);
+            }
+            Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+        }
+    }
+
+    /// Handles every queued command; when paused, first waits for one.
+    fn handle_waiting_commands(&mut self) {
+        let mut first = None;
+        if !self.running && self.backlog.is_empty() && self.pending_render.is_none() {
+            match self.commands.recv_timeout(Duration::from_millis(200)) {
+                Ok(c) => first = Some(c),
+                Err(RecvTimeoutError::Timeout) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stop = true;
+                    return;
+                }
+            }
+        }
+        let mut queue: Vec<Command> = std::mem::take(&mut self.backlog);
+        queue.extend(first);
+        loop {
+            match self.commands.try_recv() {
+                Ok(c) => queue.push(c),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.stop = true;
+                    break;
+                }
+            }
+        }
+        for command in queue {
+            if self.stop {
+                break;
+            }
+            self.handle(command);
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Stop => self.stop = true,
+            Command::Render(r) => self.pending_render = Some(r), // the newest wins
+            Command::Play => self.set_running(true),
+            Command::Pause => self.set_running(false),
+            Command::StepD => self.manual_step(StepKind::D),
+            Command::StepG => self.manual_step(StepKind::G),
+            Command::StepRound => self.manual_step(StepKind::Round),
+            Command::SetConfig(config) => self.set_config(*config),
+            Command::Reset { seed } => {
+                let Some(session) = &self.session else { return };
+                let mut config = session.config.clone();
+                if let Some(seed) = seed {
+                    config.train.seed = seed;
+                }
+                let data = session.data.clone();
+                let notes = session.data_notes.clone();
+                self.set_running(false);
+                match Session::with_data(config, self.backend.clone(), data, notes) {
+                    Ok(s) => {
+                        self.emit(Event::Ready(Box::new(s.info())));
+                        self.emit_snapshot(&s);
+                        self.session = Some(s);
+                    }
+                    Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+                }
+            }
+            Command::SaveCheckpoint(path) => {
+                let Some(session) = &self.session else {
+                    return self.no_run();
+                };
+                match crate::engine::checkpoint::save(session, &path) {
+                    Ok(()) => self.emit(Event::CheckpointSaved {
+                        path,
+                        step: session.step(),
+                    }),
+                    Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+                }
+            }
+            Command::LoadCheckpoint(path) => self.load_checkpoint(path),
+            Command::RestoreLastGood => {
+                let Some(session) = &mut self.session else {
+                    return self.no_run();
+                };
+                match session.restore_last_good() {
+                    Some(step) => {
+                        self.emit(Event::Restored { step });
+                        let s = self.session.as_ref().map(|s| s.snapshot());
+                        if let Some(samples) = s {
+                            self.emit(Event::Snapshot { step, samples });
+                        }
+                    }
+                    None => self.emit(Event::Error("there is no earlier state to restore".into())),
+                }
+            }
+        }
+    }
+
+    fn no_run(&mut self) {
+        self.emit(Event::Error(
+            "no run is loaded (the last configuration failed); fix it and apply again".into(),
+        ));
+    }
+
+    fn set_running(&mut self, running: bool) {
+        if self.running != running {
+            self.running = running;
+            let state = if running {
+                RunState::Running
+            } else {
+                RunState::Paused
+            };
+            self.emit(Event::State(state));
+        }
+    }
+
+    fn manual_step(&mut self, kind: StepKind) {
+        self.set_running(false);
+        self.step(kind, true);
+    }
+
+    fn step(&mut self, kind: StepKind, always_snapshot: bool) {
+        let Some(session) = &mut self.session else {
+            self.running = false;
+            return self.no_run();
+        };
+        match session.step_once(kind) {
+            Ok(stats) => {
+                let (sample_every, metrics_every) = (
+                    session.config.train.sample_every as u64,
+                    session.config.train.metrics_every as u64,
+                );
+                let round_done = kind == StepKind::Round;
+                let snapshot = always_snapshot || (round_done && stats.step % sample_every == 0);
+                let metrics = round_done && stats.step % metrics_every == 0;
+                let samples = snapshot.then(|| session.snapshot());
+                let values = if metrics {
+                    session.metrics()
+                } else {
+                    Vec::new()
+                };
+                self.emit(Event::Step(stats));
+                if let Some(samples) = samples {
+                    self.emit(Event::Snapshot {
+                        step: stats.step,
+                        samples,
+                    });
+                }
+                if !values.is_empty() {
+                    self.emit(Event::Metrics(values));
+                }
+            }
+            Err(e) => {
+                let diverged = session.diverged.clone();
+                self.set_running(false);
+                match diverged {
+                    Some((step, what)) => self.emit(Event::Diverged { step, what }),
+                    None => self.emit(Event::Error(format!("{e:#}"))),
+                }
+            }
+        }
+    }
+
+    fn set_config(&mut self, config: TrainConfig) {
+        let Some(session) = &mut self.session else {
+            return self.build(config);
+        };
+        match session.apply_config(config) {
+            Ok(notes) => {
+                let info = session.info();
+                let samples = session.snapshot();
+                let step = session.step();
+                self.emit(Event::ConfigApplied { notes });
+                self.emit(Event::Ready(Box::new(info)));
+                self.emit(Event::Snapshot { step, samples });
+            }
+            Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+        }
+    }
+
+    fn load_checkpoint(&mut self, path: std::path::PathBuf) {
+        let Some(session) = &mut self.session else {
+            return self.no_run();
+        };
+        let result = crate::engine::checkpoint::Checkpoint::read(&path)
+            .and_then(|c| c.restore_into(session).map(|()| c.step));
+        match result {
+            Ok(step) => {
+                self.set_running(false);
+                let info = self.session.as_ref().map(|s| (s.info(), s.snapshot()));
+                self.emit(Event::CheckpointLoaded { path, step });
+                if let Some((info, samples)) = info {
+                    self.emit(Event::Ready(Box::new(info)));
+                    self.emit(Event::Snapshot { step, samples });
+                }
+            }
+            Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+        }
+    }
+
+    fn render(&mut self, request: &RenderRequest) {
+        let Some(session) = &self.session else {
+            return self.no_run();
+        };
+        let latent = session.config.model.latent_dim;
+        if request.latents.is_empty() || !request.latents.len().is_multiple_of(latent) {
+            return self.emit(Event::Error(format!(
+                "a render request needs a multiple of {latent} latent values, got {}",
+                request.latents.len()
+            )));
+        }
+        let samples = session.generate(&request.latents, &request.classes);
+        self.emit(Event::Rendered {
+            id: request.id,
+            samples,
+        });
+    }
+
+    fn emit_snapshot(&mut self, session: &Session) {
+        let samples = session.snapshot();
+        self.emit(Event::Snapshot {
+            step: session.step(),
+            samples,
+        });
+    }
+
+    /// Sends an event; when the queue is full, waits for room while still obeying Stop.
+    fn emit(&mut self, event: Event) {
+        let mut event = event;
+        loop {
+            match self.events.try_send(event) {
+                Ok(()) => return,
+                Err(TrySendError::Disconnected(_)) => {
+                    self.stop = true;
+                    return;
+                }
+                Err(TrySendError::Full(back)) => {
+                    event = back;
+                    self.wake();
+                    match self.commands.try_recv() {
+                        Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
+                            self.stop = true;
+                            return;
+                        }
+                        Ok(other) => self.backlog.push(other),
+                        Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(2)),
+                    }
+                }
+            }
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(w) = &self.waker {
+            w();
+        }
+    }
+}
