@@ -152,7 +152,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         println!("{}: {:.3}", m.name, m.value);
     }
     println!(
-        "wrote {}/{{checkpoint.ganvas,metrics.csv,samples.png}}",
+        "wrote {}/{{checkpoint.ganvas,metrics.csv,samples.png,generator.safetensors}}",
         out.display()
     );
     Ok(())
