@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod engine;
+#[cfg(feature = "gui")]
+pub mod gui;
 
 /// The allocator of every binary that links ganvas (the app, the CLI, the tests).
 #[global_allocator]

@@ -29,6 +29,23 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
     Bench(bench::BenchArgs),
+    /// Open the window (the embedded default preset unless --preset is given).
+    #[cfg(feature = "gui")]
+    Gui(GuiArgs),
+}
+
+/// Options of `ganvas gui`.
+#[cfg(feature = "gui")]
+#[derive(Debug, clap::Args)]
+pub struct GuiArgs {
+    /// Preset file (TOML) to open.
+    #[arg(long)]
+    pub preset: Option<PathBuf>,
+    /// Start training at once.
+    #[arg(long)]
+    pub play: bool,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
 }
 
 /// Runs a parsed command line.
@@ -37,6 +54,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Train(a) => train::run(&a),
         Command::Sample(a) => sample::run(&a),
         Command::Bench(a) => bench::run(&a),
+        #[cfg(feature = "gui")]
+        Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend),
     }
 }
 

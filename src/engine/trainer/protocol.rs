@@ -124,6 +124,8 @@ pub struct RunInfo {
     pub class_names: Vec<String>,
     pub g_params: usize,
     pub d_params: usize,
+    /// A few hundred real samples, for drawing beside the generated ones.
+    pub real_preview: Samples,
 }
 
 /// What the trainer reports.

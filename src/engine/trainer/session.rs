@@ -181,6 +181,26 @@ impl Session {
             class_names,
             g_params: self.state.g.num_params(),
             d_params: self.state.d.num_params(),
+            real_preview: self.real_preview(512),
+        }
+    }
+
+    /// `n` real samples (a fixed draw), as plain values.
+    pub fn real_preview(&self, n: usize) -> Samples {
+        let mut rng = Rng::seeded(0x5245_414C);
+        let (values, classes) = match self.data.as_ref() {
+            Dataset::Points(p) => (p.sample_flat(&mut rng, n), Vec::new()),
+            Dataset::Images(set) => {
+                let b = set.sample(&mut rng, n.min(64));
+                (b.pixels, b.labels)
+            }
+        };
+        Samples {
+            values,
+            len: self.shape.len,
+            channels: self.shape.channels,
+            side: self.shape.side,
+            classes,
         }
     }
 

@@ -1,0 +1,139 @@
+//! The eframe application: owns the trainer handle and the [`RunView`]; each frame drains
+//! events, draws the panels, then applies the actions the panels asked for.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use super::panels::{self, Action};
+use super::view::RunView;
+use crate::engine::backend::Backend;
+use crate::engine::preset::Preset;
+use crate::engine::trainer::protocol::Command;
+use crate::engine::trainer::thread::Trainer;
+
+/// The ganvas window.
+pub struct GanvasApp {
+    trainer: Trainer,
+    view: RunView,
+    backend_name: String,
+    backend_note: Option<String>,
+    preset_name: String,
+    samples_texture: Option<(u64, egui::TextureHandle)>,
+    /// Rounds per frame while playing is the trainer's business; this only limits how long a
+    /// frame may spend reading events.
+    drain_budget: Duration,
+}
+
+impl GanvasApp {
+    /// Starts the trainer thread on `preset`, waking the UI whenever it reports.
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        preset: Preset,
+        backend: Backend,
+        play: bool,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let ctx = cc.egui_ctx.clone();
+        let waker = Arc::new(move || ctx.request_repaint());
+        let backend_name = backend.name.clone();
+        let backend_note = backend.note.clone();
+        let trainer = Trainer::spawn(preset.config(), backend, Some(waker))?;
+        if play {
+            let _ = trainer.send(Command::Play);
+        }
+        Ok(Self {
+            trainer,
+            view: RunView::default(),
+            backend_name,
+            backend_note,
+            preset_name: preset.name,
+            samples_texture: None,
+            drain_budget: Duration::from_millis(8),
+        })
+    }
+
+    fn drain_events(&mut self) {
+        let started = Instant::now();
+        while started.elapsed() < self.drain_budget {
+            match self.trainer.try_recv() {
+                Some(event) => self.view.apply(event),
+                None => break,
+            }
+        }
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            let command = match action {
+                Action::Play => Command::Play,
+                Action::Pause => Command::Pause,
+                Action::StepD => Command::StepD,
+                Action::StepG => Command::StepG,
+                Action::StepRound => Command::StepRound,
+                Action::ResetSameSeed => Command::Reset { seed: None },
+                Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
+                Action::RestoreLastGood => Command::RestoreLastGood,
+                Action::DismissMessages => {
+                    self.view.messages.clear();
+                    continue;
+                }
+            };
+            if let Err(e) = self.trainer.send(command) {
+                self.view.messages.push(format!("Error: {e}"));
+            }
+        }
+    }
+
+    fn samples_texture(&mut self, ctx: &egui::Context) -> Option<egui::TextureHandle> {
+        let (step_version, samples) = match &self.view.snapshot {
+            Some((_, s)) if s.side > 0 => (self.view.snapshot_version, s),
+            _ => return None,
+        };
+        if let Some((v, tex)) = &self.samples_texture
+            && *v == step_version
+        {
+            return Some(tex.clone());
+        }
+        let image = panels::samples_image(samples);
+        let tex = ctx.load_texture("samples", image, egui::TextureOptions::NEAREST);
+        self.samples_texture = Some((step_version, tex.clone()));
+        Some(tex)
+    }
+}
+
+impl eframe::App for GanvasApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let texture = self.samples_texture(&ctx);
+        let mut actions = panels::keyboard_actions(&ctx, &self.view);
+        egui::Panel::top("controls").show(ui, |ui| {
+            panels::controls_ui(
+                ui,
+                &self.view,
+                &self.preset_name,
+                &self.backend_name,
+                self.backend_note.as_deref(),
+                &mut actions,
+            );
+        });
+        if !self.view.messages.is_empty() {
+            egui::Panel::bottom("messages")
+                .show(ui, |ui| panels::messages_ui(ui, &self.view, &mut actions));
+        }
+        egui::Panel::left("plots")
+            .default_size(520.0)
+            .resizable(true)
+            .show(ui, |ui| {
+                panels::plots_ui(ui, &self.view);
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            panels::samples_ui(ui, &self.view, texture.as_ref());
+        });
+        self.apply(actions);
+    }
+}

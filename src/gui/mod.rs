@@ -1,0 +1,32 @@
+//! The desktop app (eframe/egui). It drives the engine only through the trainer's
+//! command/event protocol: no burn type is used here, and the UI thread never waits on training.
+
+mod app;
+mod panels;
+mod view;
+
+use std::path::Path;
+
+use crate::engine::backend::{self, BackendChoice};
+use crate::engine::preset::Preset;
+
+/// Opens the window with `preset` (the embedded default when None), training at once if `play`.
+pub fn run(preset: Option<&Path>, play: bool, choice: BackendChoice) -> anyhow::Result<()> {
+    let preset = match preset {
+        Some(p) => Preset::load(p)?,
+        None => crate::engine::preset::default_preset(),
+    };
+    let backend = backend::select(choice)?;
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("ganvas")
+            .with_inner_size([1280.0, 800.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "ganvas",
+        options,
+        Box::new(move |cc| Ok(Box::new(app::GanvasApp::new(cc, preset, backend, play)?))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}

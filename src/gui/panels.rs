@@ -1,0 +1,267 @@
+//! The panels. Each reads the [`RunView`] and pushes [`Action`]s; none performs an effect
+//! while the layout is being drawn (the app applies the actions at the end of the frame).
+
+use eframe::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+
+use super::view::RunView;
+use crate::engine::export::grid_pixels;
+use crate::engine::trainer::protocol::{Samples, StepKind};
+
+/// What the user asked for during this frame.
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Play,
+    Pause,
+    StepD,
+    StepG,
+    StepRound,
+    ResetSameSeed,
+    ResetNewSeed(u64),
+    RestoreLastGood,
+    DismissMessages,
+}
+
+/// Space: play/pause; S: one round; R: reset with the same seed.
+pub fn keyboard_actions(ctx: &egui::Context, view: &RunView) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if ctx.egui_wants_keyboard_input() {
+        return actions;
+    }
+    ctx.input(|i| {
+        if i.key_pressed(egui::Key::Space) {
+            actions.push(if view.running {
+                Action::Pause
+            } else {
+                Action::Play
+            });
+        }
+        if i.key_pressed(egui::Key::S) {
+            actions.push(Action::StepRound);
+        }
+        if i.key_pressed(egui::Key::R) {
+            actions.push(Action::ResetSameSeed);
+        }
+    });
+    actions
+}
+
+/// Play/pause, single steps, resets, and what is running where.
+pub fn controls_ui(
+    ui: &mut egui::Ui,
+    view: &RunView,
+    preset: &str,
+    backend: &str,
+    backend_note: Option<&str>,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        let play = if view.running { "Pause" } else { "Play" };
+        if ui
+            .button(play)
+            .on_hover_text("Train continuously (Space)")
+            .clicked()
+        {
+            actions.push(if view.running {
+                Action::Pause
+            } else {
+                Action::Play
+            });
+        }
+        if ui
+            .button("D step")
+            .on_hover_text("One discriminator update: only D's weights move")
+            .clicked()
+        {
+            actions.push(Action::StepD);
+        }
+        if ui
+            .button("G step")
+            .on_hover_text("One generator update: only G's weights move")
+            .clicked()
+        {
+            actions.push(Action::StepG);
+        }
+        if ui
+            .button("Step")
+            .on_hover_text("One full round: d_steps D updates, then g_steps G updates (S)")
+            .clicked()
+        {
+            actions.push(Action::StepRound);
+        }
+        if ui
+            .button("Reset")
+            .on_hover_text("Start again from step 0 with the same seed (R)")
+            .clicked()
+        {
+            actions.push(Action::ResetSameSeed);
+        }
+        if ui
+            .button("New seed")
+            .on_hover_text("Start again from step 0 with another seed")
+            .clicked()
+        {
+            let seed = (view.step ^ 0x9E37_79B9).wrapping_mul(6_364_136_223_846_793_005) >> 16;
+            actions.push(Action::ResetNewSeed(seed));
+        }
+        if view.diverged && ui.button("Restore last good").clicked() {
+            actions.push(Action::RestoreLastGood);
+        }
+        ui.separator();
+        ui.label(format!("step {}", view.step));
+        if let Some(last) = view.history.last() {
+            ui.label(format!("{:.1} ms/update", last.millis));
+        }
+        ui.separator();
+        ui.label(preset);
+        ui.separator();
+        let backend_label = ui.label(backend);
+        if let Some(note) = backend_note {
+            backend_label.on_hover_text(note);
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "(CPU fallback: hover the backend)",
+            );
+        }
+    });
+}
+
+/// The user-facing messages, newest last, with a dismiss button.
+pub fn messages_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        if ui
+            .button("Dismiss")
+            .on_hover_text("Clear these messages")
+            .clicked()
+        {
+            actions.push(Action::DismissMessages);
+        }
+        ui.vertical(|ui| {
+            for m in view.messages.iter().rev().take(3) {
+                let color = if m.starts_with("Error") || m.starts_with("Training diverged") {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.colored_label(color, m);
+            }
+        });
+    });
+}
+
+/// At most `max` points of a series, evenly strided (the data stay whole in the view).
+fn decimate(points: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
+    if points.len() <= max {
+        return points;
+    }
+    let stride = points.len().div_ceil(max);
+    points.into_iter().step_by(stride).collect()
+}
+
+/// Loss curves and D's outputs over steps.
+pub fn plots_ui(ui: &mut egui::Ui, view: &RunView) {
+    let series = |f: &dyn Fn(&crate::engine::trainer::protocol::StepStats) -> f32,
+                  kind: Option<StepKind>| {
+        let pts: Vec<[f64; 2]> = view
+            .history
+            .iter()
+            .filter(|s| kind.is_none_or(|k| s.kind == k))
+            .map(|s| [s.step as f64, f(s) as f64])
+            .filter(|p| p[1].is_finite())
+            .collect();
+        PlotPoints::new(decimate(pts, 2000))
+    };
+    let height = (ui.available_height() / 2.0 - 20.0).max(120.0);
+    ui.label("Losses");
+    Plot::new("losses")
+        .height(height)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            p.line(Line::new("G loss", series(&|s| s.g_loss, None)));
+            p.line(Line::new("D loss", series(&|s| s.d_loss, None)));
+        });
+    ui.label("D's output on real and generated samples");
+    Plot::new("d_outputs")
+        .height(height)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            p.line(Line::new("mean D(real)", series(&|s| s.d_real, None)));
+            p.line(Line::new("mean D(fake)", series(&|s| s.d_fake, None)));
+        });
+}
+
+/// The fixed-noise samples: an image grid, or points over the real distribution.
+pub fn samples_ui(ui: &mut egui::Ui, view: &RunView, texture: Option<&egui::TextureHandle>) {
+    let Some((step, samples)) = &view.snapshot else {
+        ui.label("Building the run…");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.heading(format!("Samples at step {step}"));
+        for (name, label) in [
+            ("modes_covered", "modes"),
+            ("high_quality_pct", "% high quality"),
+        ] {
+            if let Some(v) = view.latest_metric(name) {
+                ui.label(format!("{label}: {v:.0}"));
+            }
+        }
+    });
+    if let Some(tex) = texture {
+        let size = ui.available_size().min_elem();
+        ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(size, size)));
+        return;
+    }
+    let pairs = |s: &Samples| -> Vec<[f64; 2]> {
+        s.values
+            .chunks_exact(2)
+            .map(|p| [p[0] as f64, p[1] as f64])
+            .collect()
+    };
+    let real = view
+        .info
+        .as_ref()
+        .map(|i| pairs(&i.real_preview))
+        .unwrap_or_default();
+    Plot::new("points")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            p.points(
+                Points::new("real", real)
+                    .color(egui::Color32::GRAY)
+                    .radius(2.0),
+            );
+            p.points(
+                Points::new("generated", pairs(samples))
+                    .color(egui::Color32::from_rgb(230, 110, 20))
+                    .radius(2.0),
+            );
+        });
+}
+
+/// The snapshot as a grid image.
+pub fn samples_image(samples: &Samples) -> egui::ColorImage {
+    let columns = (samples.count() as f64).sqrt().ceil() as usize;
+    let (w, h, px) = grid_pixels(samples, columns);
+    if samples.channels == 1 {
+        egui::ColorImage::from_gray([w, h], &px)
+    } else {
+        egui::ColorImage::from_rgb([w, h], &px)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimation_keeps_at_most_max_points_in_order() {
+        let pts: Vec<[f64; 2]> = (0..10_000).map(|i| [i as f64, 0.0]).collect();
+        let d = decimate(pts, 2000);
+        assert!(d.len() <= 2000 && d.len() >= 1000);
+        assert!(d.windows(2).all(|w| w[0][0] < w[1][0]));
+        assert_eq!(decimate(vec![[1.0, 2.0]], 2000), vec![[1.0, 2.0]]);
+    }
+}
