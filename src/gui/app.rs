@@ -13,6 +13,9 @@ use crate::engine::preset::Preset;
 use crate::engine::trainer::protocol::Command;
 use crate::engine::trainer::thread::Trainer;
 
+/// The shortest time between two repaints asked for by the trainer.
+const REPAINT_INTERVAL: Duration = Duration::from_millis(33);
+
 /// The ganvas window.
 pub struct GanvasApp {
     trainer: Trainer,
@@ -35,7 +38,9 @@ impl GanvasApp {
         play: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let ctx = cc.egui_ctx.clone();
-        let waker = Arc::new(move || ctx.request_repaint());
+        // Coalesce the trainer's wake-ups into at most ~30 repaints a second: every step would
+        // otherwise redraw the window, and on a CPU-only machine drawing competes with training.
+        let waker = Arc::new(move || ctx.request_repaint_after(REPAINT_INTERVAL));
         let backend_name = backend.name.clone();
         let backend_note = backend.note.clone();
         let trainer = Trainer::spawn(preset.config(), backend, Some(waker))?;
