@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use super::panels::{self, Action};
+use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
+use crate::engine::config::TrainConfig;
 use crate::engine::preset::Preset;
 use crate::engine::trainer::protocol::Command;
 use crate::engine::trainer::thread::Trainer;
@@ -24,6 +26,9 @@ pub struct GanvasApp {
     backend_note: Option<String>,
     preset_name: String,
     samples_texture: Option<(u64, egui::TextureHandle)>,
+    presets: PresetList,
+    /// The configuration as the user edited it, until the trainer reports it applied.
+    edited: Option<TrainConfig>,
     /// Rounds per frame while playing is the trainer's business; this only limits how long a
     /// frame may spend reading events.
     drain_budget: Duration,
@@ -47,9 +52,14 @@ impl GanvasApp {
         if play {
             let _ = trainer.send(Command::Play);
         }
+        let (presets, preset_errors) = PresetList::scan(std::path::Path::new("presets"));
+        let mut view = RunView::default();
+        view.messages.extend(preset_errors);
         Ok(Self {
             trainer,
-            view: RunView::default(),
+            view,
+            presets,
+            edited: None,
             backend_name,
             backend_note,
             preset_name: preset.name,
@@ -83,6 +93,21 @@ impl GanvasApp {
                     self.view.messages.clear();
                     continue;
                 }
+                Action::ApplyConfig(config) => {
+                    self.edited = Some((*config).clone());
+                    Command::SetConfig(config)
+                }
+                Action::LoadPreset(path) => match Preset::load(&path) {
+                    Ok(p) => {
+                        self.preset_name = p.name.clone();
+                        self.edited = None;
+                        Command::SetConfig(Box::new(p.config()))
+                    }
+                    Err(e) => {
+                        self.view.messages.push(format!("Error: {e}"));
+                        continue;
+                    }
+                },
             };
             if let Err(e) = self.trainer.send(command) {
                 self.view.messages.push(format!("Error: {e}"));
@@ -129,6 +154,20 @@ impl eframe::App for GanvasApp {
         if !self.view.messages.is_empty() {
             egui::Panel::bottom("messages")
                 .show(ui, |ui| panels::messages_ui(ui, &self.view, &mut actions));
+        }
+        if let Some(info) = &self.view.info {
+            if self.edited.as_ref() == Some(&info.config) {
+                self.edited = None; // the trainer applied it
+            }
+            let mut config = self.edited.clone().unwrap_or_else(|| info.config.clone());
+            egui::Panel::right("setup")
+                .default_size(300.0)
+                .resizable(true)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        setup_ui(ui, &mut config, &self.presets, &mut actions)
+                    });
+                });
         }
         egui::Panel::left("plots")
             .default_size(520.0)

@@ -3,6 +3,7 @@
 
 mod app;
 mod panels;
+mod setup;
 mod view;
 
 use std::path::Path;

@@ -10,8 +10,12 @@ use crate::engine::trainer::protocol::{Samples, StepKind};
 
 /// What the user asked for during this frame.
 #[must_use]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Action {
+    /// Apply this edited configuration between steps.
+    ApplyConfig(Box<crate::engine::config::TrainConfig>),
+    /// Load a preset file and restart the run on it.
+    LoadPreset(std::path::PathBuf),
     Play,
     Pause,
     StepD,

@@ -1,0 +1,223 @@
+//! The setup panel: preset picker, objective and every trick as a live control with a one-line
+//! explanation. It edits a copy of the run's configuration; any change is sent to the trainer,
+//! which applies it between steps and says what it had to rebuild.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::panels::Action;
+use crate::engine::config::{Objective, OptimizerConfig, TrainConfig};
+
+/// Presets found in `presets/` (name shown, path).
+pub struct PresetList {
+    pub entries: Vec<(String, PathBuf)>,
+}
+
+impl PresetList {
+    /// Every preset file in `dir` that parses; the others are listed in `errors`.
+    pub fn scan(dir: &std::path::Path) -> (Self, Vec<String>) {
+        let mut entries = Vec::new();
+        let mut errors = Vec::new();
+        for path in crate::engine::preset::list(dir) {
+            match crate::engine::preset::Preset::load(&path) {
+                Ok(p) => entries.push((p.name, path)),
+                Err(e) => errors.push(format!("Error: {e}")),
+            }
+        }
+        (Self { entries }, errors)
+    }
+}
+
+const OBJECTIVES: [(&str, &str); 6] = [
+    (
+        "minimax",
+        "Goodfellow's original game: G minimises log(1 − D(G(z))). Its gradient vanishes when D wins early, so G often stalls.",
+    ),
+    (
+        "non-saturating",
+        "G maximises log D(G(z)) instead: the same equilibrium, but strong gradients while G is still bad. The usual default.",
+    ),
+    (
+        "least-squares",
+        "LSGAN: D regresses real to 1 and fake to 0; G is pulled towards 1. Fake samples far from the data still get gradient.",
+    ),
+    (
+        "wgan",
+        "Wasserstein GAN: a critic scores realness without a sigmoid; weights are clipped to keep it Lipschitz. Loss tracks sample quality.",
+    ),
+    (
+        "wgan-gp",
+        "WGAN with a gradient penalty: pushes the critic's gradient norm towards 1 between real and fake samples instead of clipping.",
+    ),
+    (
+        "hinge",
+        "Hinge loss (SAGAN, BigGAN): D only learns from samples it scores on the wrong side of a margin. Pairs well with spectral norm.",
+    ),
+];
+
+fn objective_named(name: &str, current: &Objective) -> Objective {
+    match name {
+        "minimax" => Objective::Minimax,
+        "least-squares" => Objective::LeastSquares,
+        "wgan" => match current {
+            Objective::Wgan { clip } => Objective::Wgan { clip: *clip },
+            _ => Objective::Wgan { clip: 0.01 },
+        },
+        "wgan-gp" => match current {
+            Objective::WganGp { lambda } => Objective::WganGp { lambda: *lambda },
+            _ => Objective::WganGp { lambda: 10.0 },
+        },
+        "hinge" => Objective::Hinge,
+        _ => Objective::NonSaturating,
+    }
+}
+
+fn lr_slider(ui: &mut egui::Ui, label: &str, o: &mut OptimizerConfig, tip: &str) {
+    let mut lr = o.lr();
+    ui.horizontal(|ui| {
+        ui.label(label).on_hover_text(tip);
+        ui.add(egui::Slider::new(&mut lr, 1e-5..=1e-2).logarithmic(true));
+    });
+    if lr != o.lr() {
+        *o = o.with_lr(lr);
+    }
+}
+
+/// Draws the panel over `c` (the configuration being edited); pushes `ApplyConfig` when the
+/// user changed anything and `LoadPreset` when a preset was picked.
+pub fn setup_ui(
+    ui: &mut egui::Ui,
+    c: &mut TrainConfig,
+    presets: &PresetList,
+    actions: &mut Vec<Action>,
+) {
+    let before = c.clone();
+    ui.heading("Setup");
+    egui::ComboBox::from_label("preset")
+        .selected_text("open a preset…")
+        .show_ui(ui, |ui| {
+            for (name, path) in &presets.entries {
+                if ui.selectable_label(false, name).clicked() {
+                    actions.push(Action::LoadPreset(path.clone()));
+                }
+            }
+        })
+        .response
+        .on_hover_text("Load a lesson from presets/: data, architecture, objective and tricks at once (restarts the run).");
+
+    ui.separator();
+    ui.label("Objective")
+        .on_hover_text("How D's and G's losses are computed from D's output.");
+    let current = c.objective.name();
+    for (name, tip) in OBJECTIVES {
+        if ui.radio(current == name, name).on_hover_text(tip).clicked() {
+            c.objective = objective_named(name, &c.objective);
+        }
+    }
+    match &mut c.objective {
+        Objective::Wgan { clip } => {
+            ui.add(egui::Slider::new(clip, 0.001..=0.1).logarithmic(true).text("clip"))
+                .on_hover_text("Weights are clamped to ±clip after each critic step: smaller is stabler but weakens the critic.");
+        }
+        Objective::WganGp { lambda } => {
+            ui.add(egui::Slider::new(lambda, 0.01..=100.0).logarithmic(true).text("λ"))
+                .on_hover_text("Weight of the gradient penalty: 10 for images in the paper, 0.1 for the 2D toy sets.");
+        }
+        _ => {}
+    }
+
+    ui.separator();
+    ui.label("Training");
+    lr_slider(
+        ui,
+        "G learning rate",
+        &mut c.optimizer.g,
+        "Step size of G's optimizer. TTUR: a slower G than D often stabilises training.",
+    );
+    lr_slider(
+        ui,
+        "D learning rate",
+        &mut c.optimizer.d,
+        "Step size of D's optimizer.",
+    );
+    ui.add(egui::Slider::new(&mut c.train.d_steps, 1..=10).text("D steps per round"))
+        .on_hover_text(
+            "Critic updates before each G update: WGANs want a well-trained critic (5 is common).",
+        );
+    ui.add(egui::Slider::new(&mut c.train.g_steps, 1..=10).text("G steps per round"))
+        .on_hover_text("Generator updates per round: more when D overpowers G.");
+    ui.add(
+        egui::Slider::new(&mut c.train.batch_size, 8..=1024)
+            .logarithmic(true)
+            .text("batch"),
+    )
+    .on_hover_text("Samples per update: larger batches give smoother gradients but slower steps.");
+
+    ui.separator();
+    ui.label("Tricks");
+    let t = &mut c.tricks;
+    ui.add(egui::Slider::new(&mut t.label_smoothing, 0.0..=0.5).text("label smoothing"))
+        .on_hover_text("One-sided: D's target for real samples becomes 1 − this, so D cannot become over-confident.");
+    ui.add(egui::Slider::new(&mut t.instance_noise, 0.0..=1.0).text("instance noise"))
+        .on_hover_text("Gaussian noise on D's inputs blurs real and fake together, so their supports overlap and gradients stay useful.");
+    ui.add(
+        egui::Slider::new(&mut t.instance_noise_anneal_steps, 0..=20_000)
+            .text("noise anneal steps"),
+    )
+    .on_hover_text("The noise decays linearly to zero over this many steps (0: constant).");
+    ui.add(egui::Slider::new(&mut t.d_dropout, 0.0..=0.5).text("D dropout"))
+        .on_hover_text(
+            "Randomly drops D's hidden units: a noisier, weaker D that G can keep up with.",
+        );
+    ui.checkbox(&mut t.spectral_norm, "spectral norm in D")
+        .on_hover_text("Divides each D weight by its largest singular value: keeps D 1-Lipschitz layer by layer (Miyato et al.).");
+    ui.checkbox(&mut t.minibatch_stddev, "minibatch stddev")
+        .on_hover_text("Gives D the batch's feature spread: a collapsed G, whose samples all look alike, is caught. Re-initialises D.");
+    ui.add(egui::Slider::new(&mut t.pack, 1..=8).text("PacGAN packing"))
+        .on_hover_text("D judges this many samples at once: a G that repeats itself is easy to spot. Must divide the batch; re-initialises D.");
+    let mut ema_on = t.ema.is_some();
+    let mut decay = t.ema.unwrap_or(0.999);
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut ema_on, "EMA of G")
+            .on_hover_text("Samples come from a moving average of G's weights: smoother, often better samples late in training.");
+        if ema_on {
+            ui.add(egui::Slider::new(&mut decay, 0.9..=0.9999).text("decay"));
+        }
+    });
+    t.ema = ema_on.then_some(decay);
+
+    if *c != before {
+        actions.push(Action::ApplyConfig(Box::new(c.clone())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switching_objectives_keeps_their_own_parameters() {
+        let gp = Objective::WganGp { lambda: 0.1 };
+        assert_eq!(objective_named("wgan-gp", &gp), gp);
+        assert_eq!(
+            objective_named("wgan-gp", &Objective::Hinge),
+            Objective::WganGp { lambda: 10.0 }
+        );
+        assert_eq!(objective_named("wgan", &gp), Objective::Wgan { clip: 0.01 });
+        for (name, _) in OBJECTIVES {
+            assert_eq!(objective_named(name, &gp).name(), name);
+        }
+    }
+
+    #[test]
+    fn the_shipped_presets_are_listed() {
+        let (list, errors) = PresetList::scan(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("presets")
+                .as_path(),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(list.entries.iter().any(|(name, _)| name == "Digits DCGAN"));
+    }
+}
