@@ -89,6 +89,10 @@ impl GanvasApp {
                 Action::ResetSameSeed => Command::Reset { seed: None },
                 Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
                 Action::RestoreLastGood => Command::RestoreLastGood,
+                Action::ShowSnapshot(index) => {
+                    self.view.pin(index);
+                    continue;
+                }
                 Action::DismissMessages => {
                     self.view.messages.clear();
                     continue;
@@ -116,7 +120,7 @@ impl GanvasApp {
     }
 
     fn samples_texture(&mut self, ctx: &egui::Context) -> Option<egui::TextureHandle> {
-        let (step_version, samples) = match &self.view.snapshot {
+        let (step_version, samples) = match self.view.shown() {
             Some((_, s)) if s.side > 0 => (self.view.snapshot_version, s),
             _ => return None,
         };
@@ -176,7 +180,7 @@ impl eframe::App for GanvasApp {
                 panels::plots_ui(ui, &self.view);
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            panels::samples_ui(ui, &self.view, texture.as_ref());
+            panels::samples_ui(ui, &self.view, texture.as_ref(), &mut actions);
         });
         self.apply(actions);
     }

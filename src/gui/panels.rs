@@ -25,6 +25,8 @@ pub enum Action {
     ResetNewSeed(u64),
     RestoreLastGood,
     DismissMessages,
+    /// Show snapshot `n` of the history (None: follow the newest).
+    ShowSnapshot(Option<usize>),
 }
 
 /// Space: play/pause; S: one round; R: reset with the same seed.
@@ -195,19 +197,54 @@ pub fn plots_ui(ui: &mut egui::Ui, view: &RunView) {
         });
 }
 
+/// A slider over the snapshot history: scrub back to see when the samples changed (a collapse
+/// shows as the grid or the points losing variety).
+fn history_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
+    let n = view.snapshots.len();
+    if n < 2 {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let newest = n - 1;
+        let mut index = view.pinned.unwrap_or(newest);
+        let step_at = |i: usize| view.snapshots.get(i).map_or(0, |(s, _)| *s);
+        let label = format!("history: step {}", step_at(index));
+        ui.spacing_mut().slider_width = (ui.available_width() - 260.0).max(120.0);
+        let slider = egui::Slider::new(&mut index, 0..=newest)
+            .show_value(false)
+            .text(label);
+        if ui
+            .add(slider)
+            .on_hover_text("Scrub through earlier snapshots of the same fixed noise")
+            .changed()
+        {
+            actions.push(Action::ShowSnapshot((index < newest).then_some(index)));
+        }
+        if view.pinned.is_some() && ui.button("Follow newest").clicked() {
+            actions.push(Action::ShowSnapshot(None));
+        }
+    });
+}
+
 /// The fixed-noise samples: an image grid, or points over the real distribution.
-pub fn samples_ui(ui: &mut egui::Ui, view: &RunView, texture: Option<&egui::TextureHandle>) {
-    let Some((step, samples)) = &view.snapshot else {
+pub fn samples_ui(
+    ui: &mut egui::Ui,
+    view: &RunView,
+    texture: Option<&egui::TextureHandle>,
+    actions: &mut Vec<Action>,
+) {
+    let Some((step, samples)) = view.shown() else {
         ui.label("Building the run…");
         return;
     };
+    history_ui(ui, view, actions);
     ui.horizontal(|ui| {
         ui.heading(format!("Samples at step {step}"));
         for (name, label) in [
             ("modes_covered", "modes"),
             ("high_quality_pct", "% high quality"),
         ] {
-            if let Some(v) = view.latest_metric(name) {
+            if let Some(v) = view.metric_at(name, *step) {
                 ui.label(format!("{label}: {v:.0}"));
             }
         }

@@ -2,6 +2,9 @@
 
 use crate::engine::trainer::protocol::{Event, MetricValue, RunInfo, RunState, Samples, StepStats};
 
+/// Memory the sample history may use (64 MiB: ~300 grids of 64 digits).
+pub const SNAPSHOT_BYTES: usize = 64 << 20;
+
 /// The newest snapshot and the run's history, as plain data.
 #[derive(Default)]
 pub struct RunView {
@@ -12,9 +15,12 @@ pub struct RunView {
     /// Stats of every update, in order.
     pub history: Vec<StepStats>,
     pub metrics: Vec<MetricValue>,
-    /// Fixed-noise samples and the step they were taken at.
-    pub snapshot: Option<(u64, Samples)>,
-    /// Bumped when `snapshot` changes, so textures are rebuilt once.
+    /// Fixed-noise samples and the steps they were taken at, oldest first (thinned when they
+    /// would take more than [`SNAPSHOT_BYTES`]).
+    pub snapshots: Vec<(u64, Samples)>,
+    /// The snapshot the user scrubbed back to, if any (else the newest is shown).
+    pub pinned: Option<usize>,
+    /// Bumped whenever the shown snapshot may have changed, so textures are rebuilt once.
     pub snapshot_version: u64,
     /// Messages for the user (errors, divergence, notes), newest last.
     pub messages: Vec<String>,
@@ -27,6 +33,8 @@ impl RunView {
         match event {
             Event::Ready(info) => {
                 self.history.clear();
+                self.snapshots.clear();
+                self.pinned = None;
                 self.metrics.clear();
                 self.diverged = false;
                 for note in &info.data_notes {
@@ -41,7 +49,10 @@ impl RunView {
             }
             Event::Snapshot { step, samples } => {
                 self.step = self.step.max(step);
-                self.snapshot = Some((step, samples));
+                // A restore or a config change re-sends a step already held: replace it.
+                self.snapshots.retain(|(s, _)| *s < step);
+                self.snapshots.push((step, samples));
+                self.thin_snapshots();
                 self.snapshot_version += 1;
             }
             Event::Metrics(values) => self.metrics.extend(values),
@@ -72,12 +83,41 @@ impl RunView {
         }
     }
 
-    /// The newest value of a metric.
-    pub fn latest_metric(&self, name: &str) -> Option<f64> {
+    /// The snapshot on screen: the pinned one, else the newest.
+    pub fn shown(&self) -> Option<&(u64, Samples)> {
+        match self.pinned {
+            Some(i) => self.snapshots.get(i).or(self.snapshots.last()),
+            None => self.snapshots.last(),
+        }
+    }
+
+    /// Shows snapshot `index` (None: follow the newest).
+    pub fn pin(&mut self, index: Option<usize>) {
+        self.pinned = index.filter(|&i| i + 1 < self.snapshots.len());
+        self.snapshot_version += 1;
+    }
+
+    /// Drops every other snapshot of the older half until the history fits its budget, so a
+    /// long run keeps coarse early history and fine recent history.
+    fn thin_snapshots(&mut self) {
+        let bytes = |v: &[(u64, Samples)]| v.iter().map(|(_, s)| s.values.len() * 4).sum::<usize>();
+        while bytes(&self.snapshots) > SNAPSHOT_BYTES && self.snapshots.len() > 4 {
+            let half = self.snapshots.len() / 2;
+            let mut i = 0;
+            self.snapshots.retain(|_| {
+                i += 1;
+                i > half || i % 2 == 1
+            });
+            self.pinned = None;
+        }
+    }
+
+    /// The newest value of a metric measured at or before `step` (what the shown snapshot had).
+    pub fn metric_at(&self, name: &str, step: u64) -> Option<f64> {
         self.metrics
             .iter()
             .rev()
-            .find(|m| m.name == name)
+            .find(|m| m.name == name && m.step <= step)
             .map(|m| m.value)
     }
 }
@@ -139,16 +179,57 @@ mod tests {
             v.snapshot_version, 2,
             "each snapshot rebuilds the texture once"
         );
+        assert_eq!(
+            v.snapshots.len(),
+            1,
+            "a re-sent step replaces the snapshot held for it"
+        );
         v.apply(Event::Metrics(vec![MetricValue {
             name: "modes_covered".into(),
             step: 1,
             value: 3.0,
         }]));
-        assert_eq!(v.latest_metric("modes_covered"), Some(3.0));
+        assert_eq!(v.metric_at("modes_covered", 1), Some(3.0));
         v.apply(Event::Error("bad file".into()));
         assert_eq!(
             v.messages.last().map(String::as_str),
             Some("Error: bad file")
         );
+    }
+
+    #[test]
+    fn history_pins_and_thins_within_its_budget() {
+        let mut v = RunView::default();
+        let big = |n: usize| Samples {
+            values: vec![0.0; n],
+            len: 784,
+            channels: 1,
+            side: 28,
+            classes: vec![],
+        };
+        let per = SNAPSHOT_BYTES / 4 / 10; // ten snapshots fill the budget
+        for step in 0..40u64 {
+            v.apply(Event::Snapshot {
+                step: step * 10,
+                samples: big(per),
+            });
+        }
+        let bytes: usize = v.snapshots.iter().map(|(_, s)| s.values.len() * 4).sum();
+        assert!(bytes <= SNAPSHOT_BYTES, "{bytes} bytes kept");
+        assert_eq!(
+            v.snapshots.last().map(|(s, _)| *s),
+            Some(390),
+            "the newest is always kept"
+        );
+        assert_eq!(
+            v.snapshots.first().map(|(s, _)| *s),
+            Some(0),
+            "the oldest is kept, coarsely"
+        );
+        assert!(v.snapshots.windows(2).all(|w| w[0].0 < w[1].0));
+        v.pin(Some(1));
+        assert_eq!(v.shown().map(|(s, _)| *s), Some(v.snapshots[1].0));
+        v.pin(None);
+        assert_eq!(v.shown().map(|(s, _)| *s), Some(390));
     }
 }
