@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::panels::{self, Action};
+use super::panels::{self, Action, PlotSettings};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -27,6 +27,7 @@ pub struct GanvasApp {
     preset_name: String,
     samples_texture: Option<(u64, egui::TextureHandle)>,
     presets: PresetList,
+    plot_settings: PlotSettings,
     /// The configuration as the user edited it, until the trainer reports it applied.
     edited: Option<TrainConfig>,
     /// Rounds per frame while playing is the trainer's business; this only limits how long a
@@ -60,6 +61,7 @@ impl GanvasApp {
             view,
             presets,
             edited: None,
+            plot_settings: PlotSettings::default(),
             backend_name,
             backend_note,
             preset_name: preset.name,
@@ -177,7 +179,7 @@ impl eframe::App for GanvasApp {
             .default_size(520.0)
             .resizable(true)
             .show(ui, |ui| {
-                panels::plots_ui(ui, &self.view);
+                panels::plots_ui(ui, &self.view, &mut self.plot_settings);
             });
         egui::CentralPanel::default().show(ui, |ui| {
             panels::samples_ui(ui, &self.view, texture.as_ref(), &mut actions);

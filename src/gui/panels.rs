@@ -6,7 +6,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use super::view::RunView;
 use crate::engine::export::grid_pixels;
-use crate::engine::trainer::protocol::{Samples, StepKind};
+use crate::engine::trainer::protocol::Samples;
 
 /// What the user asked for during this frame.
 #[must_use]
@@ -165,35 +165,90 @@ fn decimate(points: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
     points.into_iter().step_by(stride).collect()
 }
 
-/// Loss curves and D's outputs over steps.
-pub fn plots_ui(ui: &mut egui::Ui, view: &RunView) {
-    let series = |f: &dyn Fn(&crate::engine::trainer::protocol::StepStats) -> f32,
-                  kind: Option<StepKind>| {
+/// How the curves are drawn (the data are kept whole).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotSettings {
+    /// Plot sign(y)·log10(1 + |y|): keeps WGAN's large and negative values readable.
+    pub log_scale: bool,
+    /// Exponential smoothing of each curve, 0 (raw) to 0.99.
+    pub smoothing: f32,
+}
+
+impl Default for PlotSettings {
+    fn default() -> Self {
+        Self {
+            log_scale: false,
+            smoothing: 0.0,
+        }
+    }
+}
+
+/// Smooths (EMA) and rescales a series for drawing.
+fn shape_series(points: Vec<[f64; 2]>, settings: PlotSettings) -> Vec<[f64; 2]> {
+    let alpha = settings.smoothing.clamp(0.0, 0.99) as f64;
+    let mut acc: Option<f64> = None;
+    points
+        .into_iter()
+        .map(|[x, y]| {
+            let smooth = match acc {
+                Some(a) => alpha * a + (1.0 - alpha) * y,
+                None => y,
+            };
+            acc = Some(smooth);
+            let shown = if settings.log_scale {
+                smooth.signum() * smooth.abs().ln_1p() / std::f64::consts::LN_10
+            } else {
+                smooth
+            };
+            [x, shown]
+        })
+        .collect()
+}
+
+/// Loss curves, D's outputs and gradient norms over steps.
+pub fn plots_ui(ui: &mut egui::Ui, view: &RunView, settings: &mut PlotSettings) {
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut settings.log_scale, "log scale")
+            .on_hover_text(
+                "sign(y)·log10(1 + |y|): large spikes and negative critic values stay readable",
+            );
+        ui.add(egui::Slider::new(&mut settings.smoothing, 0.0..=0.99).text("smoothing"))
+            .on_hover_text("Exponential moving average of each curve (the data are kept raw)");
+    });
+    let shown = *settings;
+    let series = |f: &dyn Fn(&crate::engine::trainer::protocol::StepStats) -> f32| {
         let pts: Vec<[f64; 2]> = view
             .history
             .iter()
-            .filter(|s| kind.is_none_or(|k| s.kind == k))
             .map(|s| [s.step as f64, f(s) as f64])
             .filter(|p| p[1].is_finite())
             .collect();
-        PlotPoints::new(decimate(pts, 2000))
+        PlotPoints::new(decimate(shape_series(pts, shown), 2000))
     };
-    let height = (ui.available_height() / 2.0 - 20.0).max(120.0);
-    ui.label("Losses");
+    let height = (ui.available_height() / 3.0 - 24.0).max(100.0);
+    ui.label("Losses").on_hover_text("Click a legend entry to hide its curve; drag to pan, scroll to zoom, double-click to reset");
     Plot::new("losses")
         .height(height)
         .legend(Legend::default())
         .show(ui, |p| {
-            p.line(Line::new("G loss", series(&|s| s.g_loss, None)));
-            p.line(Line::new("D loss", series(&|s| s.d_loss, None)));
+            p.line(Line::new("G loss", series(&|s| s.g_loss)));
+            p.line(Line::new("D loss", series(&|s| s.d_loss)));
         });
     ui.label("D's output on real and generated samples");
     Plot::new("d_outputs")
         .height(height)
         .legend(Legend::default())
         .show(ui, |p| {
-            p.line(Line::new("mean D(real)", series(&|s| s.d_real, None)));
-            p.line(Line::new("mean D(fake)", series(&|s| s.d_fake, None)));
+            p.line(Line::new("mean D(real)", series(&|s| s.d_real)));
+            p.line(Line::new("mean D(fake)", series(&|s| s.d_fake)));
+        });
+    ui.label("Gradient norms").on_hover_text("L2 norm of all of G's (D's) weight gradients in an update: vanishing or exploding gradients show here");
+    Plot::new("grad_norms")
+        .height(height)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            p.line(Line::new("G gradient norm", series(&|s| s.g_grad_norm)));
+            p.line(Line::new("D gradient norm", series(&|s| s.d_grad_norm)));
         });
 }
 
@@ -296,6 +351,30 @@ pub fn samples_image(samples: &Samples) -> egui::ColorImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smoothing_and_log_scale() {
+        let pts = vec![[0.0, 0.0], [1.0, 10.0], [2.0, -99.0]];
+        let raw = shape_series(pts.clone(), PlotSettings::default());
+        assert_eq!(raw, pts);
+        let smooth = shape_series(
+            pts.clone(),
+            PlotSettings {
+                log_scale: false,
+                smoothing: 0.5,
+            },
+        );
+        assert_eq!(smooth[1], [1.0, 5.0]);
+        let log = shape_series(
+            pts,
+            PlotSettings {
+                log_scale: true,
+                smoothing: 0.0,
+            },
+        );
+        assert!((log[1][1] - 11f64.log10()).abs() < 1e-12);
+        assert!((log[2][1] + 2.0).abs() < 1e-12);
+    }
 
     #[test]
     fn decimation_keeps_at_most_max_points_in_order() {
