@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use super::explorer::{Explorer, explorer_ui};
 use super::panels::{self, Action, PlotSettings};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
 use crate::engine::config::TrainConfig;
 use crate::engine::preset::Preset;
-use crate::engine::trainer::protocol::Command;
+use crate::engine::trainer::protocol::{Command, Event};
 use crate::engine::trainer::thread::Trainer;
 
 /// The shortest time between two repaints asked for by the trainer.
@@ -28,6 +29,12 @@ pub struct GanvasApp {
     samples_texture: Option<(u64, egui::TextureHandle)>,
     presets: PresetList,
     plot_settings: PlotSettings,
+    explorer: Explorer,
+    /// Textures of the explorer's single render and strip, with the render count they show.
+    explorer_textures: [Option<(u64, egui::TextureHandle)>; 2],
+    renders_received: u64,
+    /// The snapshot version the explorer last rendered for (G changes with every snapshot).
+    explorer_rendered_for: u64,
     /// The configuration as the user edited it, until the trainer reports it applied.
     edited: Option<TrainConfig>,
     /// Rounds per frame while playing is the trainer's business; this only limits how long a
@@ -62,6 +69,10 @@ impl GanvasApp {
             presets,
             edited: None,
             plot_settings: PlotSettings::default(),
+            explorer: Explorer::default(),
+            explorer_textures: [None, None],
+            renders_received: 0,
+            explorer_rendered_for: 0,
             backend_name,
             backend_note,
             preset_name: preset.name,
@@ -74,6 +85,10 @@ impl GanvasApp {
         let started = Instant::now();
         while started.elapsed() < self.drain_budget {
             match self.trainer.try_recv() {
+                Some(Event::Rendered { id, samples }) => {
+                    self.explorer.receive(id, samples);
+                    self.renders_received += 1;
+                }
                 Some(event) => self.view.apply(event),
                 None => break,
             }
@@ -91,6 +106,15 @@ impl GanvasApp {
                 Action::ResetSameSeed => Command::Reset { seed: None },
                 Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
                 Action::RestoreLastGood => Command::RestoreLastGood,
+                Action::ToggleExplorer => {
+                    self.explorer.open = !self.explorer.open;
+                    self.request_renders();
+                    continue;
+                }
+                Action::RenderLatents => {
+                    self.request_renders();
+                    continue;
+                }
                 Action::ShowSnapshot(index) => {
                     self.view.pin(index);
                     continue;
@@ -121,6 +145,44 @@ impl GanvasApp {
         }
     }
 
+    fn request_renders(&mut self) {
+        let Some(info) = &self.view.info else { return };
+        self.explorer.fit(info.config.model.latent_dim);
+        if !self.explorer.open {
+            return;
+        }
+        self.explorer_rendered_for = self.view.snapshot_version;
+        for request in self.explorer.requests() {
+            if let Err(e) = self.trainer.send(Command::Render(request)) {
+                self.view.messages.push(format!("Error: {e}"));
+            }
+        }
+    }
+
+    /// Textures for the explorer's answers (images only; points are shown as numbers).
+    fn explorer_textures(&mut self, ctx: &egui::Context) -> [Option<egui::TextureHandle>; 2] {
+        let answers = [
+            (self.explorer.single.as_ref(), Some(1)),
+            (self.explorer.strip.as_ref(), Some(8)),
+        ];
+        let mut out = [None, None];
+        for (i, (samples, columns)) in answers.into_iter().enumerate() {
+            let Some(samples) = samples.filter(|s| s.side > 0) else {
+                continue;
+            };
+            let fresh =
+                matches!(&self.explorer_textures[i], Some((v, _)) if *v == self.renders_received);
+            if !fresh {
+                let image = panels::samples_image(samples, columns);
+                let tex =
+                    ctx.load_texture(format!("explorer{i}"), image, egui::TextureOptions::NEAREST);
+                self.explorer_textures[i] = Some((self.renders_received, tex));
+            }
+            out[i] = self.explorer_textures[i].as_ref().map(|(_, t)| t.clone());
+        }
+        out
+    }
+
     fn samples_texture(&mut self, ctx: &egui::Context) -> Option<egui::TextureHandle> {
         let (step_version, samples) = match self.view.shown() {
             Some((_, s)) if s.side > 0 => (self.view.snapshot_version, s),
@@ -131,7 +193,7 @@ impl GanvasApp {
         {
             return Some(tex.clone());
         }
-        let image = panels::samples_image(samples);
+        let image = panels::samples_image(samples, None);
         let tex = ctx.load_texture("samples", image, egui::TextureOptions::NEAREST);
         self.samples_texture = Some((step_version, tex.clone()));
         Some(tex)
@@ -184,6 +246,23 @@ impl eframe::App for GanvasApp {
         egui::CentralPanel::default().show(ui, |ui| {
             panels::samples_ui(ui, &self.view, texture.as_ref(), &mut actions);
         });
+        if self.explorer.open {
+            if self.explorer_rendered_for != self.view.snapshot_version {
+                self.request_renders(); // G moved on: follow it
+            }
+            let [single, strip] = self.explorer_textures(&ctx);
+            let classes: Vec<String> = match &self.view.info {
+                Some(i) if i.config.model.conditional => i.class_names.clone(),
+                _ => Vec::new(),
+            };
+            explorer_ui(
+                &ctx,
+                &mut self.explorer,
+                &classes,
+                (single.as_ref(), strip.as_ref()),
+                &mut actions,
+            );
+        }
         self.apply(actions);
     }
 }

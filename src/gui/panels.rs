@@ -27,6 +27,10 @@ pub enum Action {
     DismissMessages,
     /// Show snapshot `n` of the history (None: follow the newest).
     ShowSnapshot(Option<usize>),
+    /// Open or close the latent explorer.
+    ToggleExplorer,
+    /// Ask the trainer to render the explorer's latent vectors.
+    RenderLatents,
 }
 
 /// Space: play/pause; S: one round; R: reset with the same seed.
@@ -110,6 +114,13 @@ pub fn controls_ui(
         {
             let seed = (view.step ^ 0x9E37_79B9).wrapping_mul(6_364_136_223_846_793_005) >> 16;
             actions.push(Action::ResetNewSeed(seed));
+        }
+        if ui
+            .button("Latent explorer")
+            .on_hover_text("Move through G's latent space: sliders, classes, interpolation")
+            .clicked()
+        {
+            actions.push(Action::ToggleExplorer);
         }
         if view.diverged && ui.button("Restore last good").clicked() {
             actions.push(Action::RestoreLastGood);
@@ -337,9 +348,9 @@ pub fn samples_ui(
         });
 }
 
-/// The snapshot as a grid image.
-pub fn samples_image(samples: &Samples) -> egui::ColorImage {
-    let columns = (samples.count() as f64).sqrt().ceil() as usize;
+/// Samples as a grid image, `columns` wide (a square grid when None).
+pub fn samples_image(samples: &Samples, columns: Option<usize>) -> egui::ColorImage {
+    let columns = columns.unwrap_or_else(|| (samples.count() as f64).sqrt().ceil() as usize);
     let (w, h, px) = grid_pixels(samples, columns);
     if samples.channels == 1 {
         egui::ColorImage::from_gray([w, h], &px)
