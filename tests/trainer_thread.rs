@@ -115,3 +115,37 @@ fn play_pause_render_and_stop_within_a_second() {
         started.elapsed()
     );
 }
+
+#[test]
+fn slow_motion_paces_rounds_but_not_commands() {
+    let t = Trainer::spawn(ring(), cpu(), None).expect("spawns");
+    until(&t, 20, |e| matches!(e, Event::Ready(_)));
+    t.send(Command::SetPace { millis: 250 }).expect("send");
+    t.send(Command::Play).expect("send");
+    let started = Instant::now();
+    let mut rounds = 0;
+    while started.elapsed() < Duration::from_millis(1100) {
+        if let Some(Event::Step(_)) = t.recv_timeout(Duration::from_millis(20)) {
+            rounds += 1;
+        }
+    }
+    // Unpaced, this preset runs ~150 rounds a second here; at 250 ms a round, about 4-5.
+    assert!((3..=6).contains(&rounds), "{rounds} rounds in 1.1 s");
+    // A render during the wait is answered at once, not after the pause.
+    let asked = Instant::now();
+    t.send(Command::Render(RenderRequest {
+        id: 9,
+        latents: vec![0.0, 0.0],
+        classes: vec![],
+    }))
+    .expect("send");
+    until(&t, 5, |e| matches!(e, Event::Rendered { id: 9, .. }));
+    assert!(
+        asked.elapsed() < Duration::from_millis(200),
+        "render took {:?}",
+        asked.elapsed()
+    );
+    let stopping = Instant::now();
+    t.stop();
+    assert!(stopping.elapsed() < Duration::from_secs(1));
+}

@@ -29,6 +29,8 @@ pub struct GanvasApp {
     samples_texture: Option<(u64, egui::TextureHandle)>,
     presets: PresetList,
     plot_settings: PlotSettings,
+    /// Slow motion, in ms between rounds.
+    pace_ms: u32,
     explorer: Explorer,
     /// Textures of the explorer's single render and strip, with the render count they show.
     explorer_textures: [Option<(u64, egui::TextureHandle)>; 2],
@@ -69,6 +71,7 @@ impl GanvasApp {
             presets,
             edited: None,
             plot_settings: PlotSettings::default(),
+            pace_ms: 0,
             explorer: Explorer::default(),
             explorer_textures: [None, None],
             renders_received: 0,
@@ -106,6 +109,10 @@ impl GanvasApp {
                 Action::ResetSameSeed => Command::Reset { seed: None },
                 Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
                 Action::RestoreLastGood => Command::RestoreLastGood,
+                Action::SetPace(millis) => {
+                    self.pace_ms = millis;
+                    Command::SetPace { millis }
+                }
                 Action::ToggleExplorer => {
                     self.explorer.open = !self.explorer.open;
                     self.request_renders();
@@ -213,6 +220,7 @@ impl eframe::App for GanvasApp {
             panels::controls_ui(
                 ui,
                 &self.view,
+                self.pace_ms,
                 &self.preset_name,
                 &self.backend_name,
                 self.backend_note.as_deref(),

@@ -29,6 +29,8 @@ pub enum Action {
     ShowSnapshot(Option<usize>),
     /// Open or close the latent explorer.
     ToggleExplorer,
+    /// Slow motion: milliseconds between rounds while playing.
+    SetPace(u32),
     /// Ask the trainer to render the explorer's latent vectors.
     RenderLatents,
 }
@@ -61,6 +63,7 @@ pub fn keyboard_actions(ctx: &egui::Context, view: &RunView) -> Vec<Action> {
 pub fn controls_ui(
     ui: &mut egui::Ui,
     view: &RunView,
+    pace_ms: u32,
     preset: &str,
     backend: &str,
     backend_note: Option<&str>,
@@ -114,6 +117,19 @@ pub fn controls_ui(
         {
             let seed = (view.step ^ 0x9E37_79B9).wrapping_mul(6_364_136_223_846_793_005) >> 16;
             actions.push(Action::ResetNewSeed(seed));
+        }
+        let mut pace = pace_ms;
+        let slow = egui::Slider::new(&mut pace, 0..=2000)
+            .text("ms/round")
+            .logarithmic(true);
+        if ui
+            .add(slow)
+            .on_hover_text(
+                "Slow motion: a pause between training rounds while playing (0: full speed)",
+            )
+            .changed()
+        {
+            actions.push(Action::SetPace(pace));
         }
         if ui
             .button("Latent explorer")

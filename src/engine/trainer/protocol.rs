@@ -30,6 +30,9 @@ pub enum Command {
     RestoreLastGood,
     /// Start the run again from step 0; `Some(seed)` changes the seed.
     Reset { seed: Option<u64> },
+    /// Slow motion: wait this long between rounds while playing (0: full speed). Commands are
+    /// still handled at once during the wait.
+    SetPace { millis: u32 },
     /// End the trainer thread.
     Stop,
 }

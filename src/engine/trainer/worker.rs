@@ -2,7 +2,7 @@
 //! running, and sends events (waiting for room, but never past a Stop).
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::protocol::{Command, Event, RenderRequest, RunState, StepKind};
 use super::session::Session;
@@ -17,6 +17,9 @@ pub(super) struct Worker {
     events: SyncSender<Event>,
     waker: Option<Waker>,
     running: bool,
+    /// Pause between rounds while playing (slow motion), and when the next round is due.
+    pace: Duration,
+    next_round_at: Instant,
     stop: bool,
     pending_render: Option<RenderRequest>,
     /// Commands read while waiting for room to send an event, to be handled in order.
@@ -37,6 +40,8 @@ impl Worker {
             events,
             waker,
             running: false,
+            pace: Duration::ZERO,
+            next_round_at: Instant::now(),
             stop: false,
             pending_render: None,
             backlog: Vec::new(),
@@ -55,8 +60,9 @@ impl Worker {
             if let Some(request) = self.pending_render.take() {
                 self.render(&request);
             }
-            if self.running {
+            if self.running && Instant::now() >= self.next_round_at {
                 self.step(StepKind::Round, false);
+                self.next_round_at = Instant::now() + self.pace;
             }
             self.wake();
         }
@@ -78,8 +84,14 @@ impl Worker {
     /// Handles every queued command; when paused, first waits for one.
     fn handle_waiting_commands(&mut self) {
         let mut first = None;
-        if !self.running && self.backlog.is_empty() && self.pending_render.is_none() {
-            match self.commands.recv_timeout(Duration::from_millis(200)) {
+        // Paused: wait for a command. Playing in slow motion: wait until the next round is due.
+        let wait = if self.running {
+            self.next_round_at.saturating_duration_since(Instant::now())
+        } else {
+            Duration::from_millis(200)
+        };
+        if !wait.is_zero() && self.backlog.is_empty() && self.pending_render.is_none() {
+            match self.commands.recv_timeout(wait) {
                 Ok(c) => first = Some(c),
                 Err(RecvTimeoutError::Timeout) => return,
                 Err(RecvTimeoutError::Disconnected) => {
@@ -113,6 +125,10 @@ impl Worker {
             Command::Stop => self.stop = true,
             Command::Render(r) => self.pending_render = Some(r), // the newest wins
             Command::Play => self.set_running(true),
+            Command::SetPace { millis } => {
+                self.pace = Duration::from_millis(u64::from(millis));
+                self.next_round_at = Instant::now() + self.pace;
+            }
             Command::Pause => self.set_running(false),
             Command::StepD => self.manual_step(StepKind::D),
             Command::StepG => self.manual_step(StepKind::G),
