@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use super::explorer::{Explorer, explorer_ui};
+use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotSettings};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
@@ -31,6 +32,8 @@ pub struct GanvasApp {
     plot_settings: PlotSettings,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
+    dialogs: Dialogs,
+    ctx: egui::Context,
     explorer: Explorer,
     /// Textures of the explorer's single render and strip, with the render count they show.
     explorer_textures: [Option<(u64, egui::TextureHandle)>; 2],
@@ -72,6 +75,8 @@ impl GanvasApp {
             edited: None,
             plot_settings: PlotSettings::default(),
             pace_ms: 0,
+            dialogs: Dialogs::default(),
+            ctx: cc.egui_ctx.clone(),
             explorer: Explorer::default(),
             explorer_textures: [None, None],
             renders_received: 0,
@@ -82,6 +87,28 @@ impl GanvasApp {
             samples_texture: None,
             drain_budget: Duration::from_millis(8),
         })
+    }
+
+    /// Carries out what a closed file dialog chose.
+    fn handle_dialog_answer(&mut self) {
+        let Some((job, path)) = self.dialogs.answer() else {
+            return;
+        };
+        let command = match job {
+            FileJob::SaveCheckpoint => Command::SaveCheckpoint(path),
+            FileJob::LoadCheckpoint => Command::LoadCheckpoint(path),
+            _ => {
+                let message = match files::export(job, &path, &self.view, &self.preset_name) {
+                    Ok(m) => m,
+                    Err(e) => format!("Error: {e}"),
+                };
+                self.view.messages.push(message);
+                return;
+            }
+        };
+        if let Err(e) = self.trainer.send(command) {
+            self.view.messages.push(format!("Error: {e}"));
+        }
     }
 
     fn drain_events(&mut self) {
@@ -109,6 +136,12 @@ impl GanvasApp {
                 Action::ResetSameSeed => Command::Reset { seed: None },
                 Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
                 Action::RestoreLastGood => Command::RestoreLastGood,
+                Action::File(job) => {
+                    if let Err(e) = self.dialogs.open(job, &self.ctx) {
+                        self.view.messages.push(format!("Error: {e}"));
+                    }
+                    continue;
+                }
                 Action::SetPace(millis) => {
                     self.pace_ms = millis;
                     Command::SetPace { millis }
@@ -210,6 +243,7 @@ impl GanvasApp {
 impl eframe::App for GanvasApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
+        self.handle_dialog_answer();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

@@ -3,6 +3,7 @@
 
 mod app;
 mod explorer;
+mod files;
 mod panels;
 mod setup;
 mod view;

@@ -31,6 +31,8 @@ pub enum Action {
     ToggleExplorer,
     /// Slow motion: milliseconds between rounds while playing.
     SetPace(u32),
+    /// Open a file dialog for this job.
+    File(super::files::FileJob),
     /// Ask the trainer to render the explorer's latent vectors.
     RenderLatents,
 }
@@ -70,6 +72,20 @@ pub fn controls_ui(
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
+        ui.menu_button("File", |ui| {
+            use super::files::FileJob;
+            for (label, job) in [
+                ("Save checkpoint…", FileJob::SaveCheckpoint),
+                ("Load checkpoint…", FileJob::LoadCheckpoint),
+                ("Export samples (PNG)…", FileJob::ExportSamples),
+                ("Export metrics (CSV)…", FileJob::ExportMetrics),
+                ("Save setup as preset…", FileJob::SavePreset),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(Action::File(job));
+                }
+            }
+        });
         let play = if view.running { "Pause" } else { "Play" };
         if ui
             .button(play)
