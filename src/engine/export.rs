@@ -44,6 +44,16 @@ fn encode_png(width: u32, height: u32, channels: usize, pixels: &[u8]) -> Vec<u8
     out
 }
 
+/// Columns of a sample grid: one row per class for a conditional model's grid (classes
+/// grouped, as `grid_classes` makes them), else as square as possible.
+pub fn grid_columns(samples: &Samples) -> usize {
+    let n = samples.count();
+    match samples.classes.iter().max() {
+        Some(&last) if !samples.classes.is_empty() => (n / (last as usize + 1)).max(1),
+        _ => (n as f64).sqrt().ceil() as usize,
+    }
+}
+
 /// Images laid out in a grid (one pixel gap), as interleaved bytes: (width, height, pixels).
 pub fn grid_pixels(samples: &Samples, columns: usize) -> (usize, usize, Vec<u8>) {
     let (c, s) = (samples.channels.max(1), samples.side);
@@ -92,8 +102,7 @@ pub fn scatter_pixels(fake: &[f32], real: &[f32], extent: f32, size: usize) -> V
 /// A PNG of the samples: a grid for images, a scatter plot for points.
 pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<(), ExportError> {
     let png = if samples.side > 0 {
-        let columns = (samples.count() as f64).sqrt().ceil() as usize;
-        let (w, h, px) = grid_pixels(samples, columns);
+        let (w, h, px) = grid_pixels(samples, grid_columns(samples));
         encode_png(w as u32, h as u32, samples.channels, &px)
     } else {
         let extent = samples

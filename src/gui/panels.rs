@@ -382,7 +382,7 @@ pub fn samples_ui(
 
 /// Samples as a grid image, `columns` wide (a square grid when None).
 pub fn samples_image(samples: &Samples, columns: Option<usize>) -> egui::ColorImage {
-    let columns = columns.unwrap_or_else(|| (samples.count() as f64).sqrt().ceil() as usize);
+    let columns = columns.unwrap_or_else(|| crate::engine::export::grid_columns(samples));
     let (w, h, px) = grid_pixels(samples, columns);
     if samples.channels == 1 {
         egui::ColorImage::from_gray([w, h], &px)

@@ -72,7 +72,7 @@ impl Session {
             let mut rng = Rng::seeded(new.train.seed ^ 0x5A5A);
             self.fixed_z = rng.normals(n * new.model.latent_dim);
             self.fixed_classes = if new.model.conditional {
-                (0..n).map(|i| (i % self.shape.classes) as u32).collect()
+                super::session::grid_classes(n, self.shape.classes)
             } else {
                 Vec::new()
             };

@@ -133,7 +133,7 @@ impl Session {
         let n = config.train.snapshot_samples;
         let fixed_z = fixed_rng.normals(n * config.model.latent_dim);
         let fixed_classes = if config.model.conditional {
-            (0..n).map(|i| (i % shape.classes) as u32).collect()
+            grid_classes(n, shape.classes)
         } else {
             Vec::new()
         };
@@ -279,6 +279,15 @@ impl Session {
     }
 }
 
+/// Classes for a conditional sample grid of `n` samples: one row per class (`n / classes`
+/// samples each; a remainder repeats the last class and is left out of grids).
+pub fn grid_classes(n: usize, classes: usize) -> Vec<u32> {
+    let per_class = (n / classes.max(1)).max(1);
+    (0..n)
+        .map(|i| (i / per_class).min(classes.saturating_sub(1)) as u32)
+        .collect()
+}
+
 /// How the models see a dataset.
 pub fn sample_shape(data: &Dataset) -> SampleShape {
     match data {
@@ -298,5 +307,27 @@ pub fn sample_shape(data: &Dataset) -> SampleShape {
             },
             classes: set.num_classes(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grid_classes;
+
+    #[test]
+    fn conditional_grids_have_one_row_per_class() {
+        let c = grid_classes(80, 10);
+        assert_eq!(&c[..9], &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(c[79], 9);
+        assert_eq!(
+            grid_classes(64, 10)[63],
+            9,
+            "the remainder repeats the last class"
+        );
+        assert_eq!(
+            grid_classes(5, 10),
+            vec![0, 1, 2, 3, 4],
+            "fewer samples than classes"
+        );
     }
 }
