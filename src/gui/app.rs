@@ -20,6 +20,15 @@ use crate::engine::trainer::thread::Trainer;
 /// The shortest time between two repaints asked for by the trainer.
 const REPAINT_INTERVAL: Duration = Duration::from_millis(33);
 
+/// What the window remembers between launches (eframe persistence).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct Settings {
+    dark: Option<bool>,
+    plots: PlotSettings,
+    explorer_open: bool,
+}
+
 /// The ganvas window.
 pub struct GanvasApp {
     trainer: Trainer,
@@ -65,6 +74,17 @@ impl GanvasApp {
         if play {
             let _ = trainer.send(Command::Play);
         }
+        let settings: Settings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        if let Some(dark) = settings.dark {
+            cc.egui_ctx.set_theme(if dark {
+                egui::ThemePreference::Dark
+            } else {
+                egui::ThemePreference::Light
+            });
+        }
         let (presets, preset_errors) = PresetList::scan(std::path::Path::new("presets"));
         let mut view = RunView::default();
         view.messages.extend(preset_errors);
@@ -73,11 +93,11 @@ impl GanvasApp {
             view,
             presets,
             edited: None,
-            plot_settings: PlotSettings::default(),
+            plot_settings: settings.plots,
             pace_ms: 0,
             dialogs: Dialogs::default(),
             ctx: cc.egui_ctx.clone(),
-            explorer: Explorer::default(),
+            explorer: Explorer::opened(settings.explorer_open),
             explorer_textures: [None, None],
             renders_received: 0,
             explorer_rendered_for: 0,
@@ -145,6 +165,15 @@ impl GanvasApp {
                 Action::SetPace(millis) => {
                     self.pace_ms = millis;
                     Command::SetPace { millis }
+                }
+                Action::ToggleTheme => {
+                    let dark = self.ctx.theme() == egui::Theme::Dark;
+                    self.ctx.set_theme(if dark {
+                        egui::ThemePreference::Light
+                    } else {
+                        egui::ThemePreference::Dark
+                    });
+                    continue;
                 }
                 Action::ToggleExplorer => {
                     self.explorer.open = !self.explorer.open;
@@ -241,6 +270,15 @@ impl GanvasApp {
 }
 
 impl eframe::App for GanvasApp {
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let settings = Settings {
+            dark: Some(self.ctx.theme() == egui::Theme::Dark),
+            plots: self.plot_settings,
+            explorer_open: self.explorer.open,
+        };
+        eframe::set_value(storage, eframe::APP_KEY, &settings);
+    }
+
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
         self.handle_dialog_answer();

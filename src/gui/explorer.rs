@@ -75,6 +75,14 @@ pub fn interpolate(a: &[f32], b: &[f32], t: f32, spherical: bool) -> Vec<f32> {
 }
 
 impl Explorer {
+    /// A fresh explorer, open or closed.
+    pub fn opened(open: bool) -> Self {
+        Self {
+            open,
+            ..Self::default()
+        }
+    }
+
     fn id(&mut self, kind: u64) -> u64 {
         self.next_id += 2;
         self.next_id + kind

@@ -29,6 +29,8 @@ pub enum Action {
     ShowSnapshot(Option<usize>),
     /// Open or close the latent explorer.
     ToggleExplorer,
+    /// Switch between the light and the dark theme.
+    ToggleTheme,
     /// Slow motion: milliseconds between rounds while playing.
     SetPace(u32),
     /// Open a file dialog for this job.
@@ -86,6 +88,14 @@ pub fn controls_ui(
                 }
             }
         });
+        let theme = if ui.visuals().dark_mode {
+            "Light theme"
+        } else {
+            "Dark theme"
+        };
+        if ui.button(theme).clicked() {
+            actions.push(Action::ToggleTheme);
+        }
         let play = if view.running { "Pause" } else { "Play" };
         if ui
             .button(play)
@@ -209,7 +219,8 @@ fn decimate(points: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
 }
 
 /// How the curves are drawn (the data are kept whole).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct PlotSettings {
     /// Plot sign(y)·log10(1 + |y|): keeps WGAN's large and negative values readable.
     pub log_scale: bool,
