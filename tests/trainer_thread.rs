@@ -149,3 +149,40 @@ fn slow_motion_paces_rounds_but_not_commands() {
     t.stop();
     assert!(stopping.elapsed() < Duration::from_secs(1));
 }
+
+#[test]
+fn d_field_answers_with_probabilities_on_a_grid() {
+    let t = Trainer::spawn(ring(), cpu(), None).expect("spawns");
+    until(&t, 20, |e| matches!(e, Event::Ready(_)));
+    t.send(Command::DField {
+        resolution: 8,
+        extent: 1.5,
+    })
+    .expect("send");
+    let seen = until(&t, 10, |e| matches!(e, Event::DField { .. }));
+    let Some(Event::DField {
+        resolution,
+        extent,
+        values,
+        ..
+    }) = seen.last()
+    else {
+        unreachable!()
+    };
+    assert_eq!((*resolution, *extent, values.len()), (8, 1.5, 64));
+    assert!(
+        values.iter().all(|v| (0.0..=1.0).contains(v)),
+        "non-saturating D gives probabilities"
+    );
+    t.send(Command::DField {
+        resolution: 1,
+        extent: 1.5,
+    })
+    .expect("send");
+    until(
+        &t,
+        10,
+        |e| matches!(e, Event::Error(m) if m.contains("bad field request")),
+    );
+    t.stop();
+}

@@ -41,6 +41,10 @@ pub struct GanvasApp {
     plot_settings: PlotSettings,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
+    /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
+    show_field: bool,
+    field_asked_for: u64,
+    field_texture: Option<(u64, egui::TextureHandle, f32)>,
     dialogs: Dialogs,
     ctx: egui::Context,
     explorer: Explorer,
@@ -95,6 +99,9 @@ impl GanvasApp {
             edited: None,
             plot_settings: settings.plots,
             pace_ms: 0,
+            show_field: true,
+            field_asked_for: 0,
+            field_texture: None,
             dialogs: Dialogs::default(),
             ctx: cc.egui_ctx.clone(),
             explorer: Explorer::opened(settings.explorer_open),
@@ -165,6 +172,11 @@ impl GanvasApp {
                 Action::SetPace(millis) => {
                     self.pace_ms = millis;
                     Command::SetPace { millis }
+                }
+                Action::ToggleField => {
+                    self.show_field = !self.show_field;
+                    self.field_asked_for = 0;
+                    continue;
                 }
                 Action::ToggleTheme => {
                     let dark = self.ctx.theme() == egui::Theme::Dark;
@@ -252,6 +264,36 @@ impl GanvasApp {
         out
     }
 
+    /// Asks for D's field after each new snapshot of 2D data, and keeps its texture current.
+    fn field_texture(&mut self, ctx: &egui::Context) -> Option<(egui::TextureHandle, f32)> {
+        let info = self.view.info.as_ref()?;
+        if !self.show_field || info.sample_len != 2 {
+            return None;
+        }
+        if self.field_asked_for != self.view.snapshot_version {
+            self.field_asked_for = self.view.snapshot_version;
+            let extent = info
+                .real_preview
+                .values
+                .iter()
+                .fold(0.5f32, |m, v| m.max(v.abs()))
+                * 1.4;
+            let _ = self.trainer.send(Command::DField {
+                resolution: 96,
+                extent,
+            });
+        }
+        let (_, resolution, extent, values) = self.view.d_field.as_ref()?;
+        let stale =
+            !matches!(&self.field_texture, Some((v, _, _)) if *v == self.view.field_version);
+        if stale {
+            let image = panels::field_image(*resolution as usize, values);
+            let tex = ctx.load_texture("d_field", image, egui::TextureOptions::LINEAR);
+            self.field_texture = Some((self.view.field_version, tex, *extent));
+        }
+        self.field_texture.as_ref().map(|(_, t, e)| (t.clone(), *e))
+    }
+
     fn samples_texture(&mut self, ctx: &egui::Context) -> Option<egui::TextureHandle> {
         let (step_version, samples) = match self.view.shown() {
             Some((_, s)) if s.side > 0 => (self.view.snapshot_version, s),
@@ -287,6 +329,7 @@ impl eframe::App for GanvasApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let texture = self.samples_texture(&ctx);
+        let field = self.field_texture(&ctx);
         let mut actions = panels::keyboard_actions(&ctx, &self.view);
         egui::Panel::top("controls").show(ui, |ui| {
             panels::controls_ui(
@@ -324,7 +367,14 @@ impl eframe::App for GanvasApp {
                 panels::plots_ui(ui, &self.view, &mut self.plot_settings);
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            panels::samples_ui(ui, &self.view, texture.as_ref(), &mut actions);
+            panels::samples_ui(
+                ui,
+                &self.view,
+                texture.as_ref(),
+                field.as_ref().map(|(t, e)| (t, *e)),
+                self.show_field,
+                &mut actions,
+            );
         });
         if self.explorer.open {
             if self.explorer_rendered_for != self.view.snapshot_version {

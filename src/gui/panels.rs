@@ -31,6 +31,8 @@ pub enum Action {
     ToggleExplorer,
     /// Switch between the light and the dark theme.
     ToggleTheme,
+    /// Show or hide D's decision as a heatmap behind 2D points.
+    ToggleField,
     /// Slow motion: milliseconds between rounds while playing.
     SetPace(u32),
     /// Open a file dialog for this job.
@@ -340,6 +342,8 @@ pub fn samples_ui(
     ui: &mut egui::Ui,
     view: &RunView,
     texture: Option<&egui::TextureHandle>,
+    field: Option<(&egui::TextureHandle, f32)>,
+    show_field: bool,
     actions: &mut Vec<Action>,
 ) {
     let Some((step, samples)) = view.shown() else {
@@ -374,10 +378,26 @@ pub fn samples_ui(
         .as_ref()
         .map(|i| pairs(&i.real_preview))
         .unwrap_or_default();
+    if ui
+        .checkbox(&mut show_field.clone(), "D heatmap")
+        .on_hover_text("D's output over the plane: green where D says real, purple where it says fake. G's points are pushed up this landscape.")
+        .clicked()
+    {
+        actions.push(Action::ToggleField);
+    }
     Plot::new("points")
         .data_aspect(1.0)
         .legend(Legend::default())
         .show(ui, |p| {
+            if let (true, Some((tex, extent))) = (show_field, field) {
+                let size = egui::vec2(2.0 * extent, 2.0 * extent);
+                p.image(egui_plot::PlotImage::new(
+                    "D's decision",
+                    tex.id(),
+                    egui_plot::PlotPoint::new(0.0, 0.0),
+                    size,
+                ));
+            }
             p.points(
                 Points::new("real", real)
                     .color(egui::Color32::GRAY)
@@ -389,6 +409,33 @@ pub fn samples_ui(
                     .radius(2.0),
             );
         });
+}
+
+/// D's field as colours: purple (fake) to green (real). Probabilities map directly; raw
+/// scores (WGAN, hinge, LSGAN) are stretched between their minimum and maximum.
+pub fn field_image(resolution: usize, values: &[f32]) -> egui::ColorImage {
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let probability = lo >= 0.0 && hi <= 1.0;
+    let (lo, hi) = if probability {
+        (0.0, 1.0)
+    } else {
+        (lo, hi.max(lo + 1e-6))
+    };
+    let fake = [120.0, 60.0, 160.0];
+    let real = [60.0, 170.0, 90.0];
+    let pixels: Vec<egui::Color32> = values
+        .iter()
+        .map(|&v| {
+            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+            let c = |i: usize| (fake[i] + t * (real[i] - fake[i])) as u8;
+            egui::Color32::from_rgba_unmultiplied(c(0), c(1), c(2), 110)
+        })
+        .collect();
+    egui::ColorImage::new([resolution, resolution], pixels)
 }
 
 /// Samples as a grid image, `columns` wide (a square grid when None).

@@ -25,6 +25,10 @@ pub struct RunView {
     /// Messages for the user (errors, divergence, notes), newest last.
     pub messages: Vec<String>,
     pub diverged: bool,
+    /// D's output on a grid over the 2D plane: (step, resolution, extent, values).
+    pub d_field: Option<(u64, u32, f32, Vec<f32>)>,
+    /// Bumped when `d_field` changes.
+    pub field_version: u64,
 }
 
 impl RunView {
@@ -57,6 +61,15 @@ impl RunView {
             }
             Event::Metrics(values) => self.metrics.extend(values),
             Event::Rendered { .. } => {}
+            Event::DField {
+                step,
+                resolution,
+                extent,
+                values,
+            } => {
+                self.d_field = Some((step, resolution, extent, values));
+                self.field_version += 1;
+            }
             Event::ConfigApplied { notes } => self.messages.extend(notes),
             Event::Diverged { step, what } => {
                 self.diverged = true;

@@ -30,6 +30,9 @@ pub enum Command {
     RestoreLastGood,
     /// Start the run again from step 0; `Some(seed)` changes the seed.
     Reset { seed: Option<u64> },
+    /// 2D data: evaluate D on a `resolution`² grid over [-extent, extent]² (answered between
+    /// steps, like renders).
+    DField { resolution: u32, extent: f32 },
     /// Slow motion: wait this long between rounds while playing (0: full speed). Commands are
     /// still handled at once during the wait.
     SetPace { millis: u32 },
@@ -147,6 +150,13 @@ pub enum Event {
     Rendered {
         id: u64,
         samples: Samples,
+    },
+    /// D's output on a grid (row-major, y from top to bottom), on the scale of `d_real`.
+    DField {
+        step: u64,
+        resolution: u32,
+        extent: f32,
+        values: Vec<f32>,
     },
     /// A config change was applied; the notes say what changed and what was rebuilt.
     ConfigApplied {

@@ -124,6 +124,7 @@ impl Worker {
         match command {
             Command::Stop => self.stop = true,
             Command::Render(r) => self.pending_render = Some(r), // the newest wins
+            Command::DField { resolution, extent } => self.d_field(resolution, extent),
             Command::Play => self.set_running(true),
             Command::SetPace { millis } => {
                 self.pace = Duration::from_millis(u64::from(millis));
@@ -282,6 +283,24 @@ impl Worker {
                 }
             }
             Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+        }
+    }
+
+    fn d_field(&mut self, resolution: u32, extent: f32) {
+        let Some(session) = &self.session else {
+            return self.no_run();
+        };
+        match session.d_field(resolution as usize, extent) {
+            Ok(values) => {
+                let step = session.step();
+                self.emit(Event::DField {
+                    step,
+                    resolution,
+                    extent,
+                    values,
+                });
+            }
+            Err(e) => self.emit(Event::Error(e)),
         }
     }
 
