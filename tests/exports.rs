@@ -56,9 +56,20 @@ fn points_csv_png_and_folder_exports() {
     assert_eq!(image::open(dir.join("p.png")).expect("png").width(), 512);
     let err = export::write_samples(&pts, &dir.join("p.idx")).expect_err("points are not images");
     assert!(matches!(err, ExportError::Unsupported { .. }), "{err}");
-    export::write_samples(&images(4), &dir.join("grid.png")).expect("grid");
+    // Unlabelled: as square as possible (2×2 tiles of 4 px, 1 px gaps).
+    let mut square = images(4);
+    square.classes.clear();
+    export::write_samples(&square, &dir.join("grid.png")).expect("grid");
     let grid = image::open(dir.join("grid.png")).expect("png");
-    assert_eq!((grid.width(), grid.height()), (11, 11)); // 2×2 tiles of 4 px, 1 px gaps
+    assert_eq!((grid.width(), grid.height()), (11, 11));
+    // A conditional grid: one row per class (classes 0, 0, 1, 1 → 2 rows of 2; 0..4 → 4 rows).
+    let mut rows = images(4);
+    rows.classes = vec![0, 0, 1, 1];
+    export::write_samples(&rows, &dir.join("rows.png")).expect("grid");
+    assert_eq!(image::open(dir.join("rows.png")).expect("png").width(), 11);
+    export::write_samples(&images(4), &dir.join("col.png")).expect("grid");
+    let col = image::open(dir.join("col.png")).expect("png");
+    assert_eq!((col.width(), col.height()), (6, 21));
     export::write_samples(&images(3), &dir.join("folder")).expect("folder");
     let mut names: Vec<String> = std::fs::read_dir(dir.join("folder"))
         .expect("dir")
