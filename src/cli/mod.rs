@@ -16,8 +16,9 @@ use crate::engine::preset::{self, Preset};
 #[derive(Debug, Parser)]
 #[command(name = "ganvas", version, about)]
 pub struct Args {
+    /// What to do; without one, the window opens (or, built without the GUI, this help).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// What to do.
@@ -50,7 +51,17 @@ pub struct GuiArgs {
 
 /// Runs a parsed command line.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    match args.command {
+    let Some(command) = args.command else {
+        #[cfg(feature = "gui")]
+        return crate::gui::run(None, false, BackendChoice::Auto);
+        #[cfg(not(feature = "gui"))]
+        {
+            use clap::CommandFactory;
+            Args::command().print_help()?;
+            return Ok(());
+        }
+    };
+    match command {
         Command::Train(a) => train::run(&a),
         Command::Sample(a) => sample::run(&a),
         Command::Bench(a) => bench::run(&a),

@@ -31,5 +31,14 @@ pub fn run(preset: Option<&Path>, play: bool, choice: BackendChoice) -> anyhow::
         options,
         Box::new(move |cc| Ok(Box::new(app::GanvasApp::new(cc, preset, backend, play)?))),
     )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    .map_err(|e| {
+        let headless =
+            std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        let hint = if headless {
+            " (no display: run it on a desktop, under `xvfb-run`, or use `ganvas train` headless)"
+        } else {
+            " (scripts/install-gui-deps.sh installs the X11 and Vulkan libraries it needs)"
+        };
+        anyhow::anyhow!("cannot open the window: {e}{hint}")
+    })
 }
