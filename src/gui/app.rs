@@ -8,7 +8,7 @@ use eframe::egui;
 
 use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
-use super::panels::{self, Action, PlotSettings};
+use super::panels::{self, Action, PlotCache, PlotSettings};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -39,6 +39,7 @@ pub struct GanvasApp {
     samples_texture: Option<(u64, egui::TextureHandle)>,
     presets: PresetList,
     plot_settings: PlotSettings,
+    plot_cache: PlotCache,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
@@ -98,6 +99,7 @@ impl GanvasApp {
             presets,
             edited: None,
             plot_settings: settings.plots,
+            plot_cache: PlotCache::default(),
             pace_ms: 0,
             show_field: true,
             field_asked_for: 0,
@@ -364,7 +366,12 @@ impl eframe::App for GanvasApp {
             .default_size(520.0)
             .resizable(true)
             .show(ui, |ui| {
-                panels::plots_ui(ui, &self.view, &mut self.plot_settings);
+                panels::plots_ui(
+                    ui,
+                    &self.view,
+                    &mut self.plot_settings,
+                    &mut self.plot_cache,
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             panels::samples_ui(

@@ -261,8 +261,54 @@ fn shape_series(points: Vec<[f64; 2]>, settings: PlotSettings) -> Vec<[f64; 2]> 
         .collect()
 }
 
+/// The six curves, shaped and decimated for drawing, with what they were built from: rebuilt
+/// only when the history or the settings change, not on every frame.
+#[derive(Default)]
+pub struct PlotCache {
+    key: Option<(u64, usize, u32, bool)>,
+    series: [Vec<[f64; 2]>; 6],
+}
+
+impl PlotCache {
+    fn update(&mut self, view: &RunView, settings: PlotSettings) {
+        let key = (
+            view.history_version,
+            view.history.len(),
+            settings.smoothing.to_bits(),
+            settings.log_scale,
+        );
+        if self.key == Some(key) {
+            return;
+        }
+        type Stat = fn(&crate::engine::trainer::protocol::StepStats) -> f32;
+        let fields: [Stat; 6] = [
+            |s| s.g_loss,
+            |s| s.d_loss,
+            |s| s.d_real,
+            |s| s.d_fake,
+            |s| s.g_grad_norm,
+            |s| s.d_grad_norm,
+        ];
+        for (out, f) in self.series.iter_mut().zip(fields) {
+            let pts: Vec<[f64; 2]> = view
+                .history
+                .iter()
+                .map(|s| [s.step as f64, f(s) as f64])
+                .filter(|p| p[1].is_finite())
+                .collect();
+            *out = decimate(shape_series(pts, settings), 2000);
+        }
+        self.key = Some(key);
+    }
+}
+
 /// Loss curves, D's outputs and gradient norms over steps.
-pub fn plots_ui(ui: &mut egui::Ui, view: &RunView, settings: &mut PlotSettings) {
+pub fn plots_ui(
+    ui: &mut egui::Ui,
+    view: &RunView,
+    settings: &mut PlotSettings,
+    cache: &mut PlotCache,
+) {
     ui.horizontal(|ui| {
         ui.checkbox(&mut settings.log_scale, "log scale")
             .on_hover_text(
@@ -271,40 +317,32 @@ pub fn plots_ui(ui: &mut egui::Ui, view: &RunView, settings: &mut PlotSettings) 
         ui.add(egui::Slider::new(&mut settings.smoothing, 0.0..=0.99).text("smoothing"))
             .on_hover_text("Exponential moving average of each curve (the data are kept raw)");
     });
-    let shown = *settings;
-    let series = |f: &dyn Fn(&crate::engine::trainer::protocol::StepStats) -> f32| {
-        let pts: Vec<[f64; 2]> = view
-            .history
-            .iter()
-            .map(|s| [s.step as f64, f(s) as f64])
-            .filter(|p| p[1].is_finite())
-            .collect();
-        PlotPoints::new(decimate(shape_series(pts, shown), 2000))
-    };
+    cache.update(view, *settings);
+    let series = |i: usize| PlotPoints::new(cache.series[i].clone());
     let height = (ui.available_height() / 3.0 - 24.0).max(100.0);
     ui.label("Losses").on_hover_text("Click a legend entry to hide its curve; drag to pan, scroll to zoom, double-click to reset");
     Plot::new("losses")
         .height(height)
         .legend(Legend::default())
         .show(ui, |p| {
-            p.line(Line::new("G loss", series(&|s| s.g_loss)));
-            p.line(Line::new("D loss", series(&|s| s.d_loss)));
+            p.line(Line::new("G loss", series(0)));
+            p.line(Line::new("D loss", series(1)));
         });
     ui.label("D's output on real and generated samples");
     Plot::new("d_outputs")
         .height(height)
         .legend(Legend::default())
         .show(ui, |p| {
-            p.line(Line::new("mean D(real)", series(&|s| s.d_real)));
-            p.line(Line::new("mean D(fake)", series(&|s| s.d_fake)));
+            p.line(Line::new("mean D(real)", series(2)));
+            p.line(Line::new("mean D(fake)", series(3)));
         });
     ui.label("Gradient norms").on_hover_text("L2 norm of all of G's (D's) weight gradients in an update: vanishing or exploding gradients show here");
     Plot::new("grad_norms")
         .height(height)
         .legend(Legend::default())
         .show(ui, |p| {
-            p.line(Line::new("G gradient norm", series(&|s| s.g_grad_norm)));
-            p.line(Line::new("D gradient norm", series(&|s| s.d_grad_norm)));
+            p.line(Line::new("G gradient norm", series(4)));
+            p.line(Line::new("D gradient norm", series(5)));
         });
 }
 

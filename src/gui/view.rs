@@ -14,6 +14,8 @@ pub struct RunView {
     pub step: u64,
     /// Stats of every update, in order.
     pub history: Vec<StepStats>,
+    /// Bumped when `history` is cleared, so caches keyed on its length stay honest.
+    pub history_version: u64,
     pub metrics: Vec<MetricValue>,
     /// Fixed-noise samples and the steps they were taken at, oldest first (thinned when they
     /// would take more than [`SNAPSHOT_BYTES`]).
@@ -37,6 +39,7 @@ impl RunView {
         match event {
             Event::Ready(info) => {
                 self.history.clear();
+                self.history_version += 1;
                 self.snapshots.clear();
                 self.pinned = None;
                 self.metrics.clear();
