@@ -119,3 +119,68 @@ fn bad_input_is_a_message_not_a_panic() {
         "{err}"
     );
 }
+
+#[test]
+fn eval_prints_the_collapse_metrics_of_a_checkpoint() {
+    let dir = temp_dir("cli-eval");
+    let cache = dir.join("cache");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ganvas"))
+            .args(args)
+            .current_dir(repo())
+            .env("GANVAS_CACHE_DIR", &cache)
+            .output()
+            .expect("runs")
+    };
+    let out = dir.join("digits");
+    let out_s = out.to_string_lossy().into_owned();
+    let o = run(&[
+        "train",
+        "--preset",
+        "presets/digits-dcgan.toml",
+        "--steps",
+        "2",
+        "--backend",
+        "cpu",
+        "--out",
+        &out_s,
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("metrics classifier:"), "{stderr}");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("metrics.csv");
+    assert!(
+        csv.contains("fid_lite") && csv.contains("classes_covered"),
+        "{csv}"
+    );
+    let o = run(&["eval", "--checkpoint", &out_s, "--backend", "cpu"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for name in [
+        "step                   2",
+        "classes_covered",
+        "mean_confidence",
+        "fid_lite",
+        "precision",
+        "coverage",
+        "diversity_ratio",
+        "histogram (",
+    ] {
+        assert!(stdout.contains(name), "{name} missing in {stdout}");
+    }
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("from the cache"),
+        "the second run reuses the classifier"
+    );
+    let o = run(&[
+        "eval",
+        "--checkpoint",
+        &dir.join("missing").to_string_lossy(),
+    ]);
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("missing") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}

@@ -22,12 +22,7 @@ fn train(session: &mut Session, steps: u64) {
 }
 
 fn metric(session: &Session, name: &str) -> f64 {
-    session
-        .metrics()
-        .into_iter()
-        .find(|m| m.name == name)
-        .map(|m| m.value)
-        .expect("metric present")
+    session.metrics().get(name).expect("metric present")
 }
 
 #[test]

@@ -4,6 +4,7 @@ mod util;
 
 mod checkpoints;
 mod cli;
+mod collapse_metrics;
 mod data_files;
 mod divergence;
 mod exports;

@@ -1,6 +1,7 @@
 //! The headless command line: train a preset, sample a checkpoint, benchmark.
 
 pub mod bench;
+pub mod eval;
 pub mod sample;
 pub mod train;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Generate samples from a checkpoint (or a run directory's latest checkpoint).
     Sample(sample::SampleArgs),
+    /// Print a checkpoint's collapse metrics (modes or classes covered, FID-lite, PRDC, …).
+    Eval(eval::EvalArgs),
     /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
     Bench(bench::BenchArgs),
     /// Open the window (the embedded default preset unless --preset is given).
@@ -64,6 +67,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match command {
         Command::Train(a) => train::run(&a),
         Command::Sample(a) => sample::run(&a),
+        Command::Eval(a) => eval::run(&a),
         Command::Bench(a) => bench::run(&a),
         #[cfg(feature = "gui")]
         Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend),

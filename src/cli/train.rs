@@ -38,6 +38,14 @@ pub struct TrainArgs {
     pub resume: Option<PathBuf>,
 }
 
+/// Metrics shown beside the progress bar.
+const SHOWN: [&str; 4] = [
+    "modes_covered",
+    "high_quality_pct",
+    "classes_covered",
+    "mean_confidence",
+];
+
 /// Runs `ganvas train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let preset = super::load_preset(args.preset.as_ref())?;
@@ -67,6 +75,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ckpt.restore_into(&mut session)?;
         eprintln!("resumed from {} at step {}", ckpt.path.display(), ckpt.step);
     }
+    super::eval::attach_classifier(&mut session)?;
     let info = session.info();
     eprintln!(
         "{}: {} + {}, G {} params, D {} params, {} steps",
@@ -88,6 +97,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut history: Vec<MetricValue> = Vec::new();
+    let mut reports = Vec::new();
     let started = Instant::now();
     let first = session.step();
     let mut last = None;
@@ -120,15 +130,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         if step % session.config.train.metrics_every as u64 == 0 || step == first + steps {
             let m = session.metrics();
-            if !m.is_empty() {
-                bar.set_message(
-                    m.iter()
-                        .map(|v| format!("{} {:.1}", v.name, v.value))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-            }
-            history.extend(m);
+            let shown: Vec<String> = m
+                .values
+                .iter()
+                .filter(|v| SHOWN.contains(&v.name.as_str()))
+                .map(|v| format!("{} {:.2}", v.name, v.value))
+                .collect();
+            bar.set_message(shown.join(" "));
+            history.extend(m.values.iter().cloned());
+            reports.push(m);
         }
         bar.inc(1);
         last = Some(stats);
@@ -147,9 +157,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             s.g_loss, s.d_loss, s.d_real, s.d_fake
         );
     }
-    let metrics = session.metrics();
-    for m in &metrics {
-        println!("{}: {:.3}", m.name, m.value);
+    if let Some(last) = reports.last() {
+        super::eval::print_report(last);
+    }
+    if let Some(alert) = crate::engine::metrics::collapse::assess(&reports) {
+        println!("{}", alert.message);
     }
     println!(
         "wrote {}/{{checkpoint.ganvas,metrics.csv,samples.png,generator.safetensors}}",

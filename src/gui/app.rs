@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use super::collapse::{CollapseSettings, alert_ui, collapse_ui};
 use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
@@ -27,6 +28,18 @@ struct Settings {
     dark: Option<bool>,
     plots: PlotSettings,
     explorer_open: bool,
+    collapse: CollapseSettings,
+    left_tab: LeftTab,
+}
+
+/// What the left panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+enum LeftTab {
+    /// Losses, D's outputs, gradient norms.
+    #[default]
+    Training,
+    /// Mode-collapse metrics.
+    Collapse,
 }
 
 /// The ganvas window.
@@ -40,6 +53,8 @@ pub struct GanvasApp {
     presets: PresetList,
     plot_settings: PlotSettings,
     plot_cache: PlotCache,
+    collapse_settings: CollapseSettings,
+    left_tab: LeftTab,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
@@ -100,6 +115,8 @@ impl GanvasApp {
             edited: None,
             plot_settings: settings.plots,
             plot_cache: PlotCache::default(),
+            collapse_settings: settings.collapse,
+            left_tab: settings.left_tab,
             pace_ms: 0,
             show_field: true,
             field_asked_for: 0,
@@ -319,6 +336,8 @@ impl eframe::App for GanvasApp {
             dark: Some(self.ctx.theme() == egui::Theme::Dark),
             plots: self.plot_settings,
             explorer_open: self.explorer.open,
+            collapse: self.collapse_settings.clone(),
+            left_tab: self.left_tab,
         };
         eframe::set_value(storage, eframe::APP_KEY, &settings);
     }
@@ -366,14 +385,30 @@ impl eframe::App for GanvasApp {
             .default_size(520.0)
             .resizable(true)
             .show(ui, |ui| {
-                panels::plots_ui(
-                    ui,
-                    &self.view,
-                    &mut self.plot_settings,
-                    &mut self.plot_cache,
-                );
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.left_tab, LeftTab::Training, "Training curves");
+                    let collapse = if self.view.alert.is_some() {
+                        egui::RichText::new("Mode collapse ⚠").color(ui.visuals().error_fg_color)
+                    } else {
+                        egui::RichText::new("Mode collapse")
+                    };
+                    ui.selectable_value(&mut self.left_tab, LeftTab::Collapse, collapse)
+                        .on_hover_text("Modes or classes covered, sample quality and diversity, measured every train.metrics_every steps");
+                });
+                match self.left_tab {
+                    LeftTab::Training => panels::plots_ui(
+                        ui,
+                        &self.view,
+                        &mut self.plot_settings,
+                        &mut self.plot_cache,
+                    ),
+                    LeftTab::Collapse => egui::ScrollArea::vertical().show(ui, |ui| {
+                        collapse_ui(ui, &self.view, &mut self.collapse_settings, &mut actions)
+                    }).inner,
+                }
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            alert_ui(ui, &self.view, &mut actions);
             panels::samples_ui(
                 ui,
                 &self.view,

@@ -2,6 +2,7 @@
 //! command/event protocol: no burn type is used here, and the UI thread never waits on training.
 
 mod app;
+mod collapse;
 mod explorer;
 mod files;
 mod panels;

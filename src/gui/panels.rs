@@ -436,6 +436,7 @@ pub fn samples_ui(
                     size,
                 ));
             }
+            mode_map(p, view, *step);
             p.points(
                 Points::new("real", real)
                     .color(egui::Color32::GRAY)
@@ -447,6 +448,53 @@ pub fn samples_ui(
                     .radius(2.0),
             );
         });
+}
+
+/// The mode map: a 3σ circle around each mode of a 2D mixture, green when the generator
+/// covers it at the evaluation nearest before `step`, red when not, labelled with its count.
+fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
+    let Some(info) = &view.info else { return };
+    if info.modes.is_empty() {
+        return;
+    }
+    let histogram = view.report_at(step).and_then(|r| r.histogram.as_ref());
+    let r = 3.0 * info.mode_std as f64;
+    for (i, m) in info.modes.iter().enumerate() {
+        let (cx, cy) = (m[0] as f64, m[1] as f64);
+        let circle: Vec<[f64; 2]> = (0..32)
+            .map(|k| {
+                let a = k as f64 / 32.0 * std::f64::consts::TAU;
+                [cx + r * a.cos(), cy + r * a.sin()]
+            })
+            .collect();
+        let (colour, label) = match histogram {
+            Some(h) if h.covered(i) => (
+                egui::Color32::from_rgb(60, 160, 90),
+                h.counts[i].to_string(),
+            ),
+            Some(h) => (
+                egui::Color32::from_rgb(210, 70, 60),
+                h.counts.get(i).copied().unwrap_or(0).to_string(),
+            ),
+            None => (egui::Color32::GRAY, String::new()),
+        };
+        p.polygon(
+            egui_plot::Polygon::new("mode map", PlotPoints::new(circle))
+                .stroke(egui::Stroke::new(1.5, colour))
+                .fill_color(colour.gamma_multiply(0.12))
+                .allow_hover(false),
+        );
+        if !label.is_empty() {
+            p.text(
+                egui_plot::Text::new(
+                    "mode map",
+                    egui_plot::PlotPoint::new(cx, cy + 1.6 * r),
+                    egui::RichText::new(label).color(colour).small(),
+                )
+                .allow_hover(false),
+            );
+        }
+    }
 }
 
 /// D's field as colours: purple (fake) to green (real). Probabilities map directly; raw

@@ -1,6 +1,9 @@
 //! What the window knows about the run: built only from trainer events.
 
-use crate::engine::trainer::protocol::{Event, MetricValue, RunInfo, RunState, Samples, StepStats};
+use crate::engine::metrics::collapse::{self, CollapseAlert};
+use crate::engine::trainer::protocol::{
+    ClassifierStatus, Event, MetricValue, MetricsReport, RunInfo, RunState, Samples, StepStats,
+};
 
 /// Memory the sample history may use (64 MiB: ~300 grids of 64 digits).
 pub const SNAPSHOT_BYTES: usize = 64 << 20;
@@ -16,7 +19,14 @@ pub struct RunView {
     pub history: Vec<StepStats>,
     /// Bumped when `history` is cleared, so caches keyed on its length stay honest.
     pub history_version: u64,
+    /// Every metric value, in order (curves, CSV export).
     pub metrics: Vec<MetricValue>,
+    /// Every evaluation whole (histograms, the collapse alert).
+    pub reports: Vec<MetricsReport>,
+    /// The collapse alert for `reports`, if one holds.
+    pub alert: Option<CollapseAlert>,
+    /// Where the class metrics' classifier stands (image data).
+    pub classifier: Option<ClassifierStatus>,
     /// Fixed-noise samples and the steps they were taken at, oldest first (thinned when they
     /// would take more than [`SNAPSHOT_BYTES`]).
     pub snapshots: Vec<(u64, Samples)>,
@@ -43,6 +53,8 @@ impl RunView {
                 self.snapshots.clear();
                 self.pinned = None;
                 self.metrics.clear();
+                self.reports.clear();
+                self.alert = None;
                 self.diverged = false;
                 for note in &info.data_notes {
                     self.messages.push(note.clone());
@@ -62,7 +74,25 @@ impl RunView {
                 self.thin_snapshots();
                 self.snapshot_version += 1;
             }
-            Event::Metrics(values) => self.metrics.extend(values),
+            Event::Metrics(report) => {
+                self.metrics.extend(report.values.iter().cloned());
+                // A restore re-evaluates a step already held: keep the newest.
+                self.reports.retain(|r| r.step < report.step);
+                self.reports.push(report);
+                let alert = collapse::assess(&self.reports);
+                if let (None, Some(a)) = (&self.alert, &alert) {
+                    self.messages.push(a.message.clone());
+                }
+                self.alert = alert;
+            }
+            Event::Classifier(status) => {
+                if let ClassifierStatus::Unavailable(why) = &status
+                    && self.classifier.as_ref() != Some(&status)
+                {
+                    self.messages.push(format!("Class metrics off: {why}"));
+                }
+                self.classifier = Some(status);
+            }
             Event::Rendered { .. } => {}
             Event::DField {
                 step,
@@ -126,6 +156,19 @@ impl RunView {
             });
             self.pinned = None;
         }
+    }
+
+    /// The newest report at or before `step`.
+    pub fn report_at(&self, step: u64) -> Option<&MetricsReport> {
+        self.reports.iter().rev().find(|r| r.step <= step)
+    }
+
+    /// The index of the first snapshot at or after `step` (to jump the history there).
+    pub fn snapshot_index_at(&self, step: u64) -> Option<usize> {
+        self.snapshots
+            .iter()
+            .position(|(s, _)| *s >= step)
+            .or_else(|| self.snapshots.len().checked_sub(1))
     }
 
     /// The newest value of a metric measured at or before `step` (what the shown snapshot had).
@@ -200,11 +243,15 @@ mod tests {
             1,
             "a re-sent step replaces the snapshot held for it"
         );
-        v.apply(Event::Metrics(vec![MetricValue {
-            name: "modes_covered".into(),
+        v.apply(Event::Metrics(MetricsReport {
             step: 1,
-            value: 3.0,
-        }]));
+            values: vec![MetricValue {
+                name: "modes_covered".into(),
+                step: 1,
+                value: 3.0,
+            }],
+            histogram: None,
+        }));
         assert_eq!(v.metric_at("modes_covered", 1), Some(3.0));
         v.apply(Event::Error("bad file".into()));
         assert_eq!(

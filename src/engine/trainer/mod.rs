@@ -1,6 +1,7 @@
 //! Training: the synchronous [`session::Session`] and the [`thread::Trainer`] thread that
 //! drives one through the plain-data [`protocol`].
 
+mod classifier_job;
 pub mod protocol;
 pub mod reconfigure;
 pub mod session;

@@ -113,6 +113,78 @@ pub struct MetricValue {
     pub value: f64,
 }
 
+/// What a histogram of generated samples counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistogramKind {
+    /// High-quality samples per mode of a 2D mixture.
+    Modes,
+    /// Samples per class, as the dataset's classifier sees them.
+    Classes,
+}
+
+/// How generated samples spread over the data's modes or classes (the mode map, the class
+/// histogram).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Histogram {
+    pub kind: HistogramKind,
+    /// A name per bin ("mode 3", a class name).
+    pub labels: Vec<String>,
+    pub counts: Vec<usize>,
+    /// Samples evaluated (bins need not add up to it: low-quality 2D samples are in none).
+    pub total: usize,
+    /// The share of `total` a bin needs to count as covered.
+    pub covered_share: f64,
+    /// Conditional models: per class, the share of samples generated for it that look like it.
+    pub accuracy: Vec<f64>,
+}
+
+impl Histogram {
+    /// Whether bin `i` holds enough samples to count as covered.
+    pub fn covered(&self, i: usize) -> bool {
+        let c = self.counts.get(i).copied().unwrap_or(0);
+        c > 0 && c as f64 >= self.covered_share * self.total as f64
+    }
+
+    /// The covered bins.
+    pub fn covered_bins(&self) -> Vec<usize> {
+        (0..self.counts.len())
+            .filter(|&i| self.covered(i))
+            .collect()
+    }
+}
+
+/// The metrics of one evaluation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricsReport {
+    pub step: u64,
+    pub values: Vec<MetricValue>,
+    pub histogram: Option<Histogram>,
+}
+
+impl MetricsReport {
+    /// The value of a named metric.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.values.iter().find(|v| v.name == name).map(|v| v.value)
+    }
+}
+
+/// Where the dataset's classifier (behind the class metrics) stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClassifierStatus {
+    /// Being trained on the dataset's labels; fraction done.
+    Training { fraction: f32 },
+    Ready {
+        /// Accuracy on held-out images of the dataset.
+        accuracy: f64,
+        held_out: usize,
+        /// Seconds training took (0 when it came from the cache).
+        train_secs: f64,
+        from_cache: bool,
+    },
+    /// No class metrics for this data (no labels, too small), and why.
+    Unavailable(String),
+}
+
 /// What the trainer is running on and with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunInfo {
@@ -132,6 +204,9 @@ pub struct RunInfo {
     pub d_params: usize,
     /// A few hundred real samples, for drawing beside the generated ones.
     pub real_preview: Samples,
+    /// 2D mixtures: the modes' centres and their standard deviation (the mode map).
+    pub modes: Vec<[f32; 2]>,
+    pub mode_std: f32,
 }
 
 /// What the trainer reports.
@@ -146,7 +221,9 @@ pub enum Event {
         step: u64,
         samples: Samples,
     },
-    Metrics(Vec<MetricValue>),
+    Metrics(MetricsReport),
+    /// Progress or result of the classifier behind the class metrics (image data).
+    Classifier(ClassifierStatus),
     Rendered {
         id: u64,
         samples: Samples,

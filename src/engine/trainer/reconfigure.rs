@@ -30,7 +30,11 @@ impl Session {
                 let loaded = data::load(&new.data)?;
                 (Arc::new(loaded.dataset), loaded.notes)
             };
+            let refs = Arc::ptr_eq(&data, &self.data).then(|| self.metric_refs.clone());
             *self = Session::with_data(new, self.backend.clone(), data, notes)?;
+            if let Some(refs) = refs {
+                self.metric_refs = refs;
+            }
             return Ok(vec![
                 "the data, the architecture or the seed changed: the run restarted at step 0"
                     .to_string(),

@@ -103,6 +103,8 @@ pub struct Session {
     /// Latents (and classes) of the snapshot grid, fixed for the whole run.
     pub fixed_z: Vec<f32>,
     pub fixed_classes: Vec<u32>,
+    /// What the image metrics compare against (kept across resets on the same data).
+    pub metric_refs: crate::engine::metrics::MetricRefs,
 }
 
 impl Session {
@@ -159,6 +161,7 @@ impl Session {
             diverged: None,
             fixed_z,
             fixed_classes,
+            metric_refs: Default::default(),
         })
     }
 
@@ -169,6 +172,7 @@ impl Session {
             .images()
             .map(|s| s.class_names.clone())
             .unwrap_or_default();
+        let mixture = self.data.points().and_then(|p| p.mixture());
         RunInfo {
             backend: self.backend.name.clone(),
             fallback_note: self.backend.note.clone(),
@@ -182,6 +186,8 @@ impl Session {
             g_params: self.state.g.num_params(),
             d_params: self.state.d.num_params(),
             real_preview: self.real_preview(512),
+            modes: mixture.map(|m| m.means.clone()).unwrap_or_default(),
+            mode_std: mixture.map_or(0.0, |m| m.std),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
+use super::classifier_job::ClassifierJob;
 use super::protocol::{Command, Event, RenderRequest, RunState, StepKind};
 use super::session::Session;
 use super::thread::Waker;
@@ -24,6 +25,8 @@ pub(super) struct Worker {
     pending_render: Option<RenderRequest>,
     /// Commands read while waiting for room to send an event, to be handled in order.
     backlog: Vec<Command>,
+    /// The classifier behind the image class metrics.
+    classifier: Option<ClassifierJob>,
 }
 
 impl Worker {
@@ -45,6 +48,7 @@ impl Worker {
             stop: false,
             pending_render: None,
             backlog: Vec::new(),
+            classifier: None,
         }
     }
 
@@ -57,6 +61,7 @@ impl Worker {
             if self.stop {
                 break;
             }
+            self.poll_classifier();
             if let Some(request) = self.pending_render.take() {
                 self.render(&request);
             }
@@ -76,8 +81,28 @@ impl Worker {
                 self.emit(Event::Ready(Box::new(session.info())));
                 self.emit_snapshot(&session);
                 self.session = Some(session);
+                self.ensure_classifier();
             }
             Err(e) => self.emit(Event::Error(format!("{e:#}"))),
+        }
+    }
+
+    /// After a run is built: have its data's classifier loaded, trained or attached.
+    fn ensure_classifier(&mut self) {
+        let Some(session) = &mut self.session else {
+            return;
+        };
+        if let Some(status) = ClassifierJob::ensure(&mut self.classifier, session) {
+            self.emit(Event::Classifier(status));
+        }
+    }
+
+    fn poll_classifier(&mut self) {
+        let Some(job) = &mut self.classifier else {
+            return;
+        };
+        for status in job.poll(self.session.as_mut()) {
+            self.emit(Event::Classifier(status));
         }
     }
 
@@ -143,12 +168,15 @@ impl Worker {
                 }
                 let data = session.data.clone();
                 let notes = session.data_notes.clone();
+                let refs = session.metric_refs.clone();
                 self.set_running(false);
                 match Session::with_data(config, self.backend.clone(), data, notes) {
-                    Ok(s) => {
+                    Ok(mut s) => {
+                        s.metric_refs = refs;
                         self.emit(Event::Ready(Box::new(s.info())));
                         self.emit_snapshot(&s);
                         self.session = Some(s);
+                        self.ensure_classifier();
                     }
                     Err(e) => self.emit(Event::Error(format!("{e:#}"))),
                 }
@@ -222,11 +250,7 @@ impl Worker {
                 let snapshot = always_snapshot || (round_done && stats.step % sample_every == 0);
                 let metrics = round_done && stats.step % metrics_every == 0;
                 let samples = snapshot.then(|| session.snapshot());
-                let values = if metrics {
-                    session.metrics()
-                } else {
-                    Vec::new()
-                };
+                let report = metrics.then(|| session.metrics());
                 self.emit(Event::Step(stats));
                 if let Some(samples) = samples {
                     self.emit(Event::Snapshot {
@@ -234,8 +258,8 @@ impl Worker {
                         samples,
                     });
                 }
-                if !values.is_empty() {
-                    self.emit(Event::Metrics(values));
+                if let Some(report) = report.filter(|r| !r.values.is_empty()) {
+                    self.emit(Event::Metrics(report));
                 }
             }
             Err(e) => {
@@ -261,6 +285,7 @@ impl Worker {
                 self.emit(Event::ConfigApplied { notes });
                 self.emit(Event::Ready(Box::new(info)));
                 self.emit(Event::Snapshot { step, samples });
+                self.ensure_classifier();
             }
             Err(e) => self.emit(Event::Error(format!("{e:#}"))),
         }

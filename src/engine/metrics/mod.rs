@@ -1,10 +1,19 @@
-//! Mode-coverage metrics for 2D mixtures (VEEGAN / PacGAN definitions): a sample is of high
+//! Mode-collapse metrics. For 2D mixtures (VEEGAN / PacGAN definitions): a sample is of high
 //! quality when it lies within 3σ of its nearest mode; a mode counts as covered when at least
 //! 20 of every 2,500 samples are high-quality samples of that mode (PacGAN's rule: "lost if
-//! fewer than 20 high-quality samples", for its 2,500 samples).
+//! fewer than 20 high-quality samples", for its 2,500 samples). For images: see [`images`].
+
+pub mod classifier;
+pub mod collapse;
+pub mod images;
+pub mod stats;
+
+use std::sync::{Arc, OnceLock};
 
 use crate::engine::data::Mixture;
-use crate::engine::trainer::protocol::MetricValue;
+use crate::engine::trainer::protocol::{Histogram, HistogramKind, MetricValue, MetricsReport};
+use classifier::Classifier;
+use images::{ClassReference, DiversityReference};
 
 /// Coverage of a mixture's modes by generated points.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,34 +82,102 @@ pub fn kl_to_uniform(counts: &[usize]) -> f64 {
 }
 
 impl ModeCoverage {
-    /// The values as named metrics at `step`.
-    pub fn values(&self, step: u64) -> Vec<MetricValue> {
-        let v = |name: &str, value: f64| MetricValue {
-            name: name.to_string(),
-            step,
-            value,
-        };
+    /// The values as named metrics.
+    pub fn values(&self) -> Vec<(&'static str, f64)> {
         vec![
-            v("modes_covered", self.modes_covered as f64),
-            v("high_quality_pct", self.high_quality_pct),
-            v("kl_modes_to_uniform", self.kl_to_uniform),
+            ("modes_covered", self.modes_covered as f64),
+            ("high_quality_pct", self.high_quality_pct),
+            ("kl_modes_to_uniform", self.kl_to_uniform),
         ]
+    }
+
+    /// The mode map's histogram over `total` samples.
+    pub fn histogram(&self, total: usize) -> Histogram {
+        Histogram {
+            kind: HistogramKind::Modes,
+            labels: (0..self.counts.len())
+                .map(|i| format!("mode {i}"))
+                .collect(),
+            counts: self.counts.clone(),
+            total,
+            covered_share: COVERED_SHARE,
+            accuracy: Vec::new(),
+        }
     }
 }
 
-/// Samples the metrics are computed on (≥ 2,500, as in the papers).
+/// Samples the 2D metrics are computed on (≥ 2,500, as in the papers).
 pub const METRIC_SAMPLES: usize = 2500;
 
+/// What a run's image metrics compare against, built once per dataset and shared by the runs
+/// of a session (a reset keeps it).
+#[derive(Clone, Debug, Default)]
+pub struct MetricRefs {
+    diversity: Arc<OnceLock<DiversityReference>>,
+    classes: Option<Arc<ClassReference>>,
+}
+
+impl MetricRefs {
+    /// The classifier behind the class metrics, when one is attached.
+    pub fn classifier(&self) -> Option<&Arc<Classifier>> {
+        self.classes.as_ref().map(|c| &c.classifier)
+    }
+}
+
+/// Named values at a step as [`MetricValue`]s.
+pub fn named(step: u64, values: &[(&'static str, f64)]) -> Vec<MetricValue> {
+    values
+        .iter()
+        .map(|&(name, value)| MetricValue {
+            name: name.to_string(),
+            step,
+            value,
+        })
+        .collect()
+}
+
 impl crate::engine::trainer::session::Session {
-    /// The metrics that apply to this run's data at the current step (mode coverage for 2D
-    /// mixtures; image metrics come with the classifier).
-    pub fn metrics(&self) -> Vec<MetricValue> {
-        let Some(mixture) = self.data.points().and_then(|p| p.mixture()) else {
-            return Vec::new();
-        };
+    /// Turns on the class metrics with `classifier` (trained on this run's data).
+    pub fn attach_classifier(&mut self, classifier: Arc<Classifier>) {
+        if let Some(set) = self.data.images() {
+            let attached = self.metric_refs.classifier();
+            if attached.is_none_or(|c| !Arc::ptr_eq(c, &classifier)) {
+                self.metric_refs.classes = Some(Arc::new(ClassReference::new(classifier, set)));
+            }
+        }
+    }
+
+    /// The metrics that apply to this run's data at the current step: mode coverage for 2D
+    /// mixtures; diversity and (with a classifier) class metrics for images.
+    pub fn metrics(&self) -> MetricsReport {
+        let step = self.step();
         // A seed tied to the step: the same checkpoint gives the same numbers.
-        let samples = self.sample_n(METRIC_SAMPLES, 0x4D45_5452 ^ self.step());
-        mode_coverage(&samples.values, mixture).values(self.step())
+        let seed = 0x4D45_5452 ^ step;
+        let mut report = MetricsReport {
+            step,
+            values: Vec::new(),
+            histogram: None,
+        };
+        if let Some(mixture) = self.data.points().and_then(|p| p.mixture()) {
+            let samples = self.sample_n(METRIC_SAMPLES, seed);
+            let coverage = mode_coverage(&samples.values, mixture);
+            report.values = named(step, &coverage.values());
+            report.histogram = Some(coverage.histogram(samples.count()));
+        } else if let Some(set) = self.data.images() {
+            let samples = self.sample_n(images::IMAGE_METRIC_SAMPLES, seed);
+            let diversity = self
+                .metric_refs
+                .diversity
+                .get_or_init(|| DiversityReference::new(set));
+            report = images::image_report(
+                step,
+                diversity,
+                self.metric_refs.classes.as_deref(),
+                &samples.values,
+                &samples.classes,
+            );
+        }
+        report
     }
 }
 

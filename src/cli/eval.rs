@@ -1,0 +1,108 @@
+//! `ganvas eval`: the collapse metrics of a checkpoint, printed one per line (scriptable), and
+//! the shared helper that gets a run its dataset's classifier with a progress bar.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::backend::BackendChoice;
+use crate::engine::checkpoint::Checkpoint;
+use crate::engine::metrics::classifier::{self, ClassifierError};
+use crate::engine::trainer::protocol::MetricsReport;
+use crate::engine::trainer::session::Session;
+
+/// Options of `ganvas eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A checkpoint file, or a run directory (its latest checkpoint).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+}
+
+/// Gives an image run with labels its classifier (cached, or trained here with a progress
+/// bar) so that the class metrics are computed. Says why not when there are no labels.
+pub fn attach_classifier(session: &mut Session) -> anyhow::Result<()> {
+    let Some(set) = session.data.images() else {
+        return Ok(());
+    };
+    let bar = ProgressBar::new(100).with_message("training the metrics classifier");
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}% {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut progress = |f: f32| bar.set_position((f * 100.0) as u64);
+    match classifier::for_dataset(set, &mut progress) {
+        Ok(c) => {
+            bar.finish_and_clear();
+            eprintln!(
+                "metrics classifier: {:.1} % accuracy on {} held-out images ({})",
+                100.0 * c.accuracy,
+                c.held_out,
+                if c.from_cache {
+                    "from the cache".to_string()
+                } else {
+                    format!("trained in {:.1} s", c.train_secs)
+                }
+            );
+            session.attach_classifier(Arc::new(c));
+        }
+        Err(e @ (ClassifierError::NoLabels | ClassifierError::TooSmall(_))) => {
+            bar.finish_and_clear();
+            eprintln!("note: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// Prints a report: `name value` lines, then the histogram.
+pub fn print_report(report: &MetricsReport) {
+    for v in &report.values {
+        println!("{:<22} {:.4}", v.name, v.value);
+    }
+    if let Some(h) = &report.histogram {
+        let covered = h.covered_bins();
+        let line: Vec<String> = h
+            .labels
+            .iter()
+            .zip(&h.counts)
+            .map(|(l, c)| format!("{l}:{c}"))
+            .collect();
+        println!(
+            "histogram ({} of {} covered, of {} samples) {}",
+            covered.len(),
+            h.counts.len(),
+            h.total,
+            line.join(" ")
+        );
+        if !h.accuracy.is_empty() {
+            let acc: Vec<String> = h
+                .labels
+                .iter()
+                .zip(&h.accuracy)
+                .map(|(l, a)| format!("{l}:{a:.2}"))
+                .collect();
+            println!("per-class accuracy {}", acc.join(" "));
+        }
+    }
+}
+
+/// Runs `ganvas eval`.
+pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    let ckpt = Checkpoint::read(&args.checkpoint)?;
+    let backend = super::pick_backend(args.backend)?;
+    let mut session = Session::new(ckpt.config.clone(), backend)?;
+    ckpt.restore_into(&mut session)?;
+    attach_classifier(&mut session)?;
+    let report = session.metrics();
+    anyhow::ensure!(
+        !report.values.is_empty(),
+        "no collapse metrics for this data (a 2D set without known modes)"
+    );
+    println!("step                   {}", report.step);
+    print_report(&report);
+    Ok(())
+}

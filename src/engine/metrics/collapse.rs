@@ -1,0 +1,199 @@
+//! The collapse alert: reads a run's metric reports and says in words when the generator has
+//! lost modes or classes it produced before, covers few of them, or its samples are far less
+//! varied than the data. A condition must hold in the last [`STREAK`] reports, so that one
+//! noisy evaluation (a mode at 19 of the 20 samples it needs) does not raise it.
+
+use crate::engine::trainer::protocol::{Histogram, HistogramKind, MetricsReport};
+
+/// Reports in a row a condition must hold in.
+pub const STREAK: usize = 2;
+/// Below this share of the data's mean pairwise distance, samples count as collapsed.
+pub const DIVERSITY_FLOOR: f64 = 0.5;
+/// Above this share of near-duplicate samples, samples count as collapsed.
+pub const DUPLICATE_CEILING: f64 = 10.0;
+
+/// A detected collapse.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CollapseAlert {
+    /// The step of the evaluation where the condition first held (the start of the streak).
+    pub since: u64,
+    /// What happened, in a sentence or two.
+    pub message: String,
+    /// Names of the modes or classes lost.
+    pub lost: Vec<String>,
+}
+
+fn what(h: &Histogram) -> &'static str {
+    match h.kind {
+        HistogramKind::Modes => "modes",
+        HistogramKind::Classes => "classes",
+    }
+}
+
+/// The first step of the run of reports at the end of `reports` for which `holds` is true.
+fn streak_start(reports: &[MetricsReport], holds: impl Fn(&MetricsReport) -> bool) -> Option<u64> {
+    let n = reports.iter().rev().take_while(|r| holds(r)).count();
+    (n >= STREAK).then(|| reports[reports.len() - n].step)
+}
+
+/// The alert for a run's reports (oldest first), if any.
+pub fn assess(reports: &[MetricsReport]) -> Option<CollapseAlert> {
+    let mut parts = Vec::new();
+    let mut lost_names = Vec::new();
+    let mut since: Option<u64> = None;
+    let mut note_since = |s: u64| since = Some(since.map_or(s, |old: u64| old.min(s)));
+
+    if let Some(last) = reports.last().and_then(|r| r.histogram.as_ref()) {
+        let bins = last.counts.len();
+        // Bins covered at some evaluation, not covered over the whole streak.
+        let lost: Vec<usize> = (0..bins)
+            .filter(|&i| {
+                let ever = reports
+                    .iter()
+                    .any(|r| r.histogram.as_ref().is_some_and(|h| h.covered(i)));
+                ever && streak_start(reports, |r| {
+                    r.histogram.as_ref().is_some_and(|h| !h.covered(i))
+                })
+                .is_some()
+            })
+            .collect();
+        if !lost.is_empty() {
+            let start = lost
+                .iter()
+                .filter_map(|&i| {
+                    streak_start(reports, |r| {
+                        r.histogram.as_ref().is_some_and(|h| !h.covered(i))
+                    })
+                })
+                .min()
+                .unwrap_or(0);
+            note_since(start);
+            lost_names = lost.iter().map(|&i| last.labels[i].clone()).collect();
+            parts.push(format!(
+                "{} {} lost since step {start} ({} of {bins} still produced)",
+                what(last),
+                lost_names.join(", "),
+                last.covered_bins().len()
+            ));
+        }
+        let few = |r: &MetricsReport| {
+            r.histogram
+                .as_ref()
+                .is_some_and(|h| 2 * h.covered_bins().len() < h.counts.len())
+        };
+        if let Some(start) = streak_start(reports, few).filter(|_| lost.is_empty()) {
+            note_since(start);
+            parts.push(format!(
+                "only {} of {bins} {} produced since step {start}",
+                last.covered_bins().len(),
+                what(last)
+            ));
+        }
+    }
+    let low_diversity = |r: &MetricsReport| {
+        r.get("diversity_ratio")
+            .is_some_and(|d| d < DIVERSITY_FLOOR)
+    };
+    if let Some(start) = streak_start(reports, low_diversity) {
+        note_since(start);
+        let d = reports
+            .last()
+            .and_then(|r| r.get("diversity_ratio"))
+            .unwrap_or(0.0);
+        parts.push(format!(
+            "samples are far less varied than the data (diversity {d:.2} of the data's) since step {start}"
+        ));
+    }
+    let duplicates = |r: &MetricsReport| {
+        r.get("duplicate_pct")
+            .is_some_and(|d| d > DUPLICATE_CEILING)
+    };
+    if let Some(start) = streak_start(reports, duplicates) {
+        note_since(start);
+        let d = reports
+            .last()
+            .and_then(|r| r.get("duplicate_pct"))
+            .unwrap_or(0.0);
+        parts.push(format!(
+            "{d:.0} % of samples are near-duplicates since step {start}"
+        ));
+    }
+    let since = since?;
+    Some(CollapseAlert {
+        since,
+        message: format!("Mode collapse: {}.", parts.join("; ")),
+        lost: lost_names,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::trainer::protocol::MetricValue;
+
+    fn report(step: u64, counts: &[usize], diversity: f64) -> MetricsReport {
+        MetricsReport {
+            step,
+            values: vec![MetricValue {
+                name: "diversity_ratio".into(),
+                step,
+                value: diversity,
+            }],
+            histogram: Some(Histogram {
+                kind: HistogramKind::Classes,
+                labels: (0..counts.len()).map(|i| i.to_string()).collect(),
+                counts: counts.to_vec(),
+                total: counts.iter().sum(),
+                covered_share: 0.02,
+                accuracy: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn healthy_runs_raise_nothing() {
+        let even = [100; 10];
+        let reports: Vec<_> = (1..=5).map(|s| report(s * 100, &even, 0.95)).collect();
+        assert_eq!(assess(&reports), None);
+    }
+
+    #[test]
+    fn lost_classes_are_named_with_the_step_they_went() {
+        let even = [100; 10];
+        let mut collapsed = [0; 10];
+        collapsed[3] = 1000;
+        let reports = vec![
+            report(100, &even, 0.9),
+            report(200, &even, 0.9),
+            report(300, &collapsed, 0.9),
+            report(400, &collapsed, 0.9),
+        ];
+        let alert = assess(&reports).expect("an alert");
+        assert_eq!(alert.since, 300);
+        assert_eq!(alert.lost.len(), 9);
+        assert!(!alert.lost.contains(&"3".to_string()));
+        assert!(
+            alert.message.contains("lost since step 300"),
+            "{}",
+            alert.message
+        );
+        // One bad evaluation is not enough.
+        assert_eq!(assess(&reports[..3]), None);
+    }
+
+    #[test]
+    fn few_modes_from_the_start_and_low_diversity_alert() {
+        let mut two = [0; 8];
+        two[0] = 500;
+        two[5] = 500;
+        let reports: Vec<_> = (1..=3).map(|s| report(s * 100, &two, 0.2)).collect();
+        let alert = assess(&reports).expect("an alert");
+        assert_eq!(alert.since, 100);
+        assert!(
+            alert.message.contains("only 2 of 8 classes"),
+            "{}",
+            alert.message
+        );
+        assert!(alert.message.contains("less varied"), "{}", alert.message);
+    }
+}
