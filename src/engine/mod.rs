@@ -1,5 +1,6 @@
 //! The engine: data, models, objectives, trainer, metrics, checkpoints. No GUI types here.
 
+pub mod adapt;
 pub mod backend;
 pub mod checkpoint;
 pub mod config;

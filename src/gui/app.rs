@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use super::collapse::{CollapseSettings, alert_ui, collapse_ui};
+use super::compare::{Compare, compare_ui};
 use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
@@ -40,6 +41,8 @@ enum LeftTab {
     Training,
     /// Mode-collapse metrics.
     Collapse,
+    /// Kept runs overlaid.
+    Compare,
 }
 
 /// The ganvas window.
@@ -55,6 +58,7 @@ pub struct GanvasApp {
     plot_cache: PlotCache,
     collapse_settings: CollapseSettings,
     left_tab: LeftTab,
+    compare: Compare,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
@@ -117,6 +121,7 @@ impl GanvasApp {
             plot_cache: PlotCache::default(),
             collapse_settings: settings.collapse,
             left_tab: settings.left_tab,
+            compare: Compare::default(),
             pace_ms: 0,
             show_field: true,
             field_asked_for: 0,
@@ -143,6 +148,32 @@ impl GanvasApp {
         let command = match job {
             FileJob::SaveCheckpoint => Command::SaveCheckpoint(path),
             FileJob::LoadCheckpoint => Command::LoadCheckpoint(path),
+            FileJob::OpenIdx | FileJob::OpenImageFolder | FileJob::OpenCifar | FileJob::OpenCsv => {
+                let Some(current) = self
+                    .edited
+                    .clone()
+                    .or_else(|| self.view.info.as_ref().map(|i| i.config.clone()))
+                else {
+                    return;
+                };
+                match files::data_source(job, &path) {
+                    Ok(data) => {
+                        if let crate::engine::config::DataConfig::Idx { labels, .. } = &data {
+                            self.view.messages.push(match labels {
+                                Some(l) => format!("Loading {} with labels {}.", path.display(), l.display()),
+                                None => format!("Loading {} without labels (no …-labels-idx1-ubyte file beside it): class metrics and cGAN are off.", path.display()),
+                            });
+                        }
+                        let config = crate::engine::adapt::switch_data(&current, data);
+                        self.edited = Some(config.clone());
+                        Command::SetConfig(Box::new(config))
+                    }
+                    Err(e) => {
+                        self.view.messages.push(format!("Error: {e}"));
+                        return;
+                    }
+                }
+            }
             _ => {
                 let message = match files::export(job, &path, &self.view, &self.preset_name) {
                     Ok(m) => m,
@@ -165,7 +196,13 @@ impl GanvasApp {
                     self.explorer.receive(id, samples);
                     self.renders_received += 1;
                 }
-                Some(event) => self.view.apply(event),
+                Some(event) => {
+                    if matches!(event, Event::Error(_)) {
+                        // A rejected change: show the setup the run really has again.
+                        self.edited = None;
+                    }
+                    self.view.apply(event);
+                }
                 None => break,
             }
         }
@@ -217,6 +254,10 @@ impl GanvasApp {
                 }
                 Action::ShowSnapshot(index) => {
                     self.view.pin(index);
+                    continue;
+                }
+                Action::KeepRun => {
+                    self.compare.keep(&self.view);
                     continue;
                 }
                 Action::DismissMessages => {
@@ -394,6 +435,9 @@ impl eframe::App for GanvasApp {
                     };
                     ui.selectable_value(&mut self.left_tab, LeftTab::Collapse, collapse)
                         .on_hover_text("Modes or classes covered, sample quality and diversity, measured every train.metrics_every steps");
+                    let compare = format!("Compare runs ({})", self.compare.runs.len());
+                    ui.selectable_value(&mut self.left_tab, LeftTab::Compare, compare)
+                        .on_hover_text("Keep runs and overlay their curves (e.g. vanilla vs WGAN-GP on the same data and seed)");
                 });
                 match self.left_tab {
                     LeftTab::Training => panels::plots_ui(
@@ -404,6 +448,9 @@ impl eframe::App for GanvasApp {
                     ),
                     LeftTab::Collapse => egui::ScrollArea::vertical().show(ui, |ui| {
                         collapse_ui(ui, &self.view, &mut self.collapse_settings, &mut actions)
+                    }).inner,
+                    LeftTab::Compare => egui::ScrollArea::vertical().show(ui, |ui| {
+                        compare_ui(ui, &self.view, &mut self.compare, &mut actions)
                     }).inner,
                 }
             });

@@ -20,6 +20,22 @@ pub enum FileJob {
     ExportSamples,
     ExportMetrics,
     SavePreset,
+    /// Train on an MNIST-format IDX images file (labels found beside it).
+    OpenIdx,
+    /// Train on a folder of images (subfolders: classes).
+    OpenImageFolder,
+    /// Train on a folder holding CIFAR-10 binary batches.
+    OpenCifar,
+    /// Train on a CSV of x,y points.
+    OpenCsv,
+}
+
+/// What kind of dialog a job needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pick {
+    Save,
+    File,
+    Folder,
 }
 
 impl FileJob {
@@ -45,11 +61,26 @@ impl FileJob {
                 .set_title("Save preset")
                 .add_filter("preset", &["toml"])
                 .set_file_name("my-preset.toml"),
+            FileJob::OpenIdx => d
+                .set_title("Open an MNIST-format images file (idx3, optionally .gz)")
+                .add_filter("IDX images", &["gz", "idx3-ubyte", "ubyte", "idx"])
+                .add_filter("any file", &["*"]),
+            FileJob::OpenImageFolder => {
+                d.set_title("Open a folder of images (subfolders = classes)")
+            }
+            FileJob::OpenCifar => d.set_title("Open the folder with CIFAR-10's data_batch_*.bin"),
+            FileJob::OpenCsv => d
+                .set_title("Open a CSV of x,y points")
+                .add_filter("CSV", &["csv", "txt"]),
         }
     }
 
-    fn opens(self) -> bool {
-        self == FileJob::LoadCheckpoint
+    fn pick(self) -> Pick {
+        match self {
+            FileJob::LoadCheckpoint | FileJob::OpenIdx | FileJob::OpenCsv => Pick::File,
+            FileJob::OpenImageFolder | FileJob::OpenCifar => Pick::Folder,
+            _ => Pick::Save,
+        }
     }
 }
 
@@ -83,10 +114,10 @@ impl Dialogs {
             .name("ganvas-file-dialog".into())
             .spawn(move || {
                 let dialog = job.dialog();
-                let path = if job.opens() {
-                    dialog.pick_file()
-                } else {
-                    dialog.save_file()
+                let path = match job.pick() {
+                    Pick::File => dialog.pick_file(),
+                    Pick::Folder => dialog.pick_folder(),
+                    Pick::Save => dialog.save_file(),
                 };
                 let _ = tx.send((job, path));
                 ctx.request_repaint();
@@ -166,8 +197,66 @@ pub fn export(
                 path.display()
             ))
         }
-        FileJob::SaveCheckpoint | FileJob::LoadCheckpoint => {
-            Err("checkpoints go through the trainer".into())
-        }
+        FileJob::SaveCheckpoint
+        | FileJob::LoadCheckpoint
+        | FileJob::OpenIdx
+        | FileJob::OpenImageFolder
+        | FileJob::OpenCifar
+        | FileJob::OpenCsv => Err("this goes through the trainer".into()),
     }
+}
+
+/// The data source a chosen path names, for the data-opening jobs.
+pub fn data_source(
+    job: FileJob,
+    path: &std::path::Path,
+) -> Result<crate::engine::config::DataConfig, String> {
+    use crate::engine::config::DataConfig;
+    Ok(match job {
+        FileJob::OpenIdx => DataConfig::Idx {
+            images: path.to_path_buf(),
+            labels: idx_labels_beside(path),
+            transpose: false,
+        },
+        FileJob::OpenImageFolder => DataConfig::ImageFolder {
+            path: path.to_path_buf(),
+            size: 32,
+            channels: 3,
+        },
+        FileJob::OpenCifar => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("data_batch_") && n.ends_with(".bin"))
+                })
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!(
+                    "{} holds no CIFAR-10 batches (data_batch_1.bin … data_batch_5.bin from the binary version)",
+                    path.display()
+                ));
+            }
+            DataConfig::Cifar10 { files }
+        }
+        FileJob::OpenCsv => DataConfig::Csv {
+            path: path.to_path_buf(),
+        },
+        _ => return Err("not a data source".into()),
+    })
+}
+
+/// The labels file MNIST's naming puts beside an images file (`…-images-idx3-ubyte[.gz]` →
+/// `…-labels-idx1-ubyte[.gz]`), if it exists.
+pub fn idx_labels_beside(images: &std::path::Path) -> Option<PathBuf> {
+    let name = images.file_name()?.to_str()?;
+    let guess = name
+        .replace("images-idx3", "labels-idx1")
+        .replace("images.idx3", "labels.idx1");
+    (guess != name)
+        .then(|| images.with_file_name(guess))
+        .filter(|p| p.exists())
 }

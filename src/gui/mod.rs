@@ -3,6 +3,8 @@
 
 mod app;
 mod collapse;
+mod compare;
+mod data_setup;
 mod explorer;
 mod files;
 mod panels;

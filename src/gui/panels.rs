@@ -39,6 +39,8 @@ pub enum Action {
     File(super::files::FileJob),
     /// Ask the trainer to render the explorer's latent vectors.
     RenderLatents,
+    /// Keep a copy of the current run for comparison.
+    KeepRun,
 }
 
 /// Space: play/pause; S: one round; R: reset with the same seed.

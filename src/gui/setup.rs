@@ -107,6 +107,11 @@ pub fn setup_ui(
         .on_hover_text("Load a lesson from presets/: data, architecture, objective and tricks at once (restarts the run).");
 
     ui.separator();
+    super::data_setup::data_ui(ui, c, actions);
+    ui.separator();
+    super::data_setup::model_ui(ui, c);
+
+    ui.separator();
     ui.label("Objective")
         .on_hover_text("How D's and G's losses are computed from D's output.");
     let current = c.objective.name();

@@ -1,0 +1,248 @@
+//! The setup panel's data and architecture sections. Both restart the run when changed (the
+//! trainer says so); files are picked through native dialogs.
+
+use eframe::egui;
+
+use super::files::FileJob;
+use super::panels::Action;
+use crate::engine::adapt::{is_points, switch_data};
+use crate::engine::config::{Activation, DataConfig, ModelFamily, TrainConfig};
+
+/// The built-in data sources, as a user names them, with their default parameters.
+fn builtin() -> Vec<(&'static str, DataConfig, &'static str)> {
+    vec![
+        (
+            "ring of 8",
+            DataConfig::Ring {
+                modes: 8,
+                radius: 1.0,
+                std: 0.01,
+            },
+            "8 Gaussians on a circle (PacGAN's ring): the classic mode-collapse lesson.",
+        ),
+        (
+            "grid of 25",
+            DataConfig::Grid {
+                side: 5,
+                spacing: 2.0,
+                std: 0.05,
+            },
+            "25 Gaussians on a 5×5 grid (PacGAN): harder to cover.",
+        ),
+        (
+            "clusters",
+            DataConfig::Clusters {
+                count: 6,
+                std: 0.1,
+                layout_seed: 0,
+            },
+            "Gaussian blobs at random places.",
+        ),
+        (
+            "spiral",
+            DataConfig::Spiral {
+                turns: 1.5,
+                noise: 0.05,
+            },
+            "A two-armed spiral: a curved, connected manifold.",
+        ),
+        (
+            "moons",
+            DataConfig::Moons { noise: 0.05 },
+            "Two interleaved half circles.",
+        ),
+        (
+            "line",
+            DataConfig::Line { noise: 0.05 },
+            "A segment: the simplest 1D manifold in 2D.",
+        ),
+        (
+            "embedded digits",
+            DataConfig::Digits { count: 10000 },
+            "10,000 procedurally drawn 28×28 digits with labels: no download needed.",
+        ),
+    ]
+}
+
+/// A short name for the data a config trains on.
+fn data_name(d: &DataConfig) -> String {
+    match d {
+        DataConfig::Ring { modes, .. } => format!("ring of {modes}"),
+        DataConfig::Grid { side, .. } => format!("grid of {}", side * side),
+        DataConfig::Clusters { .. } => "clusters".into(),
+        DataConfig::Spiral { .. } => "spiral".into(),
+        DataConfig::Moons { .. } => "moons".into(),
+        DataConfig::Line { .. } => "line".into(),
+        DataConfig::Csv { path } => format!("points: {}", file_name(path)),
+        DataConfig::Digits { .. } => "embedded digits".into(),
+        DataConfig::Idx { images, .. } => format!("IDX: {}", file_name(images)),
+        DataConfig::ImageFolder { path, .. } => format!("folder: {}", file_name(path)),
+        DataConfig::Cifar10 { files } => format!("CIFAR-10 ({} batches)", files.len()),
+    }
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The data section: built-in sets, or a file or folder through a dialog.
+pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>) {
+    ui.label("Data (restarts the run)").on_hover_text(
+        "What G learns to imitate. Switching between points and images also switches the model.",
+    );
+    egui::ComboBox::from_id_salt("data")
+        .selected_text(data_name(&c.data))
+        .width(220.0)
+        .show_ui(ui, |ui| {
+            for (name, data, tip) in builtin() {
+                let same = std::mem::discriminant(&data) == std::mem::discriminant(&c.data);
+                if ui.selectable_label(same, name).on_hover_text(tip).clicked() && !same {
+                    *c = switch_data(c, data);
+                }
+            }
+            ui.separator();
+            for (label, job, tip) in [
+                ("MNIST-format file…", FileJob::OpenIdx, "An idx3 images file (MNIST, Fashion-MNIST, KMNIST; .gz or raw); the labels file beside it is found by name."),
+                ("Image folder…", FileJob::OpenImageFolder, "Any folder of PNG/JPEG images, resized to 32×32 colour; subfolders become classes."),
+                ("CIFAR-10 batches…", FileJob::OpenCifar, "The folder of CIFAR-10's binary version (data_batch_1.bin …)."),
+                ("CSV of points…", FileJob::OpenCsv, "Your own 2D points: x,y per line."),
+            ] {
+                if ui.selectable_label(false, label).on_hover_text(tip).clicked() {
+                    actions.push(Action::File(job));
+                }
+            }
+        });
+    match &mut c.data {
+        DataConfig::Ring { modes, std, .. } => {
+            ui.add(egui::Slider::new(modes, 2..=32).text("modes"));
+            ui.add(
+                egui::Slider::new(std, 0.005..=0.2)
+                    .logarithmic(true)
+                    .text("σ"),
+            );
+        }
+        DataConfig::Grid { side, std, .. } => {
+            ui.add(egui::Slider::new(side, 2..=8).text("side"));
+            ui.add(
+                egui::Slider::new(std, 0.01..=0.5)
+                    .logarithmic(true)
+                    .text("σ"),
+            );
+        }
+        DataConfig::Clusters {
+            count, layout_seed, ..
+        } => {
+            ui.add(egui::Slider::new(count, 2..=20).text("clusters"));
+            ui.add(egui::Slider::new(layout_seed, 0..=99).text("layout"));
+        }
+        DataConfig::Spiral { noise, .. }
+        | DataConfig::Moons { noise }
+        | DataConfig::Line { noise } => {
+            ui.add(egui::Slider::new(noise, 0.0..=0.3).text("noise"));
+        }
+        DataConfig::Digits { count } => {
+            ui.add(
+                egui::Slider::new(count, 100..=60_000)
+                    .logarithmic(true)
+                    .text("digits"),
+            );
+        }
+        DataConfig::ImageFolder { size, channels, .. } => {
+            egui::ComboBox::from_label("size")
+                .selected_text(format!("{size}×{size}"))
+                .show_ui(ui, |ui| {
+                    for s in [28, 32, 64] {
+                        ui.selectable_value(size, s, format!("{s}×{s}"));
+                    }
+                });
+            ui.horizontal(|ui| {
+                ui.radio_value(channels, 1, "grey");
+                ui.radio_value(channels, 3, "colour");
+            });
+        }
+        DataConfig::Idx { transpose, .. } => {
+            ui.checkbox(transpose, "transpose (EMNIST)")
+                .on_hover_text("EMNIST stores its images transposed; tick to show them upright.");
+        }
+        DataConfig::Csv { .. } | DataConfig::Cifar10 { .. } => {}
+    }
+}
+
+const ACTIVATIONS: [(Activation, &str); 3] = [
+    (Activation::Relu, "ReLU"),
+    (Activation::LeakyRelu, "leaky ReLU"),
+    (Activation::Tanh, "tanh"),
+];
+
+fn activation_ui(ui: &mut egui::Ui, label: &str, a: &mut Activation) {
+    egui::ComboBox::from_label(label)
+        .selected_text(
+            ACTIVATIONS
+                .iter()
+                .find(|(x, _)| x == a)
+                .map_or("?", |(_, n)| n),
+        )
+        .show_ui(ui, |ui| {
+            for (value, name) in ACTIVATIONS {
+                ui.selectable_value(a, value, name);
+            }
+        });
+}
+
+/// The architecture section.
+pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
+    ui.label("Architecture (restarts the run)")
+        .on_hover_text("The shapes of G and D. Any change builds fresh networks from step 0.");
+    let points = is_points(&c.data);
+    let m = &mut c.model;
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut m.family, ModelFamily::Mlp, "MLP")
+            .on_hover_text("Fully connected layers: the only choice for 2D points; works (worse) on flattened images.");
+        ui.add_enabled_ui(!points, |ui| {
+            ui.radio_value(&mut m.family, ModelFamily::Dcgan, "DCGAN")
+                .on_hover_text("Transposed convolutions in G, strided convolutions in D (Radford et al.): images only.");
+        });
+    });
+    ui.add(
+        egui::Slider::new(&mut m.latent_dim, 1..=256)
+            .logarithmic(true)
+            .text("latent dim"),
+    )
+    .on_hover_text(
+        "Size of the noise vector z G starts from. 2D toys need only 2; digits want ~64-100.",
+    );
+    match m.family {
+        ModelFamily::Mlp => {
+            ui.add(egui::Slider::new(&mut m.depth, 1..=8).text("depth"))
+                .on_hover_text("Hidden layers in G and in D.");
+            ui.add(
+                egui::Slider::new(&mut m.width, 8..=1024)
+                    .logarithmic(true)
+                    .text("width"),
+            )
+            .on_hover_text("Units per hidden layer.");
+        }
+        ModelFamily::Dcgan => {
+            ui.add(egui::Slider::new(&mut m.base_channels, 8..=128).logarithmic(true).text("channels"))
+                .on_hover_text("Channels of the widest convolution; each layer halves or doubles them. Cost grows with its square.");
+        }
+    }
+    activation_ui(ui, "G activation", &mut m.g_activation);
+    activation_ui(ui, "D activation", &mut m.d_activation);
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut m.g_batch_norm, "batch norm in G")
+            .on_hover_text(
+                "Normalises G's hidden activations per batch: DCGAN's recipe for stable training.",
+            );
+        ui.checkbox(&mut m.d_batch_norm, "in D").on_hover_text(
+            "Batch norm in D's hidden layers (not with WGAN-GP, whose penalty is per sample).",
+        );
+    });
+    ui.add_enabled_ui(!points, |ui| {
+        ui.checkbox(&mut m.conditional, "conditional (cGAN)")
+            .on_hover_text("G and D both see the class label: ask G for a specific digit. Needs labelled data.");
+    });
+}
