@@ -120,3 +120,45 @@ fn metrics_csv_and_safetensors() {
     // weight (6) + bias (2) + spectral-norm vector (2) floats follow the header.
     assert_eq!(bytes.len(), 8 + n + 4 * (6 + 2 + 2));
 }
+
+#[test]
+fn timelapse_gif_has_a_frame_per_snapshot_and_loops() {
+    use image::AnimationDecoder;
+    let dir = temp_dir("export-gif");
+    let unlabelled = Samples {
+        classes: vec![],
+        ..images(4)
+    };
+    let snapshots: Vec<(u64, Samples)> = (1..=3).map(|k| (k * 10, unlabelled.clone())).collect();
+    let path = dir.join("t.gif");
+    let n =
+        ganvas::engine::timelapse::write_timelapse_gif(&snapshots, &[], &path, 80).expect("writes");
+    assert_eq!(n, 3);
+    let file = std::io::BufReader::new(std::fs::File::open(&path).expect("exists"));
+    let frames = image::codecs::gif::GifDecoder::new(file)
+        .expect("a GIF")
+        .into_frames()
+        .collect_frames()
+        .expect("frames decode");
+    assert_eq!(frames.len(), 3);
+    // A 2x2 grid of 4-px images with 1-px borders (11 px), doubled, plus the 4-px step bar.
+    assert_eq!(frames[0].buffer().dimensions(), (22, 26));
+    // The bar fills with the run: a third of the width on the first frame, all on the last.
+    let bar = |f: &image::Frame, x: u32| f.buffer().get_pixel(x, 24)[0];
+    assert_eq!(bar(&frames[0], 21), 0);
+    assert!(bar(&frames[2], 21) > 200);
+    // 2D points use a fixed scatter frame; nothing at all is an error, not an empty file.
+    let pts = Samples {
+        values: vec![0.5, -0.5, 0.1, 0.2],
+        len: 2,
+        channels: 0,
+        side: 0,
+        classes: vec![],
+    };
+    let n = ganvas::engine::timelapse::write_timelapse_gif(&[(1, pts)], &[0.0, 0.0], &path, 50)
+        .expect("points");
+    assert_eq!(n, 1);
+    let err = ganvas::engine::timelapse::write_timelapse_gif(&[], &[], &dir.join("none.gif"), 80);
+    assert!(matches!(err, Err(ExportError::Unsupported { .. })));
+    assert!(!dir.join("none.gif").exists());
+}

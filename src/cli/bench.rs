@@ -33,6 +33,12 @@ pub struct BenchArgs {
     /// Python interpreter for the reference.
     #[arg(long, default_value = "python3")]
     pub python: String,
+    /// Instead: measure what the collapse metrics cost on these presets (CPU backend).
+    #[arg(long, num_args = 1..)]
+    pub metrics: Vec<std::path::PathBuf>,
+    /// Timed rounds per preset for --metrics.
+    #[arg(long, default_value_t = 20)]
+    pub metrics_rounds: u64,
 }
 
 /// The ring MLP GAN: G and D 3×128 ReLU, batch 256, Adam (lr 1e-3, β 0.5/0.999).
@@ -154,6 +160,10 @@ pub fn peak_rss_mib() -> Option<f64> {
 
 /// Runs `ganvas bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if !args.metrics.is_empty() {
+        let cpu = backend::select(BackendChoice::Cpu)?;
+        return super::bench_metrics::run(&args.metrics, &cpu, args.metrics_rounds);
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut backends = vec![("cpu", backend::select(BackendChoice::Cpu)?)];
     match backend::select(BackendChoice::Gpu) {

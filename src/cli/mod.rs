@@ -1,6 +1,7 @@
 //! The headless command line: train a preset, sample a checkpoint, benchmark.
 
 pub mod bench;
+pub mod bench_metrics;
 pub mod eval;
 pub mod sample;
 pub mod train;

@@ -11,5 +11,6 @@ pub mod metrics;
 pub mod nn;
 pub mod preset;
 pub mod rng;
+pub mod timelapse;
 pub mod trainer;
 pub mod validate;

@@ -175,10 +175,11 @@ impl GanvasApp {
                 }
             }
             _ => {
-                let message = match files::export(job, &path, &self.view, &self.preset_name) {
-                    Ok(m) => m,
-                    Err(e) => format!("Error: {e}"),
-                };
+                let message =
+                    match files::export(job, &path, &self.view, &self.preset_name, &self.dialogs) {
+                        Ok(m) => m,
+                        Err(e) => format!("Error: {e}"),
+                    };
                 self.view.messages.push(message);
                 return;
             }
@@ -386,6 +387,7 @@ impl eframe::App for GanvasApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
         self.handle_dialog_answer();
+        self.view.messages.extend(self.dialogs.notes());
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -429,7 +431,7 @@ impl eframe::App for GanvasApp {
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut self.left_tab, LeftTab::Training, "Training curves");
                     let collapse = if self.view.alert.is_some() {
-                        egui::RichText::new("Mode collapse ⚠").color(ui.visuals().error_fg_color)
+                        egui::RichText::new("Mode collapse (alert)").color(ui.visuals().error_fg_color)
                     } else {
                         egui::RichText::new("Mode collapse")
                     };

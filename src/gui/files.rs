@@ -19,6 +19,8 @@ pub enum FileJob {
     LoadCheckpoint,
     ExportSamples,
     ExportMetrics,
+    /// The snapshot history as an animated GIF.
+    ExportTimelapse,
     SavePreset,
     /// Train on an MNIST-format IDX images file (labels found beside it).
     OpenIdx,
@@ -57,6 +59,10 @@ impl FileJob {
                 .set_title("Export metrics")
                 .add_filter("CSV", &["csv"])
                 .set_file_name("metrics.csv"),
+            FileJob::ExportTimelapse => d
+                .set_title("Export training timelapse")
+                .add_filter("GIF animation", &["gif"])
+                .set_file_name("timelapse.gif"),
             FileJob::SavePreset => d
                 .set_title("Save preset")
                 .add_filter("preset", &["toml"])
@@ -84,20 +90,29 @@ impl FileJob {
     }
 }
 
-/// At most one dialog at a time; its answer arrives over a channel.
+/// At most one dialog at a time; its answer arrives over a channel. Slow exports run on a
+/// helper thread and report back over `notes`.
 pub struct Dialogs {
     tx: Sender<(FileJob, Option<PathBuf>)>,
     rx: Receiver<(FileJob, Option<PathBuf>)>,
     open: bool,
+    notes_tx: Sender<String>,
+    notes_rx: Receiver<String>,
+    /// To wake the window when a helper thread finishes (set by the first dialog).
+    ctx: Option<egui::Context>,
 }
 
 impl Default for Dialogs {
     fn default() -> Self {
         let (tx, rx) = std::sync::mpsc::channel();
+        let (notes_tx, notes_rx) = std::sync::mpsc::channel();
         Self {
             tx,
             rx,
             open: false,
+            notes_tx,
+            notes_rx,
+            ctx: None,
         }
     }
 }
@@ -109,6 +124,7 @@ impl Dialogs {
             return Ok(());
         }
         let tx = self.tx.clone();
+        self.ctx = Some(ctx.clone());
         let ctx = ctx.clone();
         std::thread::Builder::new()
             .name("ganvas-file-dialog".into())
@@ -127,6 +143,11 @@ impl Dialogs {
         Ok(())
     }
 
+    /// Messages from exports that finished on a helper thread.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes_rx.try_iter().collect()
+    }
+
     /// The answer of the dialog, once the user closed it with a path.
     pub fn answer(&mut self) -> Option<(FileJob, PathBuf)> {
         let (job, path) = self.rx.try_recv().ok()?;
@@ -141,6 +162,7 @@ pub fn export(
     path: &std::path::Path,
     view: &RunView,
     preset_name: &str,
+    dialogs: &Dialogs,
 ) -> Result<String, String> {
     match job {
         FileJob::ExportSamples => {
@@ -185,6 +207,38 @@ pub fn export(
                 rows.len(),
                 path.display()
             ))
+        }
+        FileJob::ExportTimelapse => {
+            let real = view
+                .info
+                .as_ref()
+                .filter(|i| i.side == 0)
+                .map(|i| i.real_preview.values.clone())
+                .unwrap_or_default();
+            // Encoding takes seconds: off the UI thread, with a copy of the history.
+            let snapshots = view.snapshots.clone();
+            let (tx, path) = (dialogs.notes_tx.clone(), path.to_path_buf());
+            let ctx = dialogs.ctx.clone();
+            std::thread::Builder::new()
+                .name("ganvas-timelapse".into())
+                .spawn(move || {
+                    let note = match crate::engine::timelapse::write_timelapse_gif(
+                        &snapshots, &real, &path, 80,
+                    ) {
+                        Ok(n) => format!(
+                            "Exported a {n}-frame timelapse of {} snapshots to {}.",
+                            snapshots.len(),
+                            path.display()
+                        ),
+                        Err(e) => format!("Error: {e}"),
+                    };
+                    let _ = tx.send(note);
+                    if let Some(ctx) = ctx {
+                        ctx.request_repaint();
+                    }
+                })
+                .map_err(|e| format!("cannot start the export: {e}"))?;
+            Ok("Writing the timelapse…".into())
         }
         FileJob::SavePreset => {
             let info = view.info.as_ref().ok_or("no run is loaded")?;

@@ -85,6 +85,7 @@ pub fn controls_ui(
                 ("Load checkpoint…", FileJob::LoadCheckpoint),
                 ("Export samples (PNG)…", FileJob::ExportSamples),
                 ("Export metrics (CSV)…", FileJob::ExportMetrics),
+                ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
                 ("Save setup as preset…", FileJob::SavePreset),
             ] {
                 if ui.button(label).clicked() {
@@ -460,7 +461,13 @@ fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
         return;
     }
     let histogram = view.report_at(step).and_then(|r| r.histogram.as_ref());
-    let r = 3.0 * info.mode_std as f64;
+    // At least a visible disc: the ring's 3σ is 0.03 of its radius 1.
+    let extent = info
+        .modes
+        .iter()
+        .map(|m| m[0].abs().max(m[1].abs()) as f64)
+        .fold(0.0, f64::max);
+    let r = (3.0 * info.mode_std as f64).max(0.04 * extent);
     for (i, m) in info.modes.iter().enumerate() {
         let (cx, cy) = (m[0] as f64, m[1] as f64);
         let circle: Vec<[f64; 2]> = (0..32)
@@ -490,8 +497,8 @@ fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
             p.text(
                 egui_plot::Text::new(
                     "mode map",
-                    egui_plot::PlotPoint::new(cx, cy + 1.6 * r),
-                    egui::RichText::new(label).color(colour).small(),
+                    egui_plot::PlotPoint::new(cx, cy + r + 0.06 * extent),
+                    egui::RichText::new(label).color(colour).strong(),
                 )
                 .allow_hover(false),
             );
