@@ -43,7 +43,30 @@ pub enum Discriminator {
     Dcgan(DcganDiscriminator),
 }
 
+/// Batch norm's usual running-statistics momentum (PyTorch's default).
+pub const BN_MOMENTUM: f64 = 0.1;
+
+/// The momentum for the running statistics at round `step`: a plain running average for the
+/// first ten rounds, then [`BN_MOMENTUM`]. With 0.1 from the start, the initial variance of 1
+/// dominates for dozens of steps while DCGAN's real activations have a variance near 0.03, so
+/// eval-mode samples (snapshots, metrics, the explorer) came out uniformly grey early on.
+pub fn bn_momentum(step: u64) -> f64 {
+    (1.0 / (step as f64 + 1.0)).max(BN_MOMENTUM)
+}
+
+fn set_momentum(norms: &mut [burn::nn::BatchNorm], momentum: f64) {
+    norms.iter_mut().for_each(|n| n.momentum = momentum);
+}
+
 impl Generator {
+    /// Sets the running-statistics momentum of every batch norm.
+    pub fn set_bn_momentum(&mut self, momentum: f64) {
+        match self {
+            Generator::Mlp(g) => set_momentum(&mut g.norms, momentum),
+            Generator::Dcgan(g) => set_momentum(&mut g.norms, momentum),
+        }
+    }
+
     /// `z` [batch, latent] and optional one-hot classes → samples [batch, len].
     pub fn forward(&self, z: Tensor<2>, classes: Option<Tensor<2>>) -> Tensor<2> {
         match self {
@@ -54,6 +77,14 @@ impl Generator {
 }
 
 impl Discriminator {
+    /// Sets the running-statistics momentum of every batch norm.
+    pub fn set_bn_momentum(&mut self, momentum: f64) {
+        match self {
+            Discriminator::Mlp(d) => set_momentum(&mut d.norms, momentum),
+            Discriminator::Dcgan(d) => set_momentum(&mut d.norms, momentum),
+        }
+    }
+
     /// Packed samples [batch/pack, pack·len] (+ packed one-hot classes) → logits [batch/pack, 1].
     pub fn forward(&self, x: Tensor<2>, classes: Option<Tensor<2>>, pass: &Pass) -> Tensor<2> {
         match self {

@@ -167,6 +167,9 @@ impl Session {
             });
         }
         self.last_good = Some(self.state.detached_copy());
+        let momentum = crate::engine::nn::bn_momentum(self.state.step);
+        self.state.g.set_bn_momentum(momentum);
+        self.state.d.set_bn_momentum(momentum);
         let started = Instant::now();
         let nan = f32::NAN;
         let mut stats = StepStats {
