@@ -51,13 +51,17 @@ pub struct GuiArgs {
     pub play: bool,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
+    /// Print frame-time percentiles and training steps/s to stderr every 5 s (F12 shows them
+    /// in the window).
+    #[arg(long)]
+    pub perf_log: bool,
 }
 
 /// Runs a parsed command line.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(command) = args.command else {
         #[cfg(feature = "gui")]
-        return crate::gui::run(None, false, BackendChoice::Auto);
+        return crate::gui::run(None, false, BackendChoice::Auto, false);
         #[cfg(not(feature = "gui"))]
         {
             use clap::CommandFactory;
@@ -71,7 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(&a),
         Command::Bench(a) => bench::run(&a),
         #[cfg(feature = "gui")]
-        Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend),
+        Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend, a.perf_log),
     }
 }
 

@@ -11,6 +11,7 @@ use super::compare::{Compare, compare_ui};
 use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
+use super::perf::Perf;
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -59,6 +60,7 @@ pub struct GanvasApp {
     collapse_settings: CollapseSettings,
     left_tab: LeftTab,
     compare: Compare,
+    perf: Perf,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
@@ -87,6 +89,7 @@ impl GanvasApp {
         preset: Preset,
         backend: Backend,
         play: bool,
+        perf_log: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let ctx = cc.egui_ctx.clone();
         // Coalesce the trainer's wake-ups into at most ~30 repaints a second: every step would
@@ -122,6 +125,7 @@ impl GanvasApp {
             collapse_settings: settings.collapse,
             left_tab: settings.left_tab,
             compare: Compare::default(),
+            perf: Perf::new(perf_log),
             pace_ms: 0,
             show_field: true,
             field_asked_for: 0,
@@ -385,6 +389,7 @@ impl eframe::App for GanvasApp {
     }
 
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.perf.begin_frame();
         self.drain_events();
         self.handle_dialog_answer();
         self.view.messages.extend(self.dialogs.notes());
@@ -484,6 +489,11 @@ impl eframe::App for GanvasApp {
                 &mut actions,
             );
         }
+        if ctx.input(|i| i.key_pressed(egui::Key::F12)) {
+            self.perf.overlay = !self.perf.overlay;
+        }
+        self.perf.overlay_ui(&ctx);
         self.apply(actions);
+        self.perf.end_frame(self.view.step);
     }
 }

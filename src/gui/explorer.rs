@@ -30,6 +30,11 @@ pub struct Explorer {
     /// The newest answers: (request id, samples).
     pub single: Option<Samples>,
     pub strip: Option<Samples>,
+    /// Random walk: on, legs per second, and the leg being walked (from, to, progress).
+    pub walking: bool,
+    pub walk_speed: f32,
+    walk_leg: Option<(Vec<f32>, Vec<f32>, f32)>,
+    last_tick: Option<std::time::Instant>,
 }
 
 impl Default for Explorer {
@@ -45,6 +50,10 @@ impl Default for Explorer {
             next_id: 2,
             single: None,
             strip: None,
+            walking: false,
+            walk_speed: 0.3,
+            walk_leg: None,
+            last_tick: None,
         }
     }
 }
@@ -97,6 +106,29 @@ impl Explorer {
         }
     }
 
+    /// Advances the random walk by `dt` seconds: along great circles from one random latent
+    /// vector to the next, so G's output morphs smoothly. Returns whether `z` moved.
+    pub fn walk(&mut self, dt: f32) -> bool {
+        if !self.walking || self.z.is_empty() {
+            return false;
+        }
+        let n = self.z.len();
+        let (from, to, t) = match self.walk_leg.take() {
+            Some(leg) if leg.0.len() == n => leg,
+            _ => (self.z.clone(), self.rng.normals(n), 0.0),
+        };
+        let mut t = t + dt * self.walk_speed;
+        let (from, to) = if t >= 1.0 {
+            t -= t.floor();
+            (to, self.rng.normals(n))
+        } else {
+            (from, to)
+        };
+        self.z = interpolate(&from, &to, t, true);
+        self.walk_leg = Some((from, to, t));
+        true
+    }
+
     /// Takes a render answer if it is one of ours.
     pub fn receive(&mut self, id: u64, samples: Samples) {
         if id % 2 == SINGLE {
@@ -145,6 +177,20 @@ pub fn explorer_ui(
         let shown = ex.z.len().min(SLIDERS);
         for i in 0..shown {
             changed |= ui.add(egui::Slider::new(&mut ex.z[i], -3.0..=3.0).text(format!("z{i}"))).changed();
+        }
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut ex.walking, "random walk")
+                .on_hover_text("Wander through latent space along smooth great-circle paths and watch G's output morph");
+            ui.add(egui::Slider::new(&mut ex.walk_speed, 0.05..=2.0).logarithmic(true).text("speed"));
+        });
+        let now = std::time::Instant::now();
+        if ex.walking {
+            let dt = ex.last_tick.map_or(0.0, |t| (now - t).as_secs_f32().min(0.2));
+            changed |= ex.walk(dt);
+            ctx.request_repaint_after(std::time::Duration::from_millis(33));
+            ex.last_tick = Some(now);
+        } else {
+            ex.last_tick = None;
         }
         ui.horizontal(|ui| {
             if ui.button("Re-roll all").clicked() {
@@ -215,6 +261,32 @@ mod tests {
         assert!(
             (mid(false) - 0.5f32.sqrt()).abs() < 1e-6,
             "lerp shortens it"
+        );
+    }
+
+    #[test]
+    fn the_random_walk_moves_smoothly_and_keeps_going() {
+        let mut ex = Explorer::default();
+        ex.fit(16);
+        assert!(!ex.walk(0.1), "off by default");
+        ex.walking = true;
+        ex.walk_speed = 1.0;
+        let mut prev = ex.z.clone();
+        for _ in 0..50 {
+            assert!(ex.walk(0.05));
+            let step: f32 =
+                ex.z.iter()
+                    .zip(&prev)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f32>()
+                    .sqrt();
+            assert!(step < 1.5, "a small move per tick, got {step}");
+            prev = ex.z.clone();
+        }
+        let norm = ex.z.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!(
+            norm > 1.5 && norm < 7.0,
+            "stays a typical latent: norm {norm}"
         );
     }
 

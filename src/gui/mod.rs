@@ -8,6 +8,7 @@ mod data_setup;
 mod explorer;
 mod files;
 mod panels;
+mod perf;
 mod setup;
 mod view;
 
@@ -17,7 +18,13 @@ use crate::engine::backend::{self, BackendChoice};
 use crate::engine::preset::Preset;
 
 /// Opens the window with `preset` (the embedded default when None), training at once if `play`.
-pub fn run(preset: Option<&Path>, play: bool, choice: BackendChoice) -> anyhow::Result<()> {
+/// Opens the window; `perf_log` prints frame-time percentiles and steps/s every 5 s.
+pub fn run(
+    preset: Option<&Path>,
+    play: bool,
+    choice: BackendChoice,
+    perf_log: bool,
+) -> anyhow::Result<()> {
     let preset = match preset {
         Some(p) => Preset::load(p)?,
         None => crate::engine::preset::default_preset(),
@@ -32,7 +39,11 @@ pub fn run(preset: Option<&Path>, play: bool, choice: BackendChoice) -> anyhow::
     eframe::run_native(
         "ganvas",
         options,
-        Box::new(move |cc| Ok(Box::new(app::GanvasApp::new(cc, preset, backend, play)?))),
+        Box::new(move |cc| {
+            Ok(Box::new(app::GanvasApp::new(
+                cc, preset, backend, play, perf_log,
+            )?))
+        }),
     )
     .map_err(|e| {
         let headless =
