@@ -164,12 +164,23 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         resolution,
         extent,
         values,
+        points,
+        arrows,
+        manifold,
+        manifold_side,
         ..
     }) = seen.last()
     else {
         unreachable!()
     };
     assert_eq!((*resolution, *extent, values.len()), (8, 1.5, 64));
+    assert_eq!(
+        arrows.len(),
+        points.len(),
+        "one gradient per generated point"
+    );
+    assert_eq!(points.len(), 2 * ring().train.snapshot_samples);
+    assert_eq!(manifold.len(), 2 * (*manifold_side as usize).pow(2));
     assert!(
         values.iter().all(|v| (0.0..=1.0).contains(v)),
         "non-saturating D gives probabilities"
@@ -185,4 +196,35 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         |e| matches!(e, Event::Error(m) if m.contains("bad field request")),
     );
     t.stop();
+}
+
+#[test]
+fn gradient_arrows_point_where_d_rises() {
+    use ganvas::engine::trainer::session::Session;
+    let mut session = Session::new(ring(), cpu()).expect("builds");
+    for _ in 0..30 {
+        session.step_once(StepKind::Round).expect("steps");
+    }
+    let points = session.snapshot().values;
+    let grads = session.d_gradients(&points).expect("2D");
+    // Compare D a small step along the arrow with D a step against it, on a fine field
+    // through the origin: use the field itself as D's value at grid points.
+    let mut up = 0;
+    let mut total = 0;
+    for (p, g) in points.chunks_exact(2).zip(grads.chunks_exact(2)).take(64) {
+        let norm = g[0].hypot(g[1]);
+        if norm < 1e-6 {
+            continue;
+        }
+        let eps = 1e-2 / norm;
+        let d_at = |x: f32, y: f32| session.d_value(x, y);
+        let ahead = d_at(p[0] + eps * g[0], p[1] + eps * g[1]);
+        let behind = d_at(p[0] - eps * g[0], p[1] - eps * g[1]);
+        total += 1;
+        up += usize::from(ahead > behind);
+    }
+    assert!(
+        total > 40 && up == total,
+        "{up} of {total} arrows point uphill"
+    );
 }

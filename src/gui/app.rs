@@ -12,6 +12,7 @@ use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
 use super::perf::Perf;
+use super::plane::PlaneToggles;
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -32,6 +33,7 @@ struct Settings {
     explorer_open: bool,
     collapse: CollapseSettings,
     left_tab: LeftTab,
+    plane: PlaneToggles,
 }
 
 /// What the left panel shows.
@@ -64,7 +66,7 @@ pub struct GanvasApp {
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
-    show_field: bool,
+    plane: PlaneToggles,
     field_asked_for: u64,
     field_texture: Option<(u64, egui::TextureHandle, f32)>,
     dialogs: Dialogs,
@@ -127,7 +129,7 @@ impl GanvasApp {
             compare: Compare::default(),
             perf: Perf::new(perf_log),
             pace_ms: 0,
-            show_field: true,
+            plane: settings.plane,
             field_asked_for: 0,
             field_texture: None,
             dialogs: Dialogs::default(),
@@ -234,11 +236,6 @@ impl GanvasApp {
                     self.pace_ms = millis;
                     Command::SetPace { millis }
                 }
-                Action::ToggleField => {
-                    self.show_field = !self.show_field;
-                    self.field_asked_for = 0;
-                    continue;
-                }
                 Action::ToggleTheme => {
                     let dark = self.ctx.theme() == egui::Theme::Dark;
                     self.ctx.set_theme(if dark {
@@ -332,7 +329,7 @@ impl GanvasApp {
     /// Asks for D's field after each new snapshot of 2D data, and keeps its texture current.
     fn field_texture(&mut self, ctx: &egui::Context) -> Option<(egui::TextureHandle, f32)> {
         let info = self.view.info.as_ref()?;
-        if !self.show_field || info.sample_len != 2 {
+        if !self.plane.needs_trainer() || info.sample_len != 2 {
             return None;
         }
         if self.field_asked_for != self.view.snapshot_version {
@@ -348,13 +345,13 @@ impl GanvasApp {
                 extent,
             });
         }
-        let (_, resolution, extent, values) = self.view.d_field.as_ref()?;
+        let layers = self.view.d_field.as_ref()?;
         let stale =
             !matches!(&self.field_texture, Some((v, _, _)) if *v == self.view.field_version);
         if stale {
-            let image = panels::field_image(*resolution as usize, values);
+            let image = super::plane::field_image(layers.resolution as usize, &layers.values);
             let tex = ctx.load_texture("d_field", image, egui::TextureOptions::LINEAR);
-            self.field_texture = Some((self.view.field_version, tex, *extent));
+            self.field_texture = Some((self.view.field_version, tex, layers.extent));
         }
         self.field_texture.as_ref().map(|(_, t, e)| (t.clone(), *e))
     }
@@ -384,6 +381,7 @@ impl eframe::App for GanvasApp {
             explorer_open: self.explorer.open,
             collapse: self.collapse_settings.clone(),
             left_tab: self.left_tab,
+            plane: self.plane,
         };
         eframe::set_value(storage, eframe::APP_KEY, &settings);
     }
@@ -461,6 +459,7 @@ impl eframe::App for GanvasApp {
                     }).inner,
                 }
             });
+        let plane_before = self.plane;
         egui::CentralPanel::default().show(ui, |ui| {
             alert_ui(ui, &self.view, &mut actions);
             panels::samples_ui(
@@ -468,10 +467,13 @@ impl eframe::App for GanvasApp {
                 &self.view,
                 texture.as_ref(),
                 field.as_ref().map(|(t, e)| (t, *e)),
-                self.show_field,
+                &mut self.plane,
                 &mut actions,
             );
         });
+        if self.plane != plane_before {
+            self.field_asked_for = 0; // a layer was switched on: ask for it now
+        }
         if self.explorer.open {
             if self.explorer_rendered_for != self.view.snapshot_version {
                 self.request_renders(); // G moved on: follow it

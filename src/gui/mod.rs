@@ -9,6 +9,7 @@ mod explorer;
 mod files;
 mod panels;
 mod perf;
+mod plane;
 mod setup;
 mod view;
 

@@ -2,7 +2,7 @@
 //! while the layout is being drawn (the app applies the actions at the end of the frame).
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::view::RunView;
 use crate::engine::export::grid_pixels;
@@ -31,8 +31,6 @@ pub enum Action {
     ToggleExplorer,
     /// Switch between the light and the dark theme.
     ToggleTheme,
-    /// Show or hide D's decision as a heatmap behind 2D points.
-    ToggleField,
     /// Slow motion: milliseconds between rounds while playing.
     SetPace(u32),
     /// Open a file dialog for this job.
@@ -384,7 +382,7 @@ pub fn samples_ui(
     view: &RunView,
     texture: Option<&egui::TextureHandle>,
     field: Option<(&egui::TextureHandle, f32)>,
-    show_field: bool,
+    layers: &mut super::plane::PlaneToggles,
     actions: &mut Vec<Action>,
 ) {
     let Some((step, samples)) = view.shown() else {
@@ -408,129 +406,7 @@ pub fn samples_ui(
         ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(size, size)));
         return;
     }
-    let pairs = |s: &Samples| -> Vec<[f64; 2]> {
-        s.values
-            .chunks_exact(2)
-            .map(|p| [p[0] as f64, p[1] as f64])
-            .collect()
-    };
-    let real = view
-        .info
-        .as_ref()
-        .map(|i| pairs(&i.real_preview))
-        .unwrap_or_default();
-    if ui
-        .checkbox(&mut show_field.clone(), "D heatmap")
-        .on_hover_text("D's output over the plane: green where D says real, purple where it says fake. G's points are pushed up this landscape.")
-        .clicked()
-    {
-        actions.push(Action::ToggleField);
-    }
-    Plot::new("points")
-        .data_aspect(1.0)
-        .legend(Legend::default())
-        .show(ui, |p| {
-            if let (true, Some((tex, extent))) = (show_field, field) {
-                let size = egui::vec2(2.0 * extent, 2.0 * extent);
-                p.image(egui_plot::PlotImage::new(
-                    "D's decision",
-                    tex.id(),
-                    egui_plot::PlotPoint::new(0.0, 0.0),
-                    size,
-                ));
-            }
-            mode_map(p, view, *step);
-            p.points(
-                Points::new("real", real)
-                    .color(egui::Color32::GRAY)
-                    .radius(2.0),
-            );
-            p.points(
-                Points::new("generated", pairs(samples))
-                    .color(egui::Color32::from_rgb(230, 110, 20))
-                    .radius(2.0),
-            );
-        });
-}
-
-/// The mode map: a 3σ circle around each mode of a 2D mixture, green when the generator
-/// covers it at the evaluation nearest before `step`, red when not, labelled with its count.
-fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
-    let Some(info) = &view.info else { return };
-    if info.modes.is_empty() {
-        return;
-    }
-    let histogram = view.report_at(step).and_then(|r| r.histogram.as_ref());
-    // At least a visible disc: the ring's 3σ is 0.03 of its radius 1.
-    let extent = info
-        .modes
-        .iter()
-        .map(|m| m[0].abs().max(m[1].abs()) as f64)
-        .fold(0.0, f64::max);
-    let r = (3.0 * info.mode_std as f64).max(0.04 * extent);
-    for (i, m) in info.modes.iter().enumerate() {
-        let (cx, cy) = (m[0] as f64, m[1] as f64);
-        let circle: Vec<[f64; 2]> = (0..32)
-            .map(|k| {
-                let a = k as f64 / 32.0 * std::f64::consts::TAU;
-                [cx + r * a.cos(), cy + r * a.sin()]
-            })
-            .collect();
-        let (colour, label) = match histogram {
-            Some(h) if h.covered(i) => (
-                egui::Color32::from_rgb(60, 160, 90),
-                h.counts[i].to_string(),
-            ),
-            Some(h) => (
-                egui::Color32::from_rgb(210, 70, 60),
-                h.counts.get(i).copied().unwrap_or(0).to_string(),
-            ),
-            None => (egui::Color32::GRAY, String::new()),
-        };
-        p.polygon(
-            egui_plot::Polygon::new("mode map", PlotPoints::new(circle))
-                .stroke(egui::Stroke::new(1.5, colour))
-                .fill_color(colour.gamma_multiply(0.12))
-                .allow_hover(false),
-        );
-        if !label.is_empty() {
-            p.text(
-                egui_plot::Text::new(
-                    "mode map",
-                    egui_plot::PlotPoint::new(cx, cy + r + 0.06 * extent),
-                    egui::RichText::new(label).color(colour).strong(),
-                )
-                .allow_hover(false),
-            );
-        }
-    }
-}
-
-/// D's field as colours: purple (fake) to green (real). Probabilities map directly; raw
-/// scores (WGAN, hinge, LSGAN) are stretched between their minimum and maximum.
-pub fn field_image(resolution: usize, values: &[f32]) -> egui::ColorImage {
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    let probability = lo >= 0.0 && hi <= 1.0;
-    let (lo, hi) = if probability {
-        (0.0, 1.0)
-    } else {
-        (lo, hi.max(lo + 1e-6))
-    };
-    let fake = [120.0, 60.0, 160.0];
-    let real = [60.0, 170.0, 90.0];
-    let pixels: Vec<egui::Color32> = values
-        .iter()
-        .map(|&v| {
-            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-            let c = |i: usize| (fake[i] + t * (real[i] - fake[i])) as u8;
-            egui::Color32::from_rgba_unmultiplied(c(0), c(1), c(2), 110)
-        })
-        .collect();
-    egui::ColorImage::new([resolution, resolution], pixels)
+    super::plane::plane_ui(ui, view, samples, *step, field, layers);
 }
 
 /// Samples as a grid image, `columns` wide (a square grid when None).

@@ -8,6 +8,22 @@ use crate::engine::trainer::protocol::{
 /// Memory the sample history may use (64 MiB: ~300 grids of 64 digits).
 pub const SNAPSHOT_BYTES: usize = 64 << 20;
 
+/// The 2D view's computed layers (see `Event::DField`).
+#[derive(Clone, Debug, Default)]
+pub struct PlaneLayers {
+    pub step: u64,
+    pub resolution: u32,
+    pub extent: f32,
+    /// D's output on the grid.
+    pub values: Vec<f32>,
+    /// Generated points and D's gradient at each.
+    pub points: Vec<f32>,
+    pub arrows: Vec<f32>,
+    /// G's outputs on a latent grid, row by row.
+    pub manifold: Vec<f32>,
+    pub manifold_side: usize,
+}
+
 /// The newest snapshot and the run's history, as plain data.
 #[derive(Default)]
 pub struct RunView {
@@ -38,7 +54,7 @@ pub struct RunView {
     pub messages: Vec<String>,
     pub diverged: bool,
     /// D's output on a grid over the 2D plane: (step, resolution, extent, values).
-    pub d_field: Option<(u64, u32, f32, Vec<f32>)>,
+    pub d_field: Option<PlaneLayers>,
     /// Bumped when `d_field` changes.
     pub field_version: u64,
 }
@@ -99,8 +115,21 @@ impl RunView {
                 resolution,
                 extent,
                 values,
+                points,
+                arrows,
+                manifold,
+                manifold_side,
             } => {
-                self.d_field = Some((step, resolution, extent, values));
+                self.d_field = Some(PlaneLayers {
+                    step,
+                    resolution,
+                    extent,
+                    values,
+                    points,
+                    arrows,
+                    manifold,
+                    manifold_side: manifold_side as usize,
+                });
                 self.field_version += 1;
             }
             Event::ConfigApplied { notes } => self.messages.extend(notes),

@@ -2,6 +2,7 @@
 //! drives one through the plain-data [`protocol`].
 
 mod classifier_job;
+pub mod field;
 pub mod protocol;
 pub mod reconfigure;
 pub mod session;

@@ -30,8 +30,8 @@ pub enum Command {
     RestoreLastGood,
     /// Start the run again from step 0; `Some(seed)` changes the seed.
     Reset { seed: Option<u64> },
-    /// 2D data: evaluate D on a `resolution`² grid over [-extent, extent]² (answered between
-    /// steps, like renders).
+    /// 2D data: evaluate D on a `resolution`² grid over [-extent, extent]², D's gradient at the
+    /// snapshot's points and G's manifold (answered between steps, like renders).
     DField { resolution: u32, extent: f32 },
     /// Slow motion: wait this long between rounds while playing (0: full speed). Commands are
     /// still handled at once during the wait.
@@ -228,12 +228,18 @@ pub enum Event {
         id: u64,
         samples: Samples,
     },
-    /// D's output on a grid (row-major, y from top to bottom), on the scale of `d_real`.
+    /// The 2D view's layers at `step`: D's output on a grid (row-major, y from top to bottom,
+    /// on the scale of `d_real`); D's gradient at each of the snapshot's generated `points`
+    /// (the way G pushes them); G's `manifold`, a `manifold_side`² mesh of outputs row by row.
     DField {
         step: u64,
         resolution: u32,
         extent: f32,
         values: Vec<f32>,
+        points: Vec<f32>,
+        arrows: Vec<f32>,
+        manifold: Vec<f32>,
+        manifold_side: u32,
     },
     /// A config change was applied; the notes say what changed and what was rebuilt.
     ConfigApplied {

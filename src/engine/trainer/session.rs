@@ -270,42 +270,6 @@ impl Session {
         }
     }
 
-    /// D's output (a probability for the cross-entropy objectives, else the raw score) on a
-    /// `resolution`² grid over [-extent, extent]², rows from top (y = extent) to bottom. With
-    /// packing, D sees each point repeated `pack` times.
-    pub fn d_field(&self, resolution: usize, extent: f32) -> Result<Vec<f32>, String> {
-        if self.shape.len != 2 {
-            return Err("D's field can only be drawn for 2D data".into());
-        }
-        if !((2..=256).contains(&resolution) && extent.is_finite() && extent > 0.0) {
-            return Err(format!("bad field request: {resolution} px over ±{extent}"));
-        }
-        let device = &self.backend.device;
-        let pack = self.config.tricks.pack;
-        let coord = |i: usize| extent * (2.0 * i as f32 / (resolution - 1) as f32 - 1.0);
-        let mut values = Vec::with_capacity(resolution * resolution * 2 * pack);
-        for row in 0..resolution {
-            for col in 0..resolution {
-                for _ in 0..pack {
-                    values.extend([coord(col), -coord(row)]);
-                }
-            }
-        }
-        let n = resolution * resolution;
-        let x = matrix(values, n, 2 * pack, device);
-        let d = self.state.d.valid();
-        let pass = crate::engine::nn::layers::Pass::eval(self.config.tricks.spectral_norm);
-        let logits = d.forward(x, None, &pass);
-        let out = match self.config.objective {
-            crate::engine::config::Objective::Minimax
-            | crate::engine::config::Objective::NonSaturating => {
-                burn::tensor::activation::sigmoid(logits)
-            }
-            _ => logits,
-        };
-        Ok(read(out))
-    }
-
     /// The fixed-noise samples for the snapshot grid.
     pub fn snapshot(&self) -> Samples {
         self.generate(&self.fixed_z, &self.fixed_classes)

@@ -315,14 +315,22 @@ impl Worker {
         let Some(session) = &self.session else {
             return self.no_run();
         };
-        match session.d_field(resolution as usize, extent) {
-            Ok(values) => {
+        let points = session.snapshot().values;
+        let layers = session
+            .d_field(resolution as usize, extent)
+            .and_then(|values| Ok((values, session.d_gradients(&points)?, session.manifold())));
+        match layers {
+            Ok((values, arrows, manifold)) => {
                 let step = session.step();
                 self.emit(Event::DField {
                     step,
                     resolution,
                     extent,
                     values,
+                    points,
+                    arrows,
+                    manifold,
+                    manifold_side: super::field::MANIFOLD_SIDE as u32,
                 });
             }
             Err(e) => self.emit(Event::Error(e)),

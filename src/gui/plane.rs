@@ -1,0 +1,255 @@
+//! The 2D view (GAN Lab's views, for 2D data): real and generated points, D's decision as a
+//! heatmap, G's manifold as a mesh, D's gradient as arrows on the generated points (the way G
+//! will move them) and the mode map; each layer can be switched off.
+
+use eframe::egui;
+use egui_plot::{Arrows, Legend, Line, Plot, PlotPoints, Points};
+
+use super::view::RunView;
+use crate::engine::trainer::protocol::Samples;
+
+/// Which layers of the 2D view are drawn (persisted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PlaneToggles {
+    pub real: bool,
+    pub generated: bool,
+    pub field: bool,
+    pub manifold: bool,
+    pub arrows: bool,
+    pub modes: bool,
+}
+
+impl Default for PlaneToggles {
+    fn default() -> Self {
+        Self {
+            real: true,
+            generated: true,
+            field: true,
+            manifold: false,
+            arrows: false,
+            modes: true,
+        }
+    }
+}
+
+impl PlaneToggles {
+    /// Whether any layer needs the trainer's `DField` answer.
+    pub fn needs_trainer(&self) -> bool {
+        self.field || self.manifold || self.arrows
+    }
+}
+
+fn toggles_ui(ui: &mut egui::Ui, t: &mut PlaneToggles, has_modes: bool) {
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut t.real, "real");
+        ui.checkbox(&mut t.generated, "generated");
+        ui.checkbox(&mut t.field, "D heatmap")
+            .on_hover_text("D's output over the plane: green where D says real, purple where it says fake. G's points are pushed up this landscape.");
+        ui.checkbox(&mut t.arrows, "gradient arrows")
+            .on_hover_text("D's gradient at each generated point: the direction G's update will move it.");
+        ui.checkbox(&mut t.manifold, "G's manifold")
+            .on_hover_text("A grid of latent vectors (first two coordinates, ±2.5σ) mapped through G: how G stretches and folds its input plane onto the data.");
+        if has_modes {
+            ui.checkbox(&mut t.modes, "mode map")
+                .on_hover_text("Each mode's 3σ disc: green when G covers it, red when not, with its count of high-quality samples.");
+        }
+    });
+}
+
+/// The 2D view for the snapshot `samples` taken at `step`.
+pub fn plane_ui(
+    ui: &mut egui::Ui,
+    view: &RunView,
+    samples: &Samples,
+    step: u64,
+    field: Option<(&egui::TextureHandle, f32)>,
+    t: &mut PlaneToggles,
+) {
+    let pairs = |s: &Samples| -> Vec<[f64; 2]> {
+        s.values
+            .chunks_exact(2)
+            .map(|p| [p[0] as f64, p[1] as f64])
+            .collect()
+    };
+    let real = view
+        .info
+        .as_ref()
+        .map(|i| pairs(&i.real_preview))
+        .unwrap_or_default();
+    let has_modes = view.info.as_ref().is_some_and(|i| !i.modes.is_empty());
+    toggles_ui(ui, t, has_modes);
+    // Arrows and the manifold belong to the newest snapshot: hidden while scrubbing history.
+    let layers = view
+        .d_field
+        .as_ref()
+        .filter(|l| l.step == step || view.pinned.is_none());
+    Plot::new("points")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .show(ui, |p| {
+            if let (true, Some((tex, extent))) = (t.field, field) {
+                let size = egui::vec2(2.0 * extent, 2.0 * extent);
+                p.image(egui_plot::PlotImage::new(
+                    "D's decision",
+                    tex.id(),
+                    egui_plot::PlotPoint::new(0.0, 0.0),
+                    size,
+                ));
+            }
+            if t.modes {
+                mode_map(p, view, step);
+            }
+            if let (true, Some(l)) = (t.manifold, layers) {
+                manifold_mesh(p, &l.manifold, l.manifold_side);
+            }
+            if t.real {
+                p.points(
+                    Points::new("real", real)
+                        .color(egui::Color32::GRAY)
+                        .radius(2.0),
+                );
+            }
+            if t.generated {
+                p.points(
+                    Points::new("generated", pairs(samples))
+                        .color(egui::Color32::from_rgb(230, 110, 20))
+                        .radius(2.0),
+                );
+            }
+            if let (true, Some(l)) = (t.arrows, layers) {
+                gradient_arrows(p, &l.points, &l.arrows, l.extent);
+            }
+        });
+}
+
+/// G's manifold as a mesh: a line along every row and every column of the latent grid.
+fn manifold_mesh(p: &mut egui_plot::PlotUi, values: &[f32], side: usize) {
+    if side < 2 || values.len() < side * side * 2 {
+        return;
+    }
+    let at = |row: usize, col: usize| {
+        let i = (row * side + col) * 2;
+        [values[i] as f64, values[i + 1] as f64]
+    };
+    let colour = egui::Color32::from_rgb(40, 110, 200).gamma_multiply(0.7);
+    for k in 0..side {
+        let row: Vec<[f64; 2]> = (0..side).map(|c| at(k, c)).collect();
+        let col: Vec<[f64; 2]> = (0..side).map(|r| at(r, k)).collect();
+        for line in [row, col] {
+            p.line(
+                Line::new("G's manifold", PlotPoints::new(line))
+                    .color(colour)
+                    .width(1.0)
+                    .allow_hover(false),
+            );
+        }
+    }
+}
+
+/// Arrows along D's gradient at each generated point, the longest one a tenth of the view.
+fn gradient_arrows(p: &mut egui_plot::PlotUi, points: &[f32], grads: &[f32], extent: f32) {
+    let longest = grads
+        .chunks_exact(2)
+        .map(|g| g[0].hypot(g[1]))
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, f32::max);
+    if longest <= 0.0 {
+        return;
+    }
+    let scale = 0.2 * extent / longest;
+    let (mut from, mut to) = (Vec::new(), Vec::new());
+    for (pt, g) in points.chunks_exact(2).zip(grads.chunks_exact(2)).step_by(2) {
+        from.push([pt[0] as f64, pt[1] as f64]);
+        to.push([(pt[0] + scale * g[0]) as f64, (pt[1] + scale * g[1]) as f64]);
+    }
+    p.arrows(
+        Arrows::new(
+            "gradient on G's samples",
+            PlotPoints::new(from),
+            PlotPoints::new(to),
+        )
+        .color(egui::Color32::from_rgb(200, 60, 40))
+        .allow_hover(false),
+    );
+}
+
+/// The mode map: a 3σ circle around each mode of a 2D mixture, green when the generator
+/// covers it at the evaluation nearest before `step`, red when not, labelled with its count.
+fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
+    let Some(info) = &view.info else { return };
+    if info.modes.is_empty() {
+        return;
+    }
+    let histogram = view.report_at(step).and_then(|r| r.histogram.as_ref());
+    // At least a visible disc: the ring's 3σ is 0.03 of its radius 1.
+    let extent = info
+        .modes
+        .iter()
+        .map(|m| m[0].abs().max(m[1].abs()) as f64)
+        .fold(0.0, f64::max);
+    let r = (3.0 * info.mode_std as f64).max(0.04 * extent);
+    for (i, m) in info.modes.iter().enumerate() {
+        let (cx, cy) = (m[0] as f64, m[1] as f64);
+        let circle: Vec<[f64; 2]> = (0..32)
+            .map(|k| {
+                let a = k as f64 / 32.0 * std::f64::consts::TAU;
+                [cx + r * a.cos(), cy + r * a.sin()]
+            })
+            .collect();
+        let (colour, label) = match histogram {
+            Some(h) if h.covered(i) => (
+                egui::Color32::from_rgb(60, 160, 90),
+                h.counts[i].to_string(),
+            ),
+            Some(h) => (
+                egui::Color32::from_rgb(210, 70, 60),
+                h.counts.get(i).copied().unwrap_or(0).to_string(),
+            ),
+            None => (egui::Color32::GRAY, String::new()),
+        };
+        p.polygon(
+            egui_plot::Polygon::new("mode map", PlotPoints::new(circle))
+                .stroke(egui::Stroke::new(1.5, colour))
+                .fill_color(colour.gamma_multiply(0.12))
+                .allow_hover(false),
+        );
+        if !label.is_empty() {
+            p.text(
+                egui_plot::Text::new(
+                    "mode map",
+                    egui_plot::PlotPoint::new(cx, cy + r + 0.06 * extent),
+                    egui::RichText::new(label).color(colour).strong(),
+                )
+                .allow_hover(false),
+            );
+        }
+    }
+}
+
+/// D's field as colours: purple (fake) to green (real). Probabilities map directly; raw
+/// scores (WGAN, hinge, LSGAN) are stretched between their minimum and maximum.
+pub fn field_image(resolution: usize, values: &[f32]) -> egui::ColorImage {
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let probability = lo >= 0.0 && hi <= 1.0;
+    let (lo, hi) = if probability {
+        (0.0, 1.0)
+    } else {
+        (lo, hi.max(lo + 1e-6))
+    };
+    let fake = [120.0, 60.0, 160.0];
+    let real = [60.0, 170.0, 90.0];
+    let pixels: Vec<egui::Color32> = values
+        .iter()
+        .map(|&v| {
+            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+            let c = |i: usize| (fake[i] + t * (real[i] - fake[i])) as u8;
+            egui::Color32::from_rgba_unmultiplied(c(0), c(1), c(2), 110)
+        })
+        .collect();
+    egui::ColorImage::new([resolution, resolution], pixels)
+}
