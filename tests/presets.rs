@@ -106,3 +106,40 @@ fn a_saved_preset_loads_back_equal() {
     p.save(&path).expect("saves");
     assert_eq!(Preset::load(&path).expect("loads").config(), p.config());
 }
+
+#[test]
+fn a_drawing_trains_and_survives_a_preset_round_trip() {
+    use ganvas::engine::config::DataConfig;
+    let ring = Preset::load(&repo().join("presets/ring8-vanilla.toml")).expect("loads");
+    // A stroke along the diagonal, as the window's "draw your own" makes one.
+    let points: Vec<[f32; 2]> = (0..50)
+        .map(|i| [i as f32 / 25.0 - 1.0, i as f32 / 25.0 - 1.0])
+        .collect();
+    let config = ganvas::engine::adapt::switch_data(
+        &ring.config(),
+        DataConfig::Drawn {
+            points: points.clone(),
+        },
+    );
+    let dir = crate::util::temp_dir("drawn");
+    let path = dir.join("drawing.toml");
+    Preset::from_config("my drawing", "drawn", &config)
+        .save(&path)
+        .expect("saves");
+    let back = Preset::load(&path).expect("loads back").config();
+    assert_eq!(back.data, DataConfig::Drawn { points });
+    let mut session = Session::new(back, cpu()).expect("builds");
+    session.step_once(StepKind::Round).expect("trains");
+    let real = session.real_preview(100).values;
+    assert!(
+        real.chunks_exact(2).all(|p| (p[0] - p[1]).abs() < 1e-6),
+        "real samples are the drawn points"
+    );
+
+    let mut bad = config.clone();
+    bad.data = DataConfig::Drawn {
+        points: vec![[0.0, f32::NAN], [1.0, 1.0]],
+    };
+    let err = bad.validate().expect_err("NaN point");
+    assert_eq!(err.field, "data.points");
+}

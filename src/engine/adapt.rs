@@ -4,29 +4,15 @@
 
 use crate::engine::config::{DataConfig, ModelConfig, OptimizerConfig, TrainConfig};
 
-/// Whether `data` is 2D points (else images).
-pub fn is_points(data: &DataConfig) -> bool {
-    matches!(
-        data,
-        DataConfig::Ring { .. }
-            | DataConfig::Grid { .. }
-            | DataConfig::Spiral { .. }
-            | DataConfig::Moons { .. }
-            | DataConfig::Line { .. }
-            | DataConfig::Clusters { .. }
-            | DataConfig::Csv { .. }
-    )
-}
-
 /// `config` training on `data` instead.
 pub fn switch_data(config: &TrainConfig, data: DataConfig) -> TrainConfig {
     let mut out = config.clone();
-    let kind_changed = is_points(&config.data) != is_points(&data);
+    let kind_changed = config.data.is_points() != data.is_points();
     out.data = data;
     if !kind_changed {
         return out;
     }
-    if is_points(&out.data) {
+    if out.data.is_points() {
         // The ring8 lesson's setup (PacGAN's toy experiments).
         out.model = ModelConfig::default();
         out.train.batch_size = 256;

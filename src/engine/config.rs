@@ -73,6 +73,8 @@ pub enum DataConfig {
     },
     /// The user's own points: a CSV file of `x,y` rows (a header line is allowed).
     Csv { path: PathBuf },
+    /// Points given inline, e.g. drawn with the mouse in the window (saved with the preset).
+    Drawn { points: Vec<[f32; 2]> },
     /// The embedded, procedurally drawn 28×28 digits (no files needed).
     Digits {
         #[serde(default = "d_digits_count")]
@@ -97,6 +99,23 @@ pub enum DataConfig {
     },
     /// CIFAR-10 binary batches (`data_batch_*.bin`).
     Cifar10 { files: Vec<PathBuf> },
+}
+
+impl DataConfig {
+    /// Whether these are 2D points (as opposed to images).
+    pub fn is_points(&self) -> bool {
+        matches!(
+            self,
+            DataConfig::Ring { .. }
+                | DataConfig::Grid { .. }
+                | DataConfig::Spiral { .. }
+                | DataConfig::Moons { .. }
+                | DataConfig::Line { .. }
+                | DataConfig::Clusters { .. }
+                | DataConfig::Csv { .. }
+                | DataConfig::Drawn { .. }
+        )
+    }
 }
 
 /// The generator/discriminator family.

@@ -55,16 +55,7 @@ fn count(field: &str, value: usize, lo: usize, hi: usize) -> Result<(), ConfigEr
 impl TrainConfig {
     /// Whether the data are 2D points (as opposed to images).
     pub fn is_points(&self) -> bool {
-        matches!(
-            self.data,
-            DataConfig::Ring { .. }
-                | DataConfig::Grid { .. }
-                | DataConfig::Spiral { .. }
-                | DataConfig::Moons { .. }
-                | DataConfig::Line { .. }
-                | DataConfig::Clusters { .. }
-                | DataConfig::Csv { .. }
-        )
+        self.data.is_points()
     }
 
     /// Checks every field; the first problem found is returned.
@@ -102,6 +93,19 @@ impl TrainConfig {
                 positive("data.std", *std)
             }
             DataConfig::Csv { .. } | DataConfig::Idx { .. } => Ok(()),
+            DataConfig::Drawn { points } => {
+                count("data.points", points.len(), 2, 1_000_000)?;
+                match points
+                    .iter()
+                    .position(|p| p.iter().any(|v| !v.is_finite() || v.abs() > 1e4))
+                {
+                    Some(i) => Err(ConfigError {
+                        field: "data.points".into(),
+                        message: format!("point {i} is not a finite coordinate within ±10000"),
+                    }),
+                    None => Ok(()),
+                }
+            }
             DataConfig::Digits { count: n } => count("data.count", *n, 10, 1_000_000),
             DataConfig::ImageFolder { size, channels, .. } => {
                 if ![28, 32, 64].contains(size) {

@@ -12,7 +12,7 @@ use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
 use super::perf::Perf;
-use super::plane::PlaneToggles;
+use super::plane::{PlaneToggles, Sketch};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -67,6 +67,7 @@ pub struct GanvasApp {
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
     plane: PlaneToggles,
+    sketch: Sketch,
     field_asked_for: u64,
     field_texture: Option<(u64, egui::TextureHandle, f32)>,
     dialogs: Dialogs,
@@ -130,6 +131,7 @@ impl GanvasApp {
             perf: Perf::new(perf_log),
             pace_ms: 0,
             plane: settings.plane,
+            sketch: Sketch::default(),
             field_asked_for: 0,
             field_texture: None,
             dialogs: Dialogs::default(),
@@ -257,6 +259,21 @@ impl GanvasApp {
                 Action::ShowSnapshot(index) => {
                     self.view.pin(index);
                     continue;
+                }
+                Action::TrainOnDrawing(points) => {
+                    let Some(current) = self
+                        .edited
+                        .clone()
+                        .or_else(|| self.view.info.as_ref().map(|i| i.config.clone()))
+                    else {
+                        continue;
+                    };
+                    let config = crate::engine::adapt::switch_data(
+                        &current,
+                        crate::engine::config::DataConfig::Drawn { points },
+                    );
+                    self.edited = Some(config.clone());
+                    Command::SetConfig(Box::new(config))
                 }
                 Action::KeepRun => {
                     self.compare.keep(&self.view);
@@ -468,6 +485,7 @@ impl eframe::App for GanvasApp {
                 texture.as_ref(),
                 field.as_ref().map(|(t, e)| (t, *e)),
                 &mut self.plane,
+                &mut self.sketch,
                 &mut actions,
             );
         });

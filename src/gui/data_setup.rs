@@ -5,7 +5,7 @@ use eframe::egui;
 
 use super::files::FileJob;
 use super::panels::Action;
-use crate::engine::adapt::{is_points, switch_data};
+use crate::engine::adapt::switch_data;
 use crate::engine::config::{Activation, DataConfig, ModelFamily, TrainConfig};
 
 /// The built-in data sources, as a user names them, with their default parameters.
@@ -74,6 +74,7 @@ fn data_name(d: &DataConfig) -> String {
         DataConfig::Moons { .. } => "moons".into(),
         DataConfig::Line { .. } => "line".into(),
         DataConfig::Csv { path } => format!("points: {}", file_name(path)),
+        DataConfig::Drawn { points } => format!("your drawing ({} points)", points.len()),
         DataConfig::Digits { .. } => "embedded digits".into(),
         DataConfig::Idx { images, .. } => format!("IDX: {}", file_name(images)),
         DataConfig::ImageFolder { path, .. } => format!("folder: {}", file_name(path)),
@@ -168,6 +169,9 @@ pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>
                 .on_hover_text("EMNIST stores its images transposed; tick to show them upright.");
         }
         DataConfig::Csv { .. } | DataConfig::Cifar10 { .. } => {}
+        DataConfig::Drawn { .. } => {
+            ui.small("Draw more in the 2D view (\"draw\" layer), then train on it again.");
+        }
     }
 }
 
@@ -196,7 +200,7 @@ fn activation_ui(ui: &mut egui::Ui, label: &str, a: &mut Activation) {
 pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
     ui.label("Architecture (restarts the run)")
         .on_hover_text("The shapes of G and D. Any change builds fresh networks from step 0.");
-    let points = is_points(&c.data);
+    let points = c.data.is_points();
     let m = &mut c.model;
     ui.horizontal(|ui| {
         ui.radio_value(&mut m.family, ModelFamily::Mlp, "MLP")

@@ -39,6 +39,8 @@ pub enum Action {
     RenderLatents,
     /// Keep a copy of the current run for comparison.
     KeepRun,
+    /// Restart the run on these drawn 2D points.
+    TrainOnDrawing(Vec<[f32; 2]>),
 }
 
 /// Space: play/pause; S: one round; R: reset with the same seed.
@@ -383,9 +385,10 @@ pub fn samples_ui(
     texture: Option<&egui::TextureHandle>,
     field: Option<(&egui::TextureHandle, f32)>,
     layers: &mut super::plane::PlaneToggles,
+    sketch: &mut super::plane::Sketch,
     actions: &mut Vec<Action>,
 ) {
-    let Some((step, samples)) = view.shown() else {
+    let Some((step, _)) = view.shown() else {
         ui.label("Building the run…");
         return;
     };
@@ -406,7 +409,7 @@ pub fn samples_ui(
         ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(size, size)));
         return;
     }
-    super::plane::plane_ui(ui, view, samples, *step, field, layers);
+    super::plane::plane_ui(ui, view, field, layers, sketch, actions);
 }
 
 /// Samples as a grid image, `columns` wide (a square grid when None).

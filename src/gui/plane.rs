@@ -5,8 +5,60 @@
 use eframe::egui;
 use egui_plot::{Arrows, Legend, Line, Plot, PlotPoints, Points};
 
+use super::panels::Action;
 use super::view::RunView;
 use crate::engine::trainer::protocol::Samples;
+
+/// "Draw your own": points painted with the mouse, to train on.
+#[derive(Clone, Debug, Default)]
+pub struct Sketch {
+    pub on: bool,
+    pub points: Vec<[f32; 2]>,
+}
+
+impl Sketch {
+    /// Adds a point where the pointer is, unless it is too close to the last one (so a slow
+    /// stroke does not pile points up); a light jitter makes a stroke a band, not a line.
+    pub fn add(&mut self, x: f32, y: f32, spacing: f32) {
+        let far = self
+            .points
+            .last()
+            .is_none_or(|l| (l[0] - x).hypot(l[1] - y) >= spacing);
+        if far {
+            let n = self.points.len() as f32;
+            let jitter = 0.3 * spacing;
+            self.points.push([
+                x + jitter * (n * 12.9898).sin(),
+                y + jitter * (n * 78.233).cos(),
+            ]);
+        }
+    }
+}
+
+fn sketch_controls(ui: &mut egui::Ui, sketch: &mut Sketch, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut sketch.on, "draw your own").on_hover_text(
+            "Paint a distribution with the mouse (drag on the plot), then train G on it",
+        );
+        if sketch.on {
+            if ui.button("Clear").clicked() {
+                sketch.points.clear();
+            }
+            let n = sketch.points.len();
+            if ui
+                .add_enabled(
+                    n >= 20,
+                    egui::Button::new(format!("Train on the drawing ({n} points)")),
+                )
+                .on_hover_text("Restart the run on your points (at least 20)")
+                .clicked()
+            {
+                actions.push(Action::TrainOnDrawing(sketch.points.clone()));
+                sketch.on = false;
+            }
+        }
+    });
+}
 
 /// Which layers of the 2D view are drawn (persisted).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,15 +109,19 @@ fn toggles_ui(ui: &mut egui::Ui, t: &mut PlaneToggles, has_modes: bool) {
     });
 }
 
-/// The 2D view for the snapshot `samples` taken at `step`.
+/// The 2D view of the shown snapshot.
 pub fn plane_ui(
     ui: &mut egui::Ui,
     view: &RunView,
-    samples: &Samples,
-    step: u64,
     field: Option<(&egui::TextureHandle, f32)>,
     t: &mut PlaneToggles,
+    sketch: &mut Sketch,
+    actions: &mut Vec<Action>,
 ) {
+    let Some((step, samples)) = view.shown() else {
+        return;
+    };
+    let step = *step;
     let pairs = |s: &Samples| -> Vec<[f64; 2]> {
         s.values
             .chunks_exact(2)
@@ -79,15 +135,39 @@ pub fn plane_ui(
         .unwrap_or_default();
     let has_modes = view.info.as_ref().is_some_and(|i| !i.modes.is_empty());
     toggles_ui(ui, t, has_modes);
+    sketch_controls(ui, sketch, actions);
     // Arrows and the manifold belong to the newest snapshot: hidden while scrubbing history.
     let layers = view
         .d_field
         .as_ref()
         .filter(|l| l.step == step || view.pinned.is_none());
+    let drawing = sketch.on;
     Plot::new("points")
         .data_aspect(1.0)
         .legend(Legend::default())
+        .allow_drag(!drawing)
+        .allow_boxed_zoom(!drawing)
         .show(ui, |p| {
+            if drawing {
+                let spacing = 0.01 * p.plot_bounds().width() as f32;
+                if p.response().is_pointer_button_down_on()
+                    && let Some(at) = p.pointer_coordinate()
+                {
+                    sketch.add(at.x as f32, at.y as f32, spacing);
+                }
+            }
+            if drawing || !sketch.points.is_empty() && t.real {
+                let pts: Vec<[f64; 2]> = sketch
+                    .points
+                    .iter()
+                    .map(|q| [q[0] as f64, q[1] as f64])
+                    .collect();
+                p.points(
+                    Points::new("your drawing", pts)
+                        .color(egui::Color32::from_rgb(40, 90, 220))
+                        .radius(2.5),
+                );
+            }
             if let (true, Some((tex, extent))) = (t.field, field) {
                 let size = egui::vec2(2.0 * extent, 2.0 * extent);
                 p.image(egui_plot::PlotImage::new(

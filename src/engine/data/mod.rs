@@ -110,6 +110,7 @@ pub fn load(config: &DataConfig) -> Result<Loaded, DataError> {
         DataConfig::Moons { noise } => points(PointSource::Moons { noise: *noise }),
         DataConfig::Line { noise } => points(PointSource::Line { noise: *noise }),
         DataConfig::Csv { path } => points(PointSource::Fixed(points::read_csv_points(path)?)),
+        DataConfig::Drawn { points: drawn } => points(PointSource::Fixed(drawn.clone())),
         DataConfig::Digits { count } => Dataset::Images(digits::embedded_digits(*count)),
         DataConfig::Idx {
             images,
