@@ -170,7 +170,7 @@ pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>
         }
         DataConfig::Csv { .. } | DataConfig::Cifar10 { .. } => {}
         DataConfig::Drawn { .. } => {
-            ui.small("Draw more in the 2D view (\"draw\" layer), then train on it again.");
+            ui.small("Draw more in the 2D view (\"draw your own\"), then train on it again.");
         }
     }
 }
