@@ -150,9 +150,13 @@ impl GanvasApp {
 
     /// Carries out what a closed file dialog chose.
     fn handle_dialog_answer(&mut self) {
-        let Some((job, path)) = self.dialogs.answer() else {
-            return;
-        };
+        if let Some((job, path)) = self.dialogs.answer() {
+            self.file_chosen(job, path);
+        }
+    }
+
+    /// Carries out `job` on the path a dialog returned.
+    fn file_chosen(&mut self, job: FileJob, path: std::path::PathBuf) {
         let command = match job {
             FileJob::SaveCheckpoint => Command::SaveCheckpoint(path),
             FileJob::LoadCheckpoint => Command::LoadCheckpoint(path),
@@ -517,3 +521,7 @@ impl eframe::App for GanvasApp {
         self.perf.end_frame(self.view.step);
     }
 }
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

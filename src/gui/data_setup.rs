@@ -94,7 +94,7 @@ pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>
     ui.label("Data (restarts the run)").on_hover_text(
         "What G learns to imitate. Switching between points and images also switches the model.",
     );
-    egui::ComboBox::from_id_salt("data")
+    egui::ComboBox::from_label("data")
         .selected_text(data_name(&c.data))
         .width(220.0)
         .show_ui(ui, |ui| {

@@ -75,10 +75,12 @@ fn objective_named(name: &str, current: &Objective) -> Objective {
 
 fn lr_slider(ui: &mut egui::Ui, label: &str, o: &mut OptimizerConfig, tip: &str) {
     let mut lr = o.lr();
-    ui.horizontal(|ui| {
-        ui.label(label).on_hover_text(tip);
-        ui.add(egui::Slider::new(&mut lr, 1e-5..=1e-2).logarithmic(true));
-    });
+    ui.add(
+        egui::Slider::new(&mut lr, 1e-5..=1e-2)
+            .logarithmic(true)
+            .text(label),
+    )
+    .on_hover_text(tip);
     if lr != o.lr() {
         *o = o.with_lr(lr);
     }

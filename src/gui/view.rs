@@ -63,7 +63,10 @@ impl RunView {
     /// Folds one event into the view.
     pub fn apply(&mut self, event: Event) {
         match event {
+            Event::Ready(info) if !info.fresh => self.info = Some(*info),
             Event::Ready(info) => {
+                // A new run (or a loaded checkpoint): its snapshot, next, says the real step.
+                self.step = 0;
                 self.history.clear();
                 self.history_version += 1;
                 self.snapshots.clear();

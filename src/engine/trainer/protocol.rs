@@ -188,6 +188,9 @@ pub enum ClassifierStatus {
 /// What the trainer is running on and with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunInfo {
+    /// Whether this starts a new history (a new run, a reset, a restart, a loaded checkpoint);
+    /// false when a live configuration change kept the run going.
+    pub fresh: bool,
     /// "wgpu: NVIDIA H100 (Vulkan)" or "CPU (flex)".
     pub backend: String,
     /// Why a requested GPU was not used, if it was not.

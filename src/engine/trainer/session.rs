@@ -174,6 +174,7 @@ impl Session {
             .unwrap_or_default();
         let mixture = self.data.points().and_then(|p| p.mixture());
         RunInfo {
+            fresh: true,
             backend: self.backend.name.clone(),
             fallback_note: self.backend.note.clone(),
             config: self.config.clone(),

@@ -277,9 +277,11 @@ impl Worker {
         let Some(session) = &mut self.session else {
             return self.build(config);
         };
+        let before = session.step();
         match session.apply_config(config) {
             Ok(notes) => {
-                let info = session.info();
+                let mut info = session.info();
+                info.fresh = before == 0 || session.step() != before;
                 let samples = session.snapshot();
                 let step = session.step();
                 self.emit(Event::ConfigApplied { notes });

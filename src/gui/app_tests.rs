@@ -1,0 +1,173 @@
+//! The window driven like a user would (egui_kittest: clicks on labelled widgets, no display,
+//! no GPU), with the real trainer thread on the CPU backend.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use super::GanvasApp;
+use crate::engine::backend::{BackendChoice, select};
+use crate::engine::config::Objective;
+use crate::engine::preset::Preset;
+use crate::engine::trainer::protocol::StepKind;
+
+fn window(preset: &str) -> Harness<'static, GanvasApp> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("presets")
+        .join(preset);
+    let preset = Preset::load(&path).expect("preset");
+    let backend = select(BackendChoice::Cpu).expect("cpu");
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| GanvasApp::new(cc, preset, backend, false, false).expect("app"));
+    assert!(
+        until(&mut h, 30, |a| a.view.info.is_some()),
+        "the run is built"
+    );
+    h
+}
+
+/// Steps frames (the trainer works in real time meanwhile) until `done` or `secs` pass.
+fn until(
+    h: &mut Harness<'static, GanvasApp>,
+    secs: u64,
+    done: impl Fn(&GanvasApp) -> bool,
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        h.step();
+        if done(h.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    false
+}
+
+#[test]
+fn play_advances_the_step_counter_and_pause_stops_it() {
+    let mut h = window("ring8-vanilla.toml");
+    assert_eq!(h.state().view.step, 0);
+    h.get_by_label("Play").click();
+    assert!(until(&mut h, 30, |a| a.view.step >= 20), "Play trains");
+    h.get_by_label("Pause").click();
+    assert!(
+        until(&mut h, 10, |a| !a.view.running),
+        "Pause is acknowledged"
+    );
+    let stopped_at = h.state().view.step;
+    until(&mut h, 1, |_| false);
+    assert_eq!(h.state().view.step, stopped_at, "no step after Pause");
+    assert!(
+        h.query_by_label_contains(&format!("step {stopped_at}"))
+            .is_some()
+    );
+}
+
+#[test]
+fn a_d_step_changes_d_loss_but_not_g() {
+    let mut h = window("ring8-vanilla.toml");
+    assert!(until(&mut h, 10, |a| !a.view.snapshots.is_empty()));
+    let g_before = h.state().view.snapshots.last().expect("snapshot").1.clone();
+    let version = h.state().view.snapshot_version;
+    h.get_by_label("D step").click();
+    assert!(until(&mut h, 20, |a| a.view.history.len() == 1
+        && a.view.snapshot_version > version));
+    let stats = h.state().view.history[0];
+    assert_eq!(stats.kind, StepKind::D);
+    assert!(
+        stats.d_loss.is_finite() && stats.g_loss.is_nan(),
+        "{stats:?}"
+    );
+    let g_after = &h.state().view.snapshots.last().expect("snapshot").1;
+    assert_eq!(
+        g_after.values, g_before.values,
+        "G's output on the fixed noise is unchanged"
+    );
+    h.get_by_label("G step").click();
+    assert!(until(&mut h, 20, |a| a.view.history.len() == 2));
+    let g_moved = &h.state().view.snapshots.last().expect("snapshot").1;
+    assert_ne!(g_moved.values, g_before.values, "a G step moves G");
+}
+
+#[test]
+fn switching_the_variant_applies_it_and_switching_the_data_rebuilds_the_run() {
+    let mut h = window("ring8-vanilla.toml");
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 20, |a| a.view.step == 1));
+    h.get_by_label("wgan-gp").click();
+    assert!(until(&mut h, 20, |a| {
+        a.view
+            .info
+            .as_ref()
+            .is_some_and(|i| matches!(i.config.objective, Objective::WganGp { .. }))
+    }));
+    // The data picker: the ring → the spiral restarts the run at step 0 on the new data.
+    h.get_by_role_and_label(Role::ComboBox, "data").click();
+    h.run_steps(2);
+    h.get_by_label("spiral").click();
+    assert!(until(&mut h, 20, |a| {
+        a.view
+            .info
+            .as_ref()
+            .is_some_and(|i| i.config.data.is_points() && i.modes.is_empty())
+    }));
+    assert_eq!(h.state().view.step, 0);
+    assert!(
+        h.state()
+            .view
+            .messages
+            .iter()
+            .any(|m| m.contains("restarted at step 0"))
+    );
+}
+
+#[test]
+fn moving_a_latent_slider_changes_the_rendered_sample() {
+    let mut h = window("ring8-vanilla.toml");
+    h.get_by_label("Latent explorer").click();
+    assert!(until(&mut h, 20, |a| a.explorer.single.is_some()));
+    let before = h.state().explorer.single.clone().expect("render").values;
+    let started = Instant::now();
+    h.get_by_role_and_label(Role::Slider, "z0")
+        .set_value_accesskit(2.5);
+    assert!(
+        until(&mut h, 5, |a| a
+            .explorer
+            .single
+            .as_ref()
+            .is_some_and(|s| s.values != before)),
+        "the sample follows the slider"
+    );
+    eprintln!(
+        "slider → new render in {:?} (paused, CPU)",
+        started.elapsed()
+    );
+    assert!((h.state().explorer.z[0] - 2.5).abs() < 1e-6);
+}
+
+#[test]
+fn a_corrupt_checkpoint_shows_an_error_and_the_window_stays_usable() {
+    let mut h = window("ring8-vanilla.toml");
+    let path = std::env::temp_dir().join(format!("ganvas-corrupt-{}.ganvas", std::process::id()));
+    std::fs::write(&path, b"not a checkpoint at all").expect("write");
+    h.state_mut()
+        .file_chosen(super::files::FileJob::LoadCheckpoint, path.clone());
+    assert!(until(&mut h, 10, |a| a
+        .view
+        .messages
+        .iter()
+        .any(|m| m.starts_with("Error:"))));
+    assert!(
+        h.query_by_label_contains("Error:").is_some(),
+        "the message is on screen"
+    );
+    h.get_by_label("Step").click();
+    assert!(
+        until(&mut h, 20, |a| a.view.step == 1),
+        "training still works"
+    );
+    let _ = std::fs::remove_file(path);
+}
