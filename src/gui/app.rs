@@ -2,6 +2,7 @@
 //! events, draws the panels, then applies the actions the panels asked for.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -21,8 +22,17 @@ use crate::engine::preset::Preset;
 use crate::engine::trainer::protocol::{Command, Event};
 use crate::engine::trainer::thread::Trainer;
 
-/// The shortest time between two repaints asked for by the trainer.
-const REPAINT_INTERVAL: Duration = Duration::from_millis(33);
+/// How often the window redraws for trainer news while training: ~30/s on a GPU. A software
+/// renderer (Mesa's llvmpipe on a machine without a GPU) spends ~100 ms of CPU per frame,
+/// taken from training; there the default is 4/s (BENCHMARKS.md: the window then trains at
+/// 0.9x the CLI's speed instead of 0.7x). Paused, news is drawn at once.
+pub struct RepaintPolicy {
+    pub training_interval_ms: AtomicU64,
+    pub running: AtomicBool,
+}
+
+const GPU_REPAINT_MS: u64 = 33;
+const SOFTWARE_REPAINT_MS: u64 = 250;
 
 /// What the window remembers between launches (eframe persistence).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -63,6 +73,7 @@ pub struct GanvasApp {
     left_tab: LeftTab,
     compare: Compare,
     perf: Perf,
+    repaint: Arc<RepaintPolicy>,
     /// Slow motion, in ms between rounds.
     pace_ms: u32,
     /// D's heatmap behind 2D points: shown or not, the snapshot it was asked for, its texture.
@@ -97,7 +108,27 @@ impl GanvasApp {
         let ctx = cc.egui_ctx.clone();
         // Coalesce the trainer's wake-ups into at most ~30 repaints a second: every step would
         // otherwise redraw the window, and on a CPU-only machine drawing competes with training.
-        let waker = Arc::new(move || ctx.request_repaint_after(REPAINT_INTERVAL));
+        let software_renderer = cc
+            .wgpu_render_state
+            .as_ref()
+            .is_some_and(|rs| rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu);
+        let repaint = Arc::new(RepaintPolicy {
+            training_interval_ms: AtomicU64::new(if software_renderer {
+                SOFTWARE_REPAINT_MS
+            } else {
+                GPU_REPAINT_MS
+            }),
+            running: AtomicBool::new(play),
+        });
+        let policy = repaint.clone();
+        let waker = Arc::new(move || {
+            let ms = if policy.running.load(Ordering::Relaxed) {
+                policy.training_interval_ms.load(Ordering::Relaxed)
+            } else {
+                0
+            };
+            ctx.request_repaint_after(Duration::from_millis(ms));
+        });
         let backend_name = backend.name.clone();
         let backend_note = backend.note.clone();
         let trainer = Trainer::spawn(preset.config(), backend, Some(waker))?;
@@ -118,6 +149,12 @@ impl GanvasApp {
         let (presets, preset_errors) = PresetList::scan(std::path::Path::new("presets"));
         let mut view = RunView::default();
         view.messages.extend(preset_errors);
+        if software_renderer {
+            view.messages.push(format!(
+                "The window is drawn by a software renderer (no GPU): while training it redraws {}×/s so that training keeps its speed (F12 to change).",
+                1000 / SOFTWARE_REPAINT_MS
+            ));
+        }
         Ok(Self {
             trainer,
             view,
@@ -129,6 +166,7 @@ impl GanvasApp {
             left_tab: settings.left_tab,
             compare: Compare::default(),
             perf: Perf::new(perf_log),
+            repaint,
             pace_ms: 0,
             plane: settings.plane,
             sketch: Sketch::default(),
@@ -414,7 +452,7 @@ impl eframe::App for GanvasApp {
         self.view.messages.extend(self.dialogs.notes());
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let texture = self.samples_texture(&ctx);
         let field = self.field_texture(&ctx);
@@ -516,9 +554,12 @@ impl eframe::App for GanvasApp {
         if ctx.input(|i| i.key_pressed(egui::Key::F12)) {
             self.perf.overlay = !self.perf.overlay;
         }
-        self.perf.overlay_ui(&ctx);
+        self.repaint
+            .running
+            .store(self.view.running, Ordering::Relaxed);
+        self.perf.overlay_ui(&ctx, &self.repaint);
         self.apply(actions);
-        self.perf.end_frame(self.view.step);
+        self.perf.end_frame(self.view.step, frame.info().cpu_usage);
     }
 }
 

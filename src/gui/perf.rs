@@ -16,6 +16,8 @@ pub struct Perf {
     /// (when the frame started, how long building it took).
     frames: VecDeque<(Instant, Duration)>,
     frame_started: Option<Instant>,
+    /// Whole frames as eframe measures them (UI, tessellation and painting), seconds.
+    whole: VecDeque<Duration>,
     pub overlay: bool,
     log: bool,
     last_log: Instant,
@@ -39,6 +41,7 @@ impl Perf {
         Self {
             frames: VecDeque::with_capacity(WINDOW),
             frame_started: None,
+            whole: VecDeque::with_capacity(WINDOW),
             overlay: false,
             log,
             last_log: Instant::now(),
@@ -50,11 +53,18 @@ impl Perf {
         self.frame_started = Some(Instant::now());
     }
 
-    /// Ends the frame; `step` is the trainer's latest step (for steps/s in the log).
-    pub fn end_frame(&mut self, step: u64) {
+    /// Ends the frame; `step` is the trainer's latest step (for steps/s in the log);
+    /// `previous_whole`: eframe's CPU time of the previous frame, painting included.
+    pub fn end_frame(&mut self, step: u64, previous_whole: Option<f32>) {
         let Some(start) = self.frame_started.take() else {
             return;
         };
+        if let Some(secs) = previous_whole.filter(|s| s.is_finite() && *s >= 0.0) {
+            if self.whole.len() == WINDOW {
+                self.whole.pop_front();
+            }
+            self.whole.push_back(Duration::from_secs_f32(secs));
+        }
         if self.frames.len() == WINDOW {
             self.frames.pop_front();
         }
@@ -84,18 +94,21 @@ impl Perf {
         });
         self.last_step = Some((now, step));
         let fps = 1e3 / percentile_ms(&intervals, 50.0).max(1e-9);
+        let whole: Vec<Duration> = self.whole.iter().copied().collect();
         format!(
-            "frame build p50 {:.1} ms p95 {:.1} ms; interval p50 {:.1} ms p95 {:.1} ms ({fps:.0} fps); {steps_per_sec:.1} steps/s; {} frames",
+            "frame build p50 {:.1} ms p95 {:.1} ms; whole frame (with painting) p50 {:.1} ms p95 {:.1} ms; interval p50 {:.1} ms p95 {:.1} ms ({fps:.0} fps); {steps_per_sec:.1} steps/s; {} frames",
             percentile_ms(&builds, 50.0),
             percentile_ms(&builds, 95.0),
+            percentile_ms(&whole, 50.0),
+            percentile_ms(&whole, 95.0),
             percentile_ms(&intervals, 50.0),
             percentile_ms(&intervals, 95.0),
             builds.len()
         )
     }
 
-    /// The overlay in a corner window.
-    pub fn overlay_ui(&self, ctx: &egui::Context) {
+    /// The overlay in a corner window, with the redraw rate while training.
+    pub fn overlay_ui(&self, ctx: &egui::Context, repaint: &super::app::RepaintPolicy) {
         if !self.overlay {
             return;
         }
@@ -111,12 +124,29 @@ impl Perf {
                     percentile_ms(&builds, 50.0),
                     percentile_ms(&builds, 95.0)
                 ));
+                let whole: Vec<Duration> = self.whole.iter().copied().collect();
+                ui.label(format!(
+                    "whole frame with painting: p50 {:.1} ms, p95 {:.1} ms",
+                    percentile_ms(&whole, 50.0),
+                    percentile_ms(&whole, 95.0)
+                ));
                 ui.label(format!(
                     "between frames: p50 {:.1} ms, p95 {:.1} ms",
                     percentile_ms(&intervals, 50.0),
                     percentile_ms(&intervals, 95.0)
                 ));
                 ui.small(format!("last {} frames", builds.len()));
+                let ordering = std::sync::atomic::Ordering::Relaxed;
+                let mut ms = repaint.training_interval_ms.load(ordering);
+                let mut per_sec = (1000 / ms.max(1)).max(1);
+                if ui
+                    .add(egui::Slider::new(&mut per_sec, 1..=60).text("redraws/s while training"))
+                    .on_hover_text("Fewer redraws leave more CPU to training when the window is drawn without a GPU")
+                    .changed()
+                {
+                    ms = 1000 / per_sec.max(1);
+                    repaint.training_interval_ms.store(ms, ordering);
+                }
             });
     }
 }
