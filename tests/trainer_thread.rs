@@ -159,8 +159,11 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         extent: 1.5,
     })
     .expect("send");
-    let seen = until(&t, 10, |e| matches!(e, Event::DField { .. }));
-    let Some(Event::DField {
+    let seen = until(&t, 10, |e| matches!(e, Event::DField(_)));
+    let Some(Event::DField(layers)) = seen.last() else {
+        unreachable!()
+    };
+    let ganvas::engine::trainer::protocol::PlaneLayers {
         resolution,
         extent,
         values,
@@ -169,10 +172,7 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         manifold,
         manifold_side,
         ..
-    }) = seen.last()
-    else {
-        unreachable!()
-    };
+    } = layers.as_ref();
     assert_eq!((*resolution, *extent, values.len()), (8, 1.5, 64));
     assert_eq!(
         arrows.len(),
@@ -180,7 +180,7 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         "one gradient per generated point"
     );
     assert_eq!(points.len(), 2 * ring().train.snapshot_samples);
-    assert_eq!(manifold.len(), 2 * (*manifold_side as usize).pow(2));
+    assert_eq!(manifold.len(), 2 * manifold_side.pow(2));
     assert!(
         values.iter().all(|v| (0.0..=1.0).contains(v)),
         "non-saturating D gives probabilities"

@@ -2,27 +2,12 @@
 
 use crate::engine::metrics::collapse::{self, CollapseAlert};
 use crate::engine::trainer::protocol::{
-    ClassifierStatus, Event, MetricValue, MetricsReport, RunInfo, RunState, Samples, StepStats,
+    ClassifierStatus, Event, MetricValue, MetricsReport, PlaneLayers, RunInfo, RunState, Samples,
+    StepStats,
 };
 
 /// Memory the sample history may use (64 MiB: ~300 grids of 64 digits).
 pub const SNAPSHOT_BYTES: usize = 64 << 20;
-
-/// The 2D view's computed layers (see `Event::DField`).
-#[derive(Clone, Debug, Default)]
-pub struct PlaneLayers {
-    pub step: u64,
-    pub resolution: u32,
-    pub extent: f32,
-    /// D's output on the grid.
-    pub values: Vec<f32>,
-    /// Generated points and D's gradient at each.
-    pub points: Vec<f32>,
-    pub arrows: Vec<f32>,
-    /// G's outputs on a latent grid, row by row.
-    pub manifold: Vec<f32>,
-    pub manifold_side: usize,
-}
 
 /// The newest snapshot and the run's history, as plain data.
 #[derive(Default)]
@@ -113,26 +98,8 @@ impl RunView {
                 self.classifier = Some(status);
             }
             Event::Rendered { .. } => {}
-            Event::DField {
-                step,
-                resolution,
-                extent,
-                values,
-                points,
-                arrows,
-                manifold,
-                manifold_side,
-            } => {
-                self.d_field = Some(PlaneLayers {
-                    step,
-                    resolution,
-                    extent,
-                    values,
-                    points,
-                    arrows,
-                    manifold,
-                    manifold_side: manifold_side as usize,
-                });
+            Event::DField(layers) => {
+                self.d_field = Some(*layers);
                 self.field_version += 1;
             }
             Event::ConfigApplied { notes } => self.messages.extend(notes),

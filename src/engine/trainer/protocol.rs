@@ -185,6 +185,22 @@ pub enum ClassifierStatus {
     Unavailable(String),
 }
 
+/// What the 2D view draws besides the points, at `step`: D's output on a `resolution`² grid
+/// over [-extent, extent]² (row-major, y from top to bottom, on the scale of `d_real`); D's
+/// gradient at each of the snapshot's generated `points` (the way G pushes them); G's
+/// `manifold`, a `manifold_side`² mesh of outputs, row by row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlaneLayers {
+    pub step: u64,
+    pub resolution: u32,
+    pub extent: f32,
+    pub values: Vec<f32>,
+    pub points: Vec<f32>,
+    pub arrows: Vec<f32>,
+    pub manifold: Vec<f32>,
+    pub manifold_side: usize,
+}
+
 /// What the trainer is running on and with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunInfo {
@@ -231,19 +247,8 @@ pub enum Event {
         id: u64,
         samples: Samples,
     },
-    /// The 2D view's layers at `step`: D's output on a grid (row-major, y from top to bottom,
-    /// on the scale of `d_real`); D's gradient at each of the snapshot's generated `points`
-    /// (the way G pushes them); G's `manifold`, a `manifold_side`² mesh of outputs row by row.
-    DField {
-        step: u64,
-        resolution: u32,
-        extent: f32,
-        values: Vec<f32>,
-        points: Vec<f32>,
-        arrows: Vec<f32>,
-        manifold: Vec<f32>,
-        manifold_side: u32,
-    },
+    /// The 2D view's layers (answer to `Command::DField`).
+    DField(Box<PlaneLayers>),
     /// A config change was applied; the notes say what changed and what was rebuilt.
     ConfigApplied {
         notes: Vec<String>,

@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TryS
 use std::time::{Duration, Instant};
 
 use super::classifier_job::ClassifierJob;
-use super::protocol::{Command, Event, RenderRequest, RunState, StepKind};
+use super::protocol::{Command, Event, PlaneLayers, RenderRequest, RunState, StepKind};
 use super::session::Session;
 use super::thread::Waker;
 use crate::engine::backend::Backend;
@@ -324,7 +324,7 @@ impl Worker {
         match layers {
             Ok((values, arrows, manifold)) => {
                 let step = session.step();
-                self.emit(Event::DField {
+                self.emit(Event::DField(Box::new(PlaneLayers {
                     step,
                     resolution,
                     extent,
@@ -332,8 +332,8 @@ impl Worker {
                     points,
                     arrows,
                     manifold,
-                    manifold_side: super::field::MANIFOLD_SIDE as u32,
-                });
+                    manifold_side: super::field::MANIFOLD_SIDE,
+                })));
             }
             Err(e) => self.emit(Event::Error(e)),
         }
