@@ -28,6 +28,9 @@ pub struct KeptRun {
 pub struct Compare {
     pub runs: Vec<KeptRun>,
     pub curve: String,
+    /// The current run's thinned curves and the history (version, length) they were made
+    /// from: rebuilt when the history grows, not on every frame.
+    current: ((u64, usize), Vec<[f64; 5]>),
 }
 
 impl Default for Compare {
@@ -35,6 +38,7 @@ impl Default for Compare {
         Self {
             runs: Vec::new(),
             curve: "G loss".into(),
+            current: ((u64::MAX, 0), Vec::new()),
         }
     }
 }
@@ -185,7 +189,11 @@ pub fn compare_ui(
                 ui.selectable_value(&mut compare.curve, name, label);
             }
         });
-    let current = thin(&view.history, KEPT_POINTS);
+    let key = (view.history_version, view.history.len());
+    if compare.current.0 != key {
+        compare.current = (key, thin(&view.history, KEPT_POINTS));
+    }
+    let current = &compare.current.1;
     Plot::new("compare_curves")
         .height((ui.available_height() * 0.5).max(160.0))
         .legend(Legend::default())
@@ -195,7 +203,7 @@ pub fn compare_ui(
                 let pts = series(&compare.curve, &run.curves, &run.metrics);
                 p.line(Line::new(run.label.as_str(), PlotPoints::new(pts)));
             }
-            let pts = series(&compare.curve, &current, &view.metrics);
+            let pts = series(&compare.curve, current, &view.metrics);
             p.line(Line::new("current run", PlotPoints::new(pts)).width(2.0));
         });
     grids_ui(ui, compare);
