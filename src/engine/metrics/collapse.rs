@@ -45,30 +45,24 @@ pub fn assess(reports: &[MetricsReport]) -> Option<CollapseAlert> {
 
     if let Some(last) = reports.last().and_then(|r| r.histogram.as_ref()) {
         let bins = last.counts.len();
-        // Bins covered at some evaluation, not covered over the whole streak.
-        let lost: Vec<usize> = (0..bins)
+        // Bins covered at some evaluation and not covered over the whole streak, with the
+        // step their streak began.
+        let lost: Vec<(usize, u64)> = (0..bins)
             .filter(|&i| {
-                let ever = reports
+                reports
                     .iter()
-                    .any(|r| r.histogram.as_ref().is_some_and(|h| h.covered(i)));
-                ever && streak_start(reports, |r| {
+                    .any(|r| r.histogram.as_ref().is_some_and(|h| h.covered(i)))
+            })
+            .filter_map(|i| {
+                streak_start(reports, |r| {
                     r.histogram.as_ref().is_some_and(|h| !h.covered(i))
                 })
-                .is_some()
+                .map(|start| (i, start))
             })
             .collect();
-        if !lost.is_empty() {
-            let start = lost
-                .iter()
-                .filter_map(|&i| {
-                    streak_start(reports, |r| {
-                        r.histogram.as_ref().is_some_and(|h| !h.covered(i))
-                    })
-                })
-                .min()
-                .unwrap_or(0);
+        if let Some(start) = lost.iter().map(|&(_, s)| s).min() {
             note_since(start);
-            lost_names = lost.iter().map(|&i| last.labels[i].clone()).collect();
+            lost_names = lost.iter().map(|&(i, _)| last.labels[i].clone()).collect();
             parts.push(format!(
                 "{} {} lost since step {start} ({} of {bins} still produced)",
                 what(last),
@@ -90,33 +84,30 @@ pub fn assess(reports: &[MetricsReport]) -> Option<CollapseAlert> {
             ));
         }
     }
-    let low_diversity = |r: &MetricsReport| {
-        r.get("diversity_ratio")
-            .is_some_and(|d| d < DIVERSITY_FLOOR)
-    };
-    if let Some(start) = streak_start(reports, low_diversity) {
-        note_since(start);
-        let d = reports
-            .last()
-            .and_then(|r| r.get("diversity_ratio"))
-            .unwrap_or(0.0);
-        parts.push(format!(
-            "samples are far less varied than the data (diversity {d:.2} of the data's) since step {start}"
-        ));
-    }
-    let duplicates = |r: &MetricsReport| {
-        r.get("duplicate_pct")
-            .is_some_and(|d| d > DUPLICATE_CEILING)
-    };
-    if let Some(start) = streak_start(reports, duplicates) {
-        note_since(start);
-        let d = reports
-            .last()
-            .and_then(|r| r.get("duplicate_pct"))
-            .unwrap_or(0.0);
-        parts.push(format!(
-            "{d:.0} % of samples are near-duplicates since step {start}"
-        ));
+    // Metrics that signal collapse past a threshold: (name, bad value, what it means).
+    type Rule = (&'static str, fn(f64) -> bool, fn(f64) -> String);
+    let rules: [Rule; 2] = [
+        (
+            "diversity_ratio",
+            |d| d < DIVERSITY_FLOOR,
+            |d| {
+                format!(
+                    "samples are far less varied than the data (diversity {d:.2} of the data's)"
+                )
+            },
+        ),
+        (
+            "duplicate_pct",
+            |d| d > DUPLICATE_CEILING,
+            |d| format!("{d:.0} % of samples are near-duplicates"),
+        ),
+    ];
+    for (name, bad, describe) in rules {
+        if let Some(start) = streak_start(reports, |r| r.get(name).is_some_and(bad)) {
+            note_since(start);
+            let value = reports.last().and_then(|r| r.get(name)).unwrap_or(0.0);
+            parts.push(format!("{} since step {start}", describe(value)));
+        }
     }
     let since = since?;
     Some(CollapseAlert {
