@@ -26,6 +26,10 @@ fn input(rng: &mut Rng, rows: usize, cols: usize) -> Tensor<2> {
 }
 
 fn mlp(activation: Activation) -> MlpDiscriminator {
+    mlp_with(activation, 1)
+}
+
+fn mlp_with(activation: Activation, maxout_pieces: usize) -> MlpDiscriminator {
     let spec = MlpSpec {
         latent: 2,
         classes: 0,
@@ -33,6 +37,8 @@ fn mlp(activation: Activation) -> MlpDiscriminator {
         pack: 1,
         depth: 2,
         width: 8,
+        d_width: 8,
+        maxout_pieces,
         slope: 0.2,
         minibatch_stddev: false,
     };
@@ -75,6 +81,48 @@ fn explicit_input_gradient_matches_autodiff_and_finite_differences() {
                 assert!((fd - e[i]).abs() < 2e-3, "input {i}: fd {fd} vs {}", e[i]);
             }
         }
+    }
+}
+
+#[test]
+fn maxout_critic_gradients_match_autodiff_and_finite_differences() {
+    let d = mlp_with(Activation::Relu, 3);
+    // Each unit has three linear pieces: the first layer is 3 inputs → 8 units × 3 pieces.
+    assert_eq!(d.hidden[0].weight.val().dims(), [3, 24]);
+    let x = input(&mut Rng::seeded(3), 5, 3).require_grad();
+    let (logits, explicit) = d.forward_with_input_grad(x.clone(), &PASS);
+    assert_eq!(values(logits.clone()), values(d.forward(x.clone(), &PASS)));
+    let grads = logits.sum().backward();
+    let auto = values(x.grad(&grads).expect("x has a gradient"));
+    for (u, v) in values(explicit).iter().zip(&auto) {
+        assert!((u - v).abs() < 1e-5, "maxout: explicit {u} vs autodiff {v}");
+    }
+    // The penalty's gradient w.r.t. the first layer's weights: piecewise linear, so a small
+    // step keeps the same winning pieces and central differences are exact up to rounding.
+    let penalty = |d: &MlpDiscriminator| {
+        let (_, g) = d.forward_with_input_grad(x.clone().detach(), &PASS);
+        gradient_penalty(g, 10.0)
+    };
+    let grads = penalty(&d).backward();
+    let analytic = values(d.hidden[0].weight.val().grad(&grads).expect("a gradient"));
+    let w0 = values(d.hidden[0].weight.val().detach());
+    let h = 1e-3f32;
+    for i in [0usize, 7, 30, 50, 71] {
+        let eval = |delta: f32| {
+            let mut w = w0.clone();
+            w[i] += delta;
+            let mut moved = d.clone();
+            let t = Tensor::from_data(TensorData::new(w, [3, 24]), &ad());
+            moved.hidden[0].weight = moved.hidden[0].weight.clone().map(|_| t);
+            penalty(&moved).into_scalar::<f32>()
+        };
+        let fd = (eval(h) - eval(-h)) / (2.0 * h);
+        let tol = 2e-2 * fd.abs().max(analytic[i].abs()).max(1.0);
+        assert!(
+            (fd - analytic[i]).abs() < tol,
+            "w[{i}]: fd {fd} vs {}",
+            analytic[i]
+        );
     }
 }
 

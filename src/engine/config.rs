@@ -147,8 +147,13 @@ pub struct ModelConfig {
     pub conditional: bool,
     /// MLP: hidden layers in G and in D.
     pub depth: usize,
-    /// MLP: units per hidden layer.
+    /// MLP: units per hidden layer (of G, and of D unless `d_width` says otherwise).
     pub width: usize,
+    /// MLP: units per hidden layer of D when it differs from G's (PacGAN's grid uses 400 / 200).
+    pub d_width: Option<usize>,
+    /// MLP: maxout in D's hidden layers (Goodfellow et al.; PacGAN's D): each unit is the
+    /// largest of this many linear pieces. 1 means off (D uses `d_activation`).
+    pub d_maxout_pieces: usize,
     pub g_activation: Activation,
     pub d_activation: Activation,
     /// Negative slope when an activation is `leaky-relu`.
@@ -167,6 +172,8 @@ impl Default for ModelConfig {
             conditional: false,
             depth: 3,
             width: 128,
+            d_width: None,
+            d_maxout_pieces: 1,
             g_activation: Activation::Relu,
             d_activation: Activation::Relu,
             leaky_slope: 0.2,

@@ -137,6 +137,24 @@ impl TrainConfig {
         count("model.latent_dim", m.latent_dim, 1, 1024)?;
         count("model.depth", m.depth, 1, 16)?;
         count("model.width", m.width, 1, 8192)?;
+        if let Some(w) = m.d_width {
+            count("model.d_width", w, 1, 8192)?;
+        }
+        count("model.d_maxout_pieces", m.d_maxout_pieces, 1, 16)?;
+        if m.family == ModelFamily::Dcgan {
+            if m.d_width.is_some() {
+                return Err(err(
+                    "model.d_width",
+                    "applies to the mlp family only (dcgan's D follows base_channels)",
+                ));
+            }
+            if m.d_maxout_pieces > 1 {
+                return Err(err(
+                    "model.d_maxout_pieces",
+                    "maxout applies to the mlp family only; set it to 1 for dcgan",
+                ));
+            }
+        }
         count("model.base_channels", m.base_channels, 4, 1024)?;
         let leaky =
             m.g_activation == Activation::LeakyRelu || m.d_activation == Activation::LeakyRelu;

@@ -218,6 +218,11 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
     .on_hover_text(
         "Size of the noise vector z G starts from. 2D toys need only 2; digits want ~64-100.",
     );
+    if m.family == ModelFamily::Dcgan {
+        // D's own width and maxout are MLP options; a DCGAN's D follows its channels.
+        m.d_width = None;
+        m.d_maxout_pieces = 1;
+    }
     match m.family {
         ModelFamily::Mlp => {
             ui.add(egui::Slider::new(&mut m.depth, 1..=8).text("depth"))
@@ -227,7 +232,22 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
                     .logarithmic(true)
                     .text("width"),
             )
-            .on_hover_text("Units per hidden layer.");
+            .on_hover_text("Units per hidden layer (of G, and of D unless set apart below).");
+            ui.horizontal(|ui| {
+                let mut apart = m.d_width.is_some();
+                ui.checkbox(&mut apart, "D width apart")
+                    .on_hover_text("Give D its own width: a D weaker or stronger than G changes who wins the fight (PacGAN's grid: G 400, D 200).");
+                match (apart, m.d_width) {
+                    (true, None) => m.d_width = Some(m.width),
+                    (false, Some(_)) => m.d_width = None,
+                    _ => {}
+                }
+                if let Some(w) = &mut m.d_width {
+                    ui.add(egui::Slider::new(w, 8..=1024).logarithmic(true).text("D width"));
+                }
+            });
+            ui.add(egui::Slider::new(&mut m.d_maxout_pieces, 1..=8).text("D maxout pieces"))
+                .on_hover_text("Maxout in D (the original GAN's and PacGAN's D): each unit is the largest of this many linear pieces, a sharper D for many small modes. 1 = off (D uses its activation below).");
         }
         ModelFamily::Dcgan => {
             ui.add(egui::Slider::new(&mut m.base_channels, 8..=128).logarithmic(true).text("channels"))

@@ -292,6 +292,20 @@ pub fn activate_dropout<const D: usize>(
     }
 }
 
+/// Dropout alone, for units that are already non-linear (maxout).
+pub fn activated_identity<const D: usize>(z: Tensor<D>, dropout: f32) -> Activated<D> {
+    let mask = dropout_mask(z.dims(), dropout, &z.device());
+    let output = match &mask {
+        Some(m) => z.clone().mul(m.clone()),
+        None => z.clone(),
+    };
+    Activated {
+        output,
+        pre_activation: z,
+        mask,
+    }
+}
+
 /// Pulls gradient `g` (at the output of [`activate_dropout`]) back to the pre-activation.
 pub fn activation_backward<const D: usize>(
     g: Tensor<D>,

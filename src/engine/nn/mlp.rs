@@ -5,8 +5,8 @@ use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
 
 use super::layers::{
-    Activated, Dense, Init, Pass, activate, activate_dropout, activation_backward, batch_norm,
-    minibatch_stddev,
+    Activated, Dense, Init, Pass, activate, activate_dropout, activated_identity,
+    activation_backward, batch_norm, minibatch_stddev,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -34,6 +34,10 @@ pub struct MlpSpec {
     pub pack: usize,
     pub depth: usize,
     pub width: usize,
+    /// D's hidden units (G uses `width`).
+    pub d_width: usize,
+    /// Linear pieces per maxout unit in D; 1 = no maxout (D uses its activation).
+    pub maxout_pieces: usize,
     pub slope: f32,
     pub minibatch_stddev: bool,
 }
@@ -97,12 +101,28 @@ pub struct MlpDiscriminator {
     pub activation: Activation,
     pub slope: f32,
     pub minibatch_stddev: bool,
+    /// Maxout pieces per hidden unit (1: plain activation).
+    #[module(skip)]
+    pub maxout_pieces: usize,
 }
 
 /// What the explicit input-gradient pass needs from the forward pass of one hidden layer.
 struct LayerTrace {
     weight: Tensor<2>,
     activated: Activated<2>,
+    /// Maxout: 1 where a piece won its unit, [batch, units, pieces].
+    winners: Option<Tensor<3>>,
+}
+
+/// Maxout of `z` [batch, units·pieces] → ([batch, units], the one-hot winning pieces).
+fn maxout(z: Tensor<2>, pieces: usize) -> (Tensor<2>, Tensor<3>) {
+    let [batch, len] = z.dims();
+    let units = len / pieces;
+    let z = z.reshape([batch, units, pieces]);
+    let best = z.clone().max_dim(2);
+    // Ties (measure zero for real-valued inputs) would pass the gradient to each tied piece.
+    let winners = z.detach().equal(best.clone().detach()).float();
+    (best.reshape([batch, units]), winners)
 }
 
 impl MlpDiscriminator {
@@ -117,12 +137,14 @@ impl MlpDiscriminator {
         let mut fan_in = spec.pack * (spec.sample_len + spec.classes);
         let mut hidden = Vec::new();
         let mut norms = Vec::new();
+        let pieces = spec.maxout_pieces.max(1);
         for i in 0..spec.depth {
-            hidden.push(Dense::new(rng, Init::FanIn, fan_in, spec.width, device));
+            let linear = spec.d_width * pieces;
+            hidden.push(Dense::new(rng, Init::FanIn, fan_in, linear, device));
             if batch_norm_on && i > 0 {
-                norms.push(batch_norm(spec.width, device));
+                norms.push(batch_norm(linear, device));
             }
-            fan_in = spec.width;
+            fan_in = spec.d_width;
         }
         let extra = usize::from(spec.minibatch_stddev);
         Self {
@@ -132,6 +154,7 @@ impl MlpDiscriminator {
             activation,
             slope: spec.slope,
             minibatch_stddev: spec.minibatch_stddev,
+            maxout_pieces: pieces,
         }
     }
 
@@ -145,11 +168,22 @@ impl MlpDiscriminator {
             if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
                 z = norm.forward(z);
             }
-            let a = activate_dropout(z, self.activation, self.slope, pass.dropout);
+            let (z, winners) = if self.maxout_pieces > 1 {
+                let (best, winners) = maxout(z, self.maxout_pieces);
+                (best, Some(winners))
+            } else {
+                (z, None)
+            };
+            // After maxout the units are already non-linear: only dropout remains to apply.
+            let a = match winners {
+                Some(_) => activated_identity(z, pass.dropout),
+                None => activate_dropout(z, self.activation, self.slope, pass.dropout),
+            };
             h = a.output.clone();
             traces.push(LayerTrace {
                 weight,
                 activated: a,
+                winners,
             });
         }
         (h, traces)
@@ -180,7 +214,21 @@ impl MlpDiscriminator {
         let mut g = ones.matmul(w_out.transpose()); // [batch, width]
         for t in traces.into_iter().rev() {
             let a = t.activated;
-            g = activation_backward(g, a.pre_activation, a.mask, self.activation, self.slope);
+            g = match t.winners {
+                Some(winners) => {
+                    let g = match a.mask {
+                        Some(m) => g.mul(m),
+                        None => g,
+                    };
+                    let [b, units, pieces] = winners.dims();
+                    g.reshape([b, units, 1])
+                        .mul(winners)
+                        .reshape([b, units * pieces])
+                }
+                None => {
+                    activation_backward(g, a.pre_activation, a.mask, self.activation, self.slope)
+                }
+            };
             g = g.matmul(t.weight.transpose());
         }
         (logits, g)

@@ -148,6 +148,8 @@ pub fn build_models(
                 pack,
                 depth: m.depth,
                 width: m.width,
+                d_width: m.d_width.unwrap_or(m.width),
+                maxout_pieces: m.d_maxout_pieces,
                 slope: m.leaky_slope,
                 minibatch_stddev: mbstd,
             };
