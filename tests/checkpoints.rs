@@ -30,13 +30,23 @@ fn round_trip_gives_identical_samples_and_resume_continues_the_run() {
     cfg.tricks.ema = Some(0.9);
     let mut a = Session::new(cfg.clone(), cpu()).expect("builds");
     losses(&mut a, 3);
+    let report = a.evaluate();
     checkpoint::save(&a, &path).expect("saves");
+    let saved_log = a.log.clone();
     let later_a = losses(&mut a, 3);
 
     let mut b = Session::new(cfg, cpu()).expect("builds");
     let ckpt = Checkpoint::read(&path).expect("reads");
     assert_eq!(ckpt.step, 3);
+    assert!(b.log.stats.is_empty());
     ckpt.restore_into(&mut b).expect("same architecture");
+    // The curves and evaluations that led to the checkpoint come back with it.
+    assert_eq!(b.log, saved_log);
+    assert_eq!(
+        b.log.stats.iter().map(|s| s.step).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(b.log.reports, vec![report]);
     let mut a2 = Session::new(b.config.clone(), cpu()).expect("builds");
     ckpt.restore_into(&mut a2).expect("restores");
     assert_eq!(

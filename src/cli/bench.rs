@@ -39,6 +39,11 @@ pub struct BenchArgs {
     /// Timed rounds per preset for --metrics.
     #[arg(long, default_value_t = 20)]
     pub metrics_rounds: u64,
+    /// Instead: frame times of the training-curve plots once the history holds this many
+    /// steps (headless egui, no GPU).
+    #[cfg(feature = "gui")]
+    #[arg(long)]
+    pub plot_points: Option<u64>,
 }
 
 /// The ring MLP GAN: G and D 3×128 ReLU, batch 256, Adam (lr 1e-3, β 0.5/0.999).
@@ -160,6 +165,10 @@ pub fn peak_rss_mib() -> Option<f64> {
 
 /// Runs `ganvas bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    #[cfg(feature = "gui")]
+    if let Some(points) = args.plot_points {
+        return crate::gui::plot_bench::run(points);
+    }
     if !args.metrics.is_empty() {
         let cpu = backend::select(BackendChoice::Cpu)?;
         return super::bench_metrics::run(&args.metrics, &cpu, args.metrics_rounds);

@@ -39,8 +39,9 @@ pub fn attach_classifier(session: &mut Session) -> anyhow::Result<()> {
         Ok(c) => {
             bar.finish_and_clear();
             eprintln!(
-                "metrics classifier: {:.1} % accuracy on {} held-out images ({})",
+                "metrics classifier: {:.1} % accuracy, mean confidence {:.3} on {} held-out real images ({})",
                 100.0 * c.accuracy,
+                c.held_out_confidence,
                 c.held_out,
                 if c.from_cache {
                     "from the cache".to_string()

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::engine::backend::BackendChoice;
 use crate::engine::checkpoint;
 use crate::engine::export;
-use crate::engine::trainer::protocol::{MetricValue, StepKind};
+use crate::engine::trainer::protocol::{MetricValue, StepKind, StepStats};
 use crate::engine::trainer::session::Session;
 
 /// Options of `ganvas train`. The run directory receives `checkpoint.ganvas`, `metrics.csv`
@@ -96,8 +96,17 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // A resumed run's CSV holds the curves and metrics that led to its checkpoint too.
+    let every = session.config.train.sample_every as u64;
     let mut history: Vec<MetricValue> = Vec::new();
-    let mut reports = Vec::new();
+    for s in &session.log.stats {
+        if s.kind == StepKind::Round && s.step.is_multiple_of(every) {
+            history.extend(curve_values(s));
+        }
+    }
+    let mut reports = session.log.reports.clone();
+    history.extend(reports.iter().flat_map(|r| r.values.iter().cloned()));
+    history.sort_by_key(|v| v.step);
     let started = Instant::now();
     let first = session.step();
     let mut last = None;
@@ -114,29 +123,28 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             }
         };
         let step = stats.step;
-        if step % session.config.train.sample_every as u64 == 0 || step == first + steps {
-            for (name, value) in [
-                ("g_loss", stats.g_loss),
-                ("d_loss", stats.d_loss),
-                ("d_real", stats.d_real),
-                ("d_fake", stats.d_fake),
-            ] {
-                history.push(MetricValue {
-                    name: name.into(),
-                    step,
-                    value: value as f64,
-                });
-            }
+        if step.is_multiple_of(every) || step == first + steps {
+            history.extend(curve_values(&stats));
         }
         if step % session.config.train.metrics_every as u64 == 0 || step == first + steps {
-            let m = session.metrics();
+            let m = session.evaluate();
             let shown: Vec<String> = m
                 .values
                 .iter()
                 .filter(|v| SHOWN.contains(&v.name.as_str()))
                 .map(|v| format!("{} {:.2}", v.name, v.value))
                 .collect();
-            bar.set_message(shown.join(" "));
+            if bar.is_hidden() {
+                // No terminal (a log file, CI): one line per evaluation instead of a bar.
+                let rate = (step - first) as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprintln!(
+                    "step {step}/{} ({rate:.1} steps/s) {}",
+                    first + steps,
+                    shown.join(" ")
+                );
+            } else {
+                bar.set_message(shown.join(" "));
+            }
             history.extend(m.values.iter().cloned());
             reports.push(m);
         }
@@ -168,6 +176,23 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// The four training curves of one round as metric values (the CSV's rows).
+fn curve_values(stats: &StepStats) -> Vec<MetricValue> {
+    [
+        ("g_loss", stats.g_loss),
+        ("d_loss", stats.d_loss),
+        ("d_real", stats.d_real),
+        ("d_fake", stats.d_fake),
+    ]
+    .into_iter()
+    .map(|(name, value)| MetricValue {
+        name: name.into(),
+        step: stats.step,
+        value: value as f64,
+    })
+    .collect()
 }
 
 fn save_outputs(

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::config::TrainConfig;
 use crate::engine::nn::{Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
+use crate::engine::trainer::run_log::RunLog;
 use crate::engine::trainer::session::Session;
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
@@ -68,11 +69,13 @@ struct Header {
 pub fn architecture(config: &TrainConfig, shape: SampleShape) -> String {
     let m = &config.model;
     format!(
-        "{:?} latent {} depth {} width {} base {} cond {} bn {}/{} pack {} mbstd {} on {} values ({}ch {}px, {} classes)",
+        "{:?} latent {} depth {} width {}/{} maxout {} base {} cond {} bn {}/{} pack {} mbstd {} on {} values ({}ch {}px, {} classes)",
         m.family,
         m.latent_dim,
         m.depth,
         m.width,
+        m.d_width.unwrap_or(m.width),
+        m.d_maxout_pieces,
         m.base_channels,
         m.conditional,
         m.g_batch_norm,
@@ -127,6 +130,15 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
     if let Some(ema) = &state.ema {
         sections.push(("ema".into(), record_bytes(ema.clone(), path, "ema")?));
     }
+    let log = session
+        .log
+        .encode()
+        .map_err(|message| CheckpointError::Record {
+            path: path.to_path_buf(),
+            section: "log".into(),
+            message,
+        })?;
+    sections.push(("log".into(), log));
     let shape = session.shape;
     let header = Header {
         step: state.step,
@@ -321,6 +333,17 @@ impl Checkpoint {
             Some(_) => Some(self.load_module(g.valid(), "ema")?),
             None => None,
         };
+        // Checkpoints written before the log existed simply have no curves.
+        let log = match self.section("log") {
+            Some(bytes) => RunLog::decode(bytes).map_err(|message| CheckpointError::Record {
+                path: self.path.clone(),
+                section: "log".into(),
+                message,
+            })?,
+            None => RunLog::default(),
+        };
+        session.log = log;
+        let state = &mut session.state;
         state.g = g;
         state.d = d;
         state.opt_g = opt_g;

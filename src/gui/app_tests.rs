@@ -171,3 +171,41 @@ fn a_corrupt_checkpoint_shows_an_error_and_the_window_stays_usable() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn a_loaded_checkpoint_brings_back_its_curves_and_metrics() {
+    let mut h = window("ring8-vanilla.toml");
+    let path = std::env::temp_dir().join(format!("ganvas-history-{}.ganvas", std::process::id()));
+    h.get_by_label("Play").click();
+    // ring8-vanilla evaluates every 250 steps.
+    assert!(
+        until(&mut h, 60, |a| !a.view.reports.is_empty()),
+        "an evaluation arrives"
+    );
+    h.get_by_label("Pause").click();
+    assert!(until(&mut h, 10, |a| !a.view.running));
+    let saved_steps = h.state().view.history.len();
+    let saved_reports = h.state().view.reports.clone();
+    h.state_mut()
+        .file_chosen(super::files::FileJob::SaveCheckpoint, path.clone());
+    assert!(until(&mut h, 10, |a| a
+        .view
+        .messages
+        .iter()
+        .any(|m| m.starts_with("Saved"))));
+    h.get_by_label("Reset").click();
+    assert!(
+        until(&mut h, 10, |a| a.view.history.is_empty()
+            && a.view.reports.is_empty()),
+        "a reset starts without curves"
+    );
+    h.state_mut()
+        .file_chosen(super::files::FileJob::LoadCheckpoint, path.clone());
+    assert!(until(&mut h, 10, |a| a.view.history.len() == saved_steps));
+    assert_eq!(h.state().view.reports, saved_reports);
+    assert!(
+        !h.state().view.metrics.is_empty(),
+        "metric curves are back too"
+    );
+    let _ = std::fs::remove_file(path);
+}

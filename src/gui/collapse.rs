@@ -87,6 +87,7 @@ fn classifier_ui(ui: &mut egui::Ui, status: Option<&ClassifierStatus>) {
         Some(ClassifierStatus::Ready {
             accuracy,
             held_out,
+            held_out_confidence,
             train_secs,
             from_cache,
         }) => {
@@ -96,10 +97,10 @@ fn classifier_ui(ui: &mut egui::Ui, status: Option<&ClassifierStatus>) {
                 format!("trained in {train_secs:.1} s")
             };
             ui.label(format!(
-                "Classifier: {:.1} % accuracy on {held_out} held-out images ({how})",
+                "Classifier: {:.1} % accuracy, confidence {held_out_confidence:.3} on {held_out} held-out real images ({how})",
                 100.0 * accuracy
             ))
-            .on_hover_text("A small network trained by ganvas on this dataset's labels. Class metrics are as trustworthy as this accuracy.");
+            .on_hover_text("A small network trained by ganvas on this dataset's labels. Class metrics are as trustworthy as this accuracy; the confidence is what unseen real images score, the ceiling to read generated samples' confidence against.");
         }
         Some(ClassifierStatus::Unavailable(why)) => {
             ui.label(format!("Class metrics off: {why}"));

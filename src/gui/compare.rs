@@ -28,9 +28,68 @@ pub struct KeptRun {
 pub struct Compare {
     pub runs: Vec<KeptRun>,
     pub curve: String,
-    /// The current run's thinned curves and the history (version, length) they were made
-    /// from: rebuilt when the history grows, not on every frame.
-    current: ((u64, usize), Vec<[f64; 5]>),
+    /// The current run's thinned curves, grown step by step (rebuilt when the history is
+    /// cleared).
+    current: Thinned,
+}
+
+/// Every `stride`-th stat of a growing history, as (step, G loss, D loss, D(real), D(fake)):
+/// when more than twice [`KEPT_POINTS`] are kept, every other goes and the stride doubles, so
+/// each new step costs O(1) amortised.
+#[derive(Default)]
+struct Thinned {
+    version: Option<u64>,
+    consumed: usize,
+    stride: usize,
+    rows: Vec<[f64; 5]>,
+}
+
+impl Thinned {
+    fn update(&mut self, view: &RunView) {
+        if self.version != Some(view.history_version) || self.consumed > view.history.len() {
+            *self = Thinned {
+                version: Some(view.history_version),
+                stride: 1,
+                ..Thinned::default()
+            };
+        }
+        for (i, s) in view.history.iter().enumerate().skip(self.consumed) {
+            if i % self.stride == 0 {
+                self.rows.push(row(s));
+            }
+            if self.rows.len() > 2 * KEPT_POINTS {
+                let mut keep = false;
+                self.rows.retain(|_| {
+                    keep = !keep;
+                    keep
+                });
+                self.stride *= 2;
+            }
+        }
+        self.consumed = view.history.len();
+    }
+
+    /// The kept rows and the newest step (always drawn), without non-finite values.
+    fn rows(&self, view: &RunView) -> Vec<[f64; 5]> {
+        let mut out = self.rows.clone();
+        if let Some(last) = view.history.last().map(row)
+            && out.last() != Some(&last)
+        {
+            out.push(last);
+        }
+        out.retain(|p| p.iter().all(|v| v.is_finite()));
+        out
+    }
+}
+
+fn row(s: &StepStats) -> [f64; 5] {
+    [
+        s.step as f64,
+        s.g_loss as f64,
+        s.d_loss as f64,
+        s.d_real as f64,
+        s.d_fake as f64,
+    ]
 }
 
 impl Default for Compare {
@@ -38,7 +97,7 @@ impl Default for Compare {
         Self {
             runs: Vec::new(),
             curve: "G loss".into(),
-            current: ((u64::MAX, 0), Vec::new()),
+            current: Thinned::default(),
         }
     }
 }
@@ -74,15 +133,7 @@ fn thin(history: &[StepStats], max: usize) -> Vec<[f64; 5]> {
         .iter()
         .enumerate()
         .filter(|(i, _)| i % k == 0 || *i + 1 == history.len())
-        .map(|(_, s)| {
-            [
-                s.step as f64,
-                s.g_loss as f64,
-                s.d_loss as f64,
-                s.d_real as f64,
-                s.d_fake as f64,
-            ]
-        })
+        .map(|(_, s)| row(s))
         .collect();
     out.retain(|p| p.iter().all(|v| v.is_finite()));
     out
@@ -189,11 +240,8 @@ pub fn compare_ui(
                 ui.selectable_value(&mut compare.curve, name, label);
             }
         });
-    let key = (view.history_version, view.history.len());
-    if compare.current.0 != key {
-        compare.current = (key, thin(&view.history, KEPT_POINTS));
-    }
-    let current = &compare.current.1;
+    compare.current.update(view);
+    let current = compare.current.rows(view);
     Plot::new("compare_curves")
         .height((ui.available_height() * 0.5).max(160.0))
         .legend(Legend::default())
@@ -203,7 +251,7 @@ pub fn compare_ui(
                 let pts = series(&compare.curve, &run.curves, &run.metrics);
                 p.line(Line::new(run.label.as_str(), PlotPoints::new(pts)));
             }
-            let pts = series(&compare.curve, current, &view.metrics);
+            let pts = series(&compare.curve, &current, &view.metrics);
             p.line(Line::new("current run", PlotPoints::new(pts)).width(2.0));
         });
     grids_ui(ui, compare);
@@ -250,4 +298,52 @@ fn grids_ui(ui: &mut egui::Ui, compare: &mut Compare) {
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::trainer::protocol::StepKind;
+
+    fn stat(step: u64) -> StepStats {
+        StepStats {
+            step,
+            kind: StepKind::Round,
+            g_loss: step as f32,
+            d_loss: 1.0,
+            d_real: 0.5,
+            d_fake: 0.5,
+            g_grad_norm: 1.0,
+            d_grad_norm: 1.0,
+            millis: 1.0,
+        }
+    }
+
+    #[test]
+    fn the_current_run_is_thinned_as_it_grows() {
+        let mut view = RunView::default();
+        let mut thinned = Thinned::default();
+        // Frames see the history grow by uneven amounts.
+        for chunk in [1usize, 7, 1000, 33_333, 66_659] {
+            let from = view.history.len() as u64;
+            view.history.extend((from..from + chunk as u64).map(stat));
+            thinned.update(&view);
+            let rows = thinned.rows(&view);
+            assert!(rows.len() <= 2 * KEPT_POINTS + 2, "{} rows", rows.len());
+            assert!(rows.windows(2).all(|w| w[0][0] < w[1][0]));
+            assert_eq!(rows.first().map(|r| r[0]), Some(0.0));
+            assert_eq!(
+                rows.last().map(|r| r[0]),
+                Some((view.history.len() - 1) as f64)
+            );
+        }
+        assert_eq!(view.history.len(), 101_000);
+        assert!(thinned.rows(&view).len() > KEPT_POINTS / 2);
+        // A cleared history (new run) starts the thinning over.
+        view.history.clear();
+        view.history_version += 1;
+        view.history.extend((0..3).map(stat));
+        thinned.update(&view);
+        assert_eq!(thinned.rows(&view).len(), 3);
+    }
 }

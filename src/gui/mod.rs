@@ -5,11 +5,13 @@ mod app;
 mod collapse;
 mod compare;
 mod data_setup;
+mod decimate;
 mod explorer;
 mod files;
 mod panels;
 mod perf;
 mod plane;
+pub mod plot_bench;
 mod setup;
 mod view;
 

@@ -4,6 +4,7 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use super::decimate::{Curve, Shaping};
 use super::view::RunView;
 use crate::engine::export::grid_pixels;
 use crate::engine::trainer::protocol::Samples;
@@ -214,15 +215,6 @@ pub fn messages_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>)
     });
 }
 
-/// At most `max` points of a series, evenly strided (the data stay whole in the view).
-fn decimate(points: Vec<[f64; 2]>, max: usize) -> Vec<[f64; 2]> {
-    if points.len() <= max {
-        return points;
-    }
-    let stride = points.len().div_ceil(max);
-    points.into_iter().step_by(stride).collect()
-}
-
 /// How the curves are drawn (the data are kept whole).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -242,66 +234,53 @@ impl Default for PlotSettings {
     }
 }
 
-/// Smooths (EMA) and rescales a series for drawing.
-fn shape_series(points: Vec<[f64; 2]>, settings: PlotSettings) -> Vec<[f64; 2]> {
-    let alpha = settings.smoothing.clamp(0.0, 0.99) as f64;
-    let mut acc: Option<f64> = None;
-    points
-        .into_iter()
-        .map(|[x, y]| {
-            let smooth = match acc {
-                Some(a) => alpha * a + (1.0 - alpha) * y,
-                None => y,
-            };
-            acc = Some(smooth);
-            let shown = if settings.log_scale {
-                smooth.signum() * smooth.abs().ln_1p() / std::f64::consts::LN_10
-            } else {
-                smooth
-            };
-            [x, shown]
-        })
-        .collect()
-}
-
-/// The six curves, shaped and decimated for drawing, with what they were built from: rebuilt
-/// only when the history or the settings change, not on every frame.
+/// The six curves, shaped and bucketed for drawing ([`Curve`]): each new step is added in
+/// O(1); a cleared history or new settings rebuild them once.
 #[derive(Default)]
 pub struct PlotCache {
-    key: Option<(u64, usize, u32, bool)>,
-    series: [Vec<[f64; 2]>; 6],
+    /// (history version, shaping) the curves were built with.
+    key: Option<(u64, u32, bool)>,
+    /// History entries already in the curves.
+    consumed: usize,
+    curves: Vec<Curve>,
 }
 
 impl PlotCache {
-    fn update(&mut self, view: &RunView, settings: PlotSettings) {
+    pub fn update(&mut self, view: &RunView, settings: PlotSettings) {
         let key = (
             view.history_version,
-            view.history.len(),
             settings.smoothing.to_bits(),
             settings.log_scale,
         );
-        if self.key == Some(key) {
-            return;
+        if self.key != Some(key) || self.consumed > view.history.len() {
+            let shaping = Shaping {
+                smoothing: settings.smoothing as f64,
+                log_scale: settings.log_scale,
+            };
+            self.curves = vec![Curve::new(shaping); 6];
+            self.consumed = 0;
+            self.key = Some(key);
         }
-        type Stat = fn(&crate::engine::trainer::protocol::StepStats) -> f32;
-        let fields: [Stat; 6] = [
-            |s| s.g_loss,
-            |s| s.d_loss,
-            |s| s.d_real,
-            |s| s.d_fake,
-            |s| s.g_grad_norm,
-            |s| s.d_grad_norm,
-        ];
-        for (out, f) in self.series.iter_mut().zip(fields) {
-            let pts: Vec<[f64; 2]> = view
-                .history
-                .iter()
-                .map(|s| [s.step as f64, f(s) as f64])
-                .filter(|p| p[1].is_finite())
-                .collect();
-            *out = decimate(shape_series(pts, settings), 2000);
+        for s in &view.history[self.consumed..] {
+            let x = s.step as f64;
+            let values = [
+                s.g_loss,
+                s.d_loss,
+                s.d_real,
+                s.d_fake,
+                s.g_grad_norm,
+                s.d_grad_norm,
+            ];
+            for (curve, v) in self.curves.iter_mut().zip(values) {
+                curve.push(x, v as f64);
+            }
         }
-        self.key = Some(key);
+        self.consumed = view.history.len();
+    }
+
+    /// Points to draw for curve `i` (G loss, D loss, D(real), D(fake), G and D gradient norms).
+    pub fn points(&self, i: usize) -> Vec<[f64; 2]> {
+        self.curves.get(i).map(Curve::points).unwrap_or_default()
     }
 }
 
@@ -321,7 +300,7 @@ pub fn plots_ui(
             .on_hover_text("Exponential moving average of each curve (the data are kept raw)");
     });
     cache.update(view, *settings);
-    let series = |i: usize| PlotPoints::new(cache.series[i].clone());
+    let series = |i: usize| PlotPoints::new(cache.points(i));
     let height = (ui.available_height() / 3.0 - 24.0).max(100.0);
     ui.label("Losses").on_hover_text("Click a legend entry to hide its curve; drag to pan, scroll to zoom, double-click to reset");
     Plot::new("losses")
@@ -420,43 +399,5 @@ pub fn samples_image(samples: &Samples, columns: Option<usize>) -> egui::ColorIm
         egui::ColorImage::from_gray([w, h], &px)
     } else {
         egui::ColorImage::from_rgb([w, h], &px)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn smoothing_and_log_scale() {
-        let pts = vec![[0.0, 0.0], [1.0, 10.0], [2.0, -99.0]];
-        let raw = shape_series(pts.clone(), PlotSettings::default());
-        assert_eq!(raw, pts);
-        let smooth = shape_series(
-            pts.clone(),
-            PlotSettings {
-                log_scale: false,
-                smoothing: 0.5,
-            },
-        );
-        assert_eq!(smooth[1], [1.0, 5.0]);
-        let log = shape_series(
-            pts,
-            PlotSettings {
-                log_scale: true,
-                smoothing: 0.0,
-            },
-        );
-        assert!((log[1][1] - 11f64.log10()).abs() < 1e-12);
-        assert!((log[2][1] + 2.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn decimation_keeps_at_most_max_points_in_order() {
-        let pts: Vec<[f64; 2]> = (0..10_000).map(|i| [i as f64, 0.0]).collect();
-        let d = decimate(pts, 2000);
-        assert!(d.len() <= 2000 && d.len() >= 1000);
-        assert!(d.windows(2).all(|w| w[0][0] < w[1][0]));
-        assert_eq!(decimate(vec![[1.0, 2.0]], 2000), vec![[1.0, 2.0]]);
     }
 }

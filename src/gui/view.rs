@@ -119,6 +119,13 @@ impl RunView {
                 self.messages
                     .push(format!("Saved step {step} to {}.", path.display()));
             }
+            Event::History { stats, reports } => {
+                self.history = stats;
+                self.history_version += 1;
+                self.metrics = reports.iter().flat_map(|r| r.values.clone()).collect();
+                self.alert = collapse::assess(&reports);
+                self.reports = reports;
+            }
             Event::CheckpointLoaded { path, step } => {
                 self.messages
                     .push(format!("Loaded {} (step {step}).", path.display()));

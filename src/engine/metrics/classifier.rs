@@ -21,7 +21,7 @@ pub const FEATURES: usize = 64;
 const HIDDEN: usize = 256;
 const BATCH: usize = 128;
 /// Bumped whenever the architecture or the training recipe changes (old caches are ignored).
-const RECIPE: u32 = 2;
+const RECIPE: u32 = 3;
 const MAGIC: &[u8; 8] = b"GANVASCL";
 
 /// image → 256 ReLU → 64 ReLU (features) → class logits.
@@ -62,6 +62,9 @@ pub struct Classifier {
     pub accuracy: f64,
     /// Held-out images it was measured on.
     pub held_out: usize,
+    /// Mean confidence (largest class probability) on those real held-out images: the score
+    /// a generator whose samples look like unseen real ones would get.
+    pub held_out_confidence: f64,
     /// Seconds training took (0 when loaded from the cache).
     pub train_secs: f64,
     pub from_cache: bool,
@@ -231,6 +234,7 @@ pub fn train(set: &ImageSet, progress: &mut dyn FnMut(f32)) -> Result<Classifier
         class_names: set.class_names.clone(),
         accuracy: 0.0,
         held_out: test.len(),
+        held_out_confidence: 0.0,
         train_secs: 0.0,
         from_cache: false,
     };
@@ -242,6 +246,11 @@ pub fn train(set: &ImageSet, progress: &mut dyn FnMut(f32)) -> Result<Classifier
         .filter(|(p, l)| argmax(p) == **l as usize)
         .count();
     classifier.accuracy = correct as f64 / test.len() as f64;
+    classifier.held_out_confidence = probs
+        .chunks_exact(classes)
+        .map(|p| p.iter().fold(0.0f32, |a, &b| a.max(b)) as f64)
+        .sum::<f64>()
+        / test.len() as f64;
     classifier.train_secs = started.elapsed().as_secs_f64();
     progress(1.0);
     Ok(classifier)
@@ -267,6 +276,7 @@ fn save(c: &Classifier, path: &std::path::Path) -> std::io::Result<()> {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&c.accuracy.to_le_bytes());
     out.extend_from_slice(&(c.held_out as u64).to_le_bytes());
+    out.extend_from_slice(&c.held_out_confidence.to_le_bytes());
     out.extend_from_slice(&record);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -277,12 +287,13 @@ fn save(c: &Classifier, path: &std::path::Path) -> std::io::Result<()> {
 /// A cached classifier, or None when absent or unreadable (then it is retrained).
 fn load(path: &std::path::Path, set: &ImageSet, device: &Device) -> Option<Classifier> {
     let bytes = std::fs::read(path).ok()?;
-    if bytes.len() < 24 || &bytes[..8] != MAGIC {
+    if bytes.len() < 32 || &bytes[..8] != MAGIC {
         return None;
     }
     let accuracy = f64::from_le_bytes(bytes[8..16].try_into().ok()?);
     let held_out = u64::from_le_bytes(bytes[16..24].try_into().ok()?) as usize;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[24..].to_vec())).ok()?;
+    let held_out_confidence = f64::from_le_bytes(bytes[24..32].try_into().ok()?);
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes[32..].to_vec())).ok()?;
     let mut rng = Rng::seeded(0);
     let net = ClassifierNet::new(&mut rng, set.image_len(), set.class_names.len(), device)
         .try_load_record(record)
@@ -294,6 +305,7 @@ fn load(path: &std::path::Path, set: &ImageSet, device: &Device) -> Option<Class
         class_names: set.class_names.clone(),
         accuracy,
         held_out,
+        held_out_confidence,
         train_secs: 0.0,
         from_cache: true,
     })

@@ -149,6 +149,13 @@ impl crate::engine::trainer::session::Session {
 
     /// The metrics that apply to this run's data at the current step: mode coverage for 2D
     /// mixtures; diversity and (with a classifier) class metrics for images.
+    /// [`metrics`](Self::metrics), also kept in the run's log (and so in its checkpoints).
+    pub fn evaluate(&mut self) -> MetricsReport {
+        let report = self.metrics();
+        self.log.push_report(report.clone());
+        report
+    }
+
     pub fn metrics(&self) -> MetricsReport {
         let step = self.step();
         // A seed tied to the step: the same checkpoint gives the same numbers.

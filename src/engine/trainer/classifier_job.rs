@@ -27,6 +27,7 @@ pub(super) fn ready_status(c: &Classifier) -> ClassifierStatus {
     ClassifierStatus::Ready {
         accuracy: c.accuracy,
         held_out: c.held_out,
+        held_out_confidence: c.held_out_confidence,
         train_secs: c.train_secs,
         from_cache: c.from_cache,
     }

@@ -5,6 +5,7 @@ mod classifier_job;
 pub mod field;
 pub mod protocol;
 pub mod reconfigure;
+pub mod run_log;
 pub mod session;
 pub mod step;
 pub mod tensors;

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::engine::config::TrainConfig;
 
 /// What the driver asks of the trainer. Commands are handled in the order sent.
@@ -106,7 +108,7 @@ impl Samples {
 }
 
 /// One value of a named metric at a step.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricValue {
     pub name: String,
     pub step: u64,
@@ -114,7 +116,7 @@ pub struct MetricValue {
 }
 
 /// What a histogram of generated samples counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HistogramKind {
     /// High-quality samples per mode of a 2D mixture.
     Modes,
@@ -124,7 +126,7 @@ pub enum HistogramKind {
 
 /// How generated samples spread over the data's modes or classes (the mode map, the class
 /// histogram).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     pub kind: HistogramKind,
     /// A name per bin ("mode 3", a class name).
@@ -154,7 +156,7 @@ impl Histogram {
 }
 
 /// The metrics of one evaluation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricsReport {
     pub step: u64,
     pub values: Vec<MetricValue>,
@@ -177,6 +179,8 @@ pub enum ClassifierStatus {
         /// Accuracy on held-out images of the dataset.
         accuracy: f64,
         held_out: usize,
+        /// Mean confidence on those real held-out images (the reference for generated ones).
+        held_out_confidence: f64,
         /// Seconds training took (0 when it came from the cache).
         train_secs: f64,
         from_cache: bool,
@@ -268,6 +272,11 @@ pub enum Event {
     CheckpointLoaded {
         path: PathBuf,
         step: u64,
+    },
+    /// The curves and evaluations that led to a loaded checkpoint (sent after its `Ready`).
+    History {
+        stats: Vec<StepStats>,
+        reports: Vec<MetricsReport>,
     },
     /// A command failed; the run is unchanged.
     Error(String),

@@ -105,6 +105,8 @@ pub struct Session {
     pub fixed_classes: Vec<u32>,
     /// What the image metrics compare against (kept across resets on the same data).
     pub metric_refs: crate::engine::metrics::MetricRefs,
+    /// The run's curves and evaluations so far (saved with checkpoints).
+    pub log: super::run_log::RunLog,
 }
 
 impl Session {
@@ -162,6 +164,7 @@ impl Session {
             fixed_z,
             fixed_classes,
             metric_refs: Default::default(),
+            log: Default::default(),
         })
     }
 

@@ -213,6 +213,7 @@ impl Session {
         }
         stats.step = self.state.step;
         stats.millis = started.elapsed().as_secs_f32() * 1000.0;
+        self.log.push_stats(stats);
         Ok(stats)
     }
 

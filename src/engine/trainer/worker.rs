@@ -250,7 +250,7 @@ impl Worker {
                 let snapshot = always_snapshot || (round_done && stats.step % sample_every == 0);
                 let metrics = round_done && stats.step % metrics_every == 0;
                 let samples = snapshot.then(|| session.snapshot());
-                let report = metrics.then(|| session.metrics());
+                let report = metrics.then(|| session.evaluate());
                 self.emit(Event::Step(stats));
                 if let Some(samples) = samples {
                     self.emit(Event::Snapshot {
@@ -302,10 +302,17 @@ impl Worker {
         match result {
             Ok(step) => {
                 self.set_running(false);
-                let info = self.session.as_ref().map(|s| (s.info(), s.snapshot()));
+                let info = self
+                    .session
+                    .as_ref()
+                    .map(|s| (s.info(), s.snapshot(), s.log.clone()));
                 self.emit(Event::CheckpointLoaded { path, step });
-                if let Some((info, samples)) = info {
+                if let Some((info, samples, log)) = info {
                     self.emit(Event::Ready(Box::new(info)));
+                    self.emit(Event::History {
+                        stats: log.stats,
+                        reports: log.reports,
+                    });
                     self.emit(Event::Snapshot { step, samples });
                 }
             }
