@@ -229,8 +229,7 @@ pub fn collapse_ui(
         .show(ui, |p| {
             for name in &settings.plotted {
                 let pts: Vec<[f64; 2]> = view
-                    .metrics
-                    .iter()
+                    .metric_values()
                     .filter(|m| &m.name == name)
                     .map(|m| [m.step as f64, m.value])
                     .collect();

@@ -151,7 +151,7 @@ impl Compare {
             ),
             shown: true,
             curves: thin(&view.history, KEPT_POINTS),
-            metrics: view.metrics.clone(),
+            metrics: view.metric_values().cloned().collect(),
             samples: view.snapshots.last().cloned(),
             texture: None,
         });
@@ -165,8 +165,7 @@ fn choices(view: &RunView, compare: &Compare) -> Vec<String> {
         .map(String::from)
         .collect();
     let metrics = view
-        .metrics
-        .iter()
+        .metric_values()
         .chain(compare.runs.iter().flat_map(|r| r.metrics.iter()));
     for m in metrics {
         if !names.contains(&m.name) {
@@ -176,7 +175,11 @@ fn choices(view: &RunView, compare: &Compare) -> Vec<String> {
     names
 }
 
-fn series(curve: &str, curves: &[[f64; 5]], metrics: &[MetricValue]) -> Vec<[f64; 2]> {
+fn series<'a>(
+    curve: &str,
+    curves: &[[f64; 5]],
+    metrics: impl IntoIterator<Item = &'a MetricValue>,
+) -> Vec<[f64; 2]> {
     let column = match curve {
         "G loss" => 1,
         "D loss" => 2,
@@ -184,7 +187,7 @@ fn series(curve: &str, curves: &[[f64; 5]], metrics: &[MetricValue]) -> Vec<[f64
         "mean D(fake)" => 4,
         _ => {
             return metrics
-                .iter()
+                .into_iter()
                 .filter(|m| m.name == curve)
                 .map(|m| [m.step as f64, m.value])
                 .collect();
@@ -251,7 +254,7 @@ pub fn compare_ui(
                 let pts = series(&compare.curve, &run.curves, &run.metrics);
                 p.line(Line::new(run.label.as_str(), PlotPoints::new(pts)));
             }
-            let pts = series(&compare.curve, &current, &view.metrics);
+            let pts = series(&compare.curve, &current, view.metric_values());
             p.line(Line::new("current run", PlotPoints::new(pts)).width(2.0));
         });
     grids_ui(ui, compare);

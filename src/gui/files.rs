@@ -181,7 +181,7 @@ pub fn export(
         }
         FileJob::ExportMetrics => {
             let mut rows: Vec<MetricValue> =
-                Vec::with_capacity(view.history.len() * 4 + view.metrics.len());
+                Vec::with_capacity(view.history.len() * 4 + view.reports.len() * 16);
             for s in &view.history {
                 for (name, value) in [
                     ("g_loss", s.g_loss),
@@ -200,7 +200,7 @@ pub fn export(
                     }
                 }
             }
-            rows.extend(view.metrics.iter().cloned());
+            rows.extend(view.metric_values().cloned());
             export::write_metrics_csv(&rows, path).map_err(|e| e.to_string())?;
             Ok(format!(
                 "Exported {} values to {}.",

@@ -20,9 +20,8 @@ pub struct RunView {
     pub history: Vec<StepStats>,
     /// Bumped when `history` is cleared, so caches keyed on its length stay honest.
     pub history_version: u64,
-    /// Every metric value, in order (curves, CSV export).
-    pub metrics: Vec<MetricValue>,
-    /// Every evaluation whole (histograms, the collapse alert).
+    /// Every evaluation whole, in order of step (metric curves, histograms, the alert, CSV).
+    /// A re-evaluated step (after a restore) replaces the later ones.
     pub reports: Vec<MetricsReport>,
     /// The collapse alert for `reports`, if one holds.
     pub alert: Option<CollapseAlert>,
@@ -56,7 +55,6 @@ impl RunView {
                 self.history_version += 1;
                 self.snapshots.clear();
                 self.pinned = None;
-                self.metrics.clear();
                 self.reports.clear();
                 self.alert = None;
                 self.diverged = false;
@@ -79,7 +77,6 @@ impl RunView {
                 self.snapshot_version += 1;
             }
             Event::Metrics(report) => {
-                self.metrics.extend(report.values.iter().cloned());
                 // A restore re-evaluates a step already held: keep the newest.
                 self.reports.retain(|r| r.step < report.step);
                 self.reports.push(report);
@@ -122,7 +119,6 @@ impl RunView {
             Event::History { stats, reports } => {
                 self.history = stats;
                 self.history_version += 1;
-                self.metrics = reports.iter().flat_map(|r| r.values.clone()).collect();
                 self.alert = collapse::assess(&reports);
                 self.reports = reports;
             }
@@ -179,11 +175,16 @@ impl RunView {
 
     /// The newest value of a metric measured at or before `step` (what the shown snapshot had).
     pub fn metric_at(&self, name: &str, step: u64) -> Option<f64> {
-        self.metrics
+        self.reports
             .iter()
             .rev()
-            .find(|m| m.name == name && m.step <= step)
-            .map(|m| m.value)
+            .filter(|r| r.step <= step)
+            .find_map(|r| r.get(name))
+    }
+
+    /// Every metric value, in order of step.
+    pub fn metric_values(&self) -> impl Iterator<Item = &MetricValue> {
+        self.reports.iter().flat_map(|r| r.values.iter())
     }
 }
 
