@@ -27,7 +27,11 @@ fn metric(session: &Session, name: &str) -> f64 {
 
 #[test]
 fn ring8_cure_preset_covers_the_modes() {
-    let mut session = Session::new(preset("ring8-pacgan.toml"), cpu()).expect("builds");
+    // G itself, not the preset's EMA of it: the average lags ~4,000 steps behind at lr 1e-3,
+    // and the test has 6,000 steps (the preset trains 10,000).
+    let mut config = preset("ring8-pacgan.toml");
+    config.tricks.ema = None;
+    let mut session = Session::new(config, cpu()).expect("builds");
     train(&mut session, 6000);
     let modes = metric(&session, "modes_covered");
     let hq = metric(&session, "high_quality_pct");
