@@ -97,22 +97,34 @@ fn maxout_critic_gradients_match_autodiff_and_finite_differences() {
     for (u, v) in values(explicit).iter().zip(&auto) {
         assert!((u - v).abs() < 1e-5, "maxout: explicit {u} vs autodiff {v}");
     }
-    // The penalty's gradient w.r.t. the first layer's weights: piecewise linear, so a small
-    // step keeps the same winning pieces and central differences are exact up to rounding.
+    // Piecewise linear: a small step keeps the same winning pieces, so central differences
+    // are exact up to rounding.
+    assert_penalty_gradient_matches_finite_differences(&d, x.detach(), 1e-3, &[0, 7, 30, 50, 71]);
+}
+
+/// The penalty's gradient w.r.t. D's first-layer weights at `indices`, against central
+/// differences with step `h`.
+fn assert_penalty_gradient_matches_finite_differences(
+    d: &MlpDiscriminator,
+    x: Tensor<2>,
+    h: f32,
+    indices: &[usize],
+) {
     let penalty = |d: &MlpDiscriminator| {
-        let (_, g) = d.forward_with_input_grad(x.clone().detach(), &PASS);
+        let (_, g) = d.forward_with_input_grad(x.clone(), &PASS);
         gradient_penalty(g, 10.0)
     };
-    let grads = penalty(&d).backward();
-    let analytic = values(d.hidden[0].weight.val().grad(&grads).expect("a gradient"));
+    let grads = penalty(d).backward();
+    let weight = d.hidden[0].weight.val();
+    let dims = weight.dims();
+    let analytic = values(weight.grad(&grads).expect("weights get a gradient"));
     let w0 = values(d.hidden[0].weight.val().detach());
-    let h = 1e-3f32;
-    for i in [0usize, 7, 30, 50, 71] {
+    for &i in indices {
         let eval = |delta: f32| {
             let mut w = w0.clone();
             w[i] += delta;
             let mut moved = d.clone();
-            let t = Tensor::from_data(TensorData::new(w, [3, 24]), &ad());
+            let t = Tensor::from_data(TensorData::new(w, dims), &ad());
             moved.hidden[0].weight = moved.hidden[0].weight.clone().map(|_| t);
             penalty(&moved).into_scalar::<f32>()
         };
@@ -129,39 +141,8 @@ fn maxout_critic_gradients_match_autodiff_and_finite_differences() {
 #[test]
 fn penalty_gradient_wrt_weights_matches_finite_differences() {
     for act in [Activation::Tanh, Activation::LeakyRelu] {
-        let d = mlp(act);
         let x = input(&mut Rng::seeded(2), 6, 3);
-        let penalty = |d: &MlpDiscriminator| {
-            let (_, g) = d.forward_with_input_grad(x.clone(), &PASS);
-            gradient_penalty(g, 10.0)
-        };
-        let grads = penalty(&d).backward();
-        let analytic = values(
-            d.hidden[0]
-                .weight
-                .val()
-                .grad(&grads)
-                .expect("weights get a gradient"),
-        );
-        let w0 = values(d.hidden[0].weight.val().detach());
-        let h = 1e-2f32;
-        for i in [0usize, 5, 11, 17, 23] {
-            let eval = |delta: f32| {
-                let mut w = w0.clone();
-                w[i] += delta;
-                let mut moved = d.clone();
-                let t = Tensor::from_data(TensorData::new(w, [3, 8]), &ad());
-                moved.hidden[0].weight = moved.hidden[0].weight.clone().map(|_| t);
-                penalty(&moved).into_scalar::<f32>()
-            };
-            let fd = (eval(h) - eval(-h)) / (2.0 * h);
-            let tol = 2e-2 * fd.abs().max(analytic[i].abs()).max(1.0);
-            assert!(
-                (fd - analytic[i]).abs() < tol,
-                "{act:?} w[{i}]: fd {fd} vs {}",
-                analytic[i]
-            );
-        }
+        assert_penalty_gradient_matches_finite_differences(&mlp(act), x, 1e-2, &[0, 5, 11, 17, 23]);
     }
 }
 
