@@ -99,14 +99,14 @@ fn maxout_critic_gradients_match_autodiff_and_finite_differences() {
     }
     // Piecewise linear: a small step keeps the same winning pieces, so central differences
     // are exact up to rounding.
-    assert_penalty_gradient_matches_finite_differences(&d, x.detach(), 1e-3, &[0, 7, 30, 50, 71]);
+    assert_penalty_gradient_matches_finite_differences(&d, &x.detach(), 1e-3, &[0, 7, 30, 50, 71]);
 }
 
 /// The penalty's gradient w.r.t. D's first-layer weights at `indices`, against central
 /// differences with step `h`.
 fn assert_penalty_gradient_matches_finite_differences(
     d: &MlpDiscriminator,
-    x: Tensor<2>,
+    x: &Tensor<2>,
     h: f32,
     indices: &[usize],
 ) {
@@ -142,7 +142,12 @@ fn assert_penalty_gradient_matches_finite_differences(
 fn penalty_gradient_wrt_weights_matches_finite_differences() {
     for act in [Activation::Tanh, Activation::LeakyRelu] {
         let x = input(&mut Rng::seeded(2), 6, 3);
-        assert_penalty_gradient_matches_finite_differences(&mlp(act), x, 1e-2, &[0, 5, 11, 17, 23]);
+        assert_penalty_gradient_matches_finite_differences(
+            &mlp(act),
+            &x,
+            1e-2,
+            &[0, 5, 11, 17, 23],
+        );
     }
 }
 
