@@ -263,15 +263,7 @@ impl PlotCache {
         }
         for s in &view.history[self.consumed..] {
             let x = s.step as f64;
-            let values = [
-                s.g_loss,
-                s.d_loss,
-                s.d_real,
-                s.d_fake,
-                s.g_grad_norm,
-                s.d_grad_norm,
-            ];
-            for (curve, v) in self.curves.iter_mut().zip(values) {
+            for (curve, v) in self.curves.iter_mut().zip(s.curves()) {
                 curve.push(x, v as f64);
             }
         }

@@ -9,7 +9,7 @@ use eframe::egui;
 
 use super::panels::{PlotCache, PlotSettings, plots_ui};
 use super::view::RunView;
-use crate::engine::trainer::protocol::{StepKind, StepStats};
+use crate::engine::trainer::protocol::StepStats;
 
 /// Steps the trainer adds between two redraws in the measurement.
 const STEPS_PER_FRAME: u64 = 50;
@@ -19,17 +19,17 @@ fn stat(step: u64) -> StepStats {
     // Noisy but deterministic curves, with the occasional spike.
     let noise = ((step.wrapping_mul(2_654_435_761) >> 7) % 1000) as f32 / 1000.0;
     let spike = if step.is_multiple_of(9973) { 20.0 } else { 0.0 };
-    StepStats {
+    StepStats::round(
         step,
-        kind: StepKind::Round,
-        g_loss: 0.7 + noise + spike,
-        d_loss: 1.4 - 0.5 * noise,
-        d_real: 0.5 + 0.2 * noise,
-        d_fake: 0.5 - 0.2 * noise,
-        g_grad_norm: 1.0 + noise,
-        d_grad_norm: 2.0 + noise,
-        millis: 5.0,
-    }
+        [
+            0.7 + noise + spike,
+            1.4 - 0.5 * noise,
+            0.5 + 0.2 * noise,
+            0.5 - 0.2 * noise,
+            1.0 + noise,
+            2.0 + noise,
+        ],
+    )
 }
 
 /// Milliseconds of each frame: grow the history, lay out the plots, tessellate.

@@ -191,20 +191,9 @@ impl RunView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::trainer::protocol::StepKind;
 
     fn stats(step: u64) -> StepStats {
-        StepStats {
-            step,
-            kind: StepKind::Round,
-            g_loss: 1.0,
-            d_loss: 1.0,
-            d_real: 0.5,
-            d_fake: 0.5,
-            g_grad_norm: 1.0,
-            d_grad_norm: 1.0,
-            millis: 1.0,
-        }
+        StepStats::round(step, [1.0, 1.0, 0.5, 0.5, 1.0, 1.0])
     }
 
     #[test]

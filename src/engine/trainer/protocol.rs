@@ -86,6 +86,37 @@ pub struct StepStats {
     pub millis: f32,
 }
 
+impl StepStats {
+    /// A round's statistics from its six curves, in the order of [`curves`](Self::curves)
+    /// (no wall time).
+    pub fn round(step: u64, curves: [f32; 6]) -> Self {
+        let [g_loss, d_loss, d_real, d_fake, g_grad_norm, d_grad_norm] = curves;
+        Self {
+            step,
+            kind: StepKind::Round,
+            g_loss,
+            d_loss,
+            d_real,
+            d_fake,
+            g_grad_norm,
+            d_grad_norm,
+            millis: 0.0,
+        }
+    }
+
+    /// G loss, D loss, D(real), D(fake), G and D gradient norms: the plotted curves.
+    pub fn curves(&self) -> [f32; 6] {
+        [
+            self.g_loss,
+            self.d_loss,
+            self.d_real,
+            self.d_fake,
+            self.g_grad_norm,
+            self.d_grad_norm,
+        ]
+    }
+}
+
 /// Generated samples as plain numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Samples {

@@ -63,15 +63,7 @@ impl RunLog {
                 StepKind::G => 1,
                 StepKind::Round => 2,
             });
-            for v in [
-                s.g_loss,
-                s.d_loss,
-                s.d_real,
-                s.d_fake,
-                s.g_grad_norm,
-                s.d_grad_norm,
-                s.millis,
-            ] {
+            for v in s.curves().into_iter().chain([s.millis]) {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -112,15 +104,9 @@ impl RunLog {
                     _ => StepKind::Round,
                 };
                 StepStats {
-                    step: u64::from_le_bytes(step),
                     kind,
-                    g_loss: f(0),
-                    d_loss: f(1),
-                    d_real: f(2),
-                    d_fake: f(3),
-                    g_grad_norm: f(4),
-                    d_grad_norm: f(5),
                     millis: f(6),
+                    ..StepStats::round(u64::from_le_bytes(step), std::array::from_fn(f))
                 }
             })
             .collect();
