@@ -46,6 +46,11 @@ fn until(
     false
 }
 
+/// Whether the window has shown a message starting with `prefix`.
+fn said(app: &GanvasApp, prefix: &str) -> bool {
+    app.view.messages.iter().any(|m| m.starts_with(prefix))
+}
+
 #[test]
 fn play_advances_the_step_counter_and_pause_stops_it() {
     let mut h = window("ring8-vanilla.toml");
@@ -130,6 +135,14 @@ fn moving_a_latent_slider_changes_the_rendered_sample() {
     h.get_by_label("Latent explorer").click();
     assert!(until(&mut h, 20, |a| a.explorer.single.is_some()));
     let before = h.state().explorer.single.clone().expect("render").values;
+    // egui lays a newly opened window out invisibly in its first frame: its sliders reach the
+    // accessibility tree a frame later, which a fast render can beat.
+    for _ in 0..10 {
+        if h.query_by_role_and_label(Role::Slider, "z0").is_some() {
+            break;
+        }
+        h.step();
+    }
     let started = Instant::now();
     h.get_by_role_and_label(Role::Slider, "z0")
         .set_value_accesskit(2.5);
@@ -155,11 +168,7 @@ fn a_corrupt_checkpoint_shows_an_error_and_the_window_stays_usable() {
     std::fs::write(&path, b"not a checkpoint at all").expect("write");
     h.state_mut()
         .file_chosen(super::files::FileJob::LoadCheckpoint, path.clone());
-    assert!(until(&mut h, 10, |a| a
-        .view
-        .messages
-        .iter()
-        .any(|m| m.starts_with("Error:"))));
+    assert!(until(&mut h, 10, |a| said(a, "Error:")));
     assert!(
         h.query_by_label_contains("Error:").is_some(),
         "the message is on screen"
@@ -188,11 +197,7 @@ fn a_loaded_checkpoint_brings_back_its_curves_and_metrics() {
     let saved_reports = h.state().view.reports.clone();
     h.state_mut()
         .file_chosen(super::files::FileJob::SaveCheckpoint, path.clone());
-    assert!(until(&mut h, 10, |a| a
-        .view
-        .messages
-        .iter()
-        .any(|m| m.starts_with("Saved"))));
+    assert!(until(&mut h, 10, |a| said(a, "Saved")));
     h.get_by_label("Reset").click();
     assert!(
         until(&mut h, 10, |a| a.view.history.is_empty()
