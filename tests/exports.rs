@@ -162,3 +162,66 @@ fn timelapse_gif_has_a_frame_per_snapshot_and_loops() {
     assert!(matches!(err, Err(ExportError::Unsupported { .. })));
     assert!(!dir.join("none.gif").exists());
 }
+
+/// Spread of 2-D samples around their mean.
+fn spread(values: &[f32]) -> f32 {
+    let n = values.len() as f32 / 2.0;
+    let mean: Vec<f32> = (0..2)
+        .map(|k| values.iter().skip(k).step_by(2).sum::<f32>() / n)
+        .collect();
+    let ss: f32 = values
+        .chunks_exact(2)
+        .map(|p| (p[0] - mean[0]).powi(2) + (p[1] - mean[1]).powi(2))
+        .sum();
+    (ss / n).sqrt()
+}
+
+#[test]
+fn truncation_narrows_samples_and_keeps_the_snapshot_grid_fixed() {
+    use ganvas::engine::preset::Preset;
+    use ganvas::engine::trainer::session::Session;
+    let mut config = Preset::load(&crate::util::repo().join("presets/ring8-vanilla.toml"))
+        .expect("loads")
+        .config();
+    let session = Session::new(config.clone(), crate::util::cpu()).expect("builds");
+    let wide = spread(&session.sample_n(2_000, 5).values);
+
+    config.tricks.truncation = Some(0.2);
+    let session = Session::new(config.clone(), crate::util::cpu()).expect("builds");
+    let narrow = spread(&session.sample_n(2_000, 5).values);
+    assert!(narrow < 0.5 * wide, "truncated spread {narrow} vs {wide}");
+    assert_eq!(
+        session.snapshot().values,
+        session.snapshot().values,
+        "the grid's noise is redrawn the same way each time"
+    );
+
+    config.tricks.truncation = Some(0.0);
+    let err = config.validate().expect_err("a zero bound");
+    assert_eq!(err.field, "tricks.truncation");
+}
+
+#[test]
+fn a_uniform_prior_draws_every_latent_inside_the_cube() {
+    use ganvas::engine::config::LatentPrior;
+    use ganvas::engine::preset::Preset;
+    use ganvas::engine::trainer::session::Session;
+    let text = std::fs::read_to_string(crate::util::repo().join("presets/ring8-vanilla.toml"))
+        .expect("reads")
+        .replace(
+            "latent_dim = 2",
+            "latent_dim = 2\nlatent_prior = \"uniform\"",
+        );
+    let dir = temp_dir("uniform-prior");
+    std::fs::write(dir.join("p.toml"), text).expect("writes");
+    let config = Preset::load(&dir.join("p.toml")).expect("loads").config();
+    assert_eq!(config.model.latent_prior, LatentPrior::Uniform);
+    let session = Session::new(config, crate::util::cpu()).expect("builds");
+    assert!(session.fixed_z.iter().all(|v| v.abs() <= 1.0));
+    let spread_of_z =
+        session.fixed_z.iter().map(|v| v * v).sum::<f32>() / session.fixed_z.len() as f32;
+    assert!(
+        (spread_of_z - 1.0 / 3.0).abs() < 0.1,
+        "E[z²] of U(-1,1) is 1/3: {spread_of_z}"
+    );
+}

@@ -19,6 +19,10 @@ pub struct EvalArgs {
     /// A checkpoint file, or a run directory (its latest checkpoint).
     #[arg(long)]
     pub checkpoint: PathBuf,
+    /// Truncation trick for the evaluated samples: `off`, or redraw latent values beyond
+    /// ±BOUND (default: the checkpoint's `tricks.truncation`).
+    #[arg(long, value_parser = super::parse_truncation)]
+    pub truncation: Option<super::TruncationArg>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
 }
@@ -97,6 +101,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(ckpt.config.clone(), backend)?;
     ckpt.restore_into(&mut session)?;
+    if let Some(t) = args.truncation {
+        session.config.tricks.truncation = t.0;
+    }
+    if let Some(bound) = session.config.tricks.truncation {
+        eprintln!("sampling with the truncation trick: latent values within ±{bound}");
+    }
     attach_classifier(&mut session)?;
     let report = session.metrics();
     anyhow::ensure!(

@@ -57,6 +57,23 @@ pub struct GuiArgs {
     pub perf_log: bool,
 }
 
+/// `--truncation off|BOUND`: overrides a checkpoint's sampling truncation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TruncationArg(pub Option<f32>);
+
+/// Parses `--truncation`: `off`, or a bound in [0.1, 10].
+pub fn parse_truncation(s: &str) -> Result<TruncationArg, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(TruncationArg(None));
+    }
+    match s.parse::<f32>() {
+        Ok(b) if (0.1..=10.0).contains(&b) => Ok(TruncationArg(Some(b))),
+        _ => Err(format!(
+            "expected `off` or a bound between 0.1 and 10, got `{s}`"
+        )),
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(command) = args.command else {
@@ -95,4 +112,18 @@ pub fn pick_backend(choice: BackendChoice) -> anyhow::Result<Backend> {
         eprintln!("note: {note}");
     }
     Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_argument_is_off_or_a_bound_in_range() {
+        assert_eq!(parse_truncation("off"), Ok(TruncationArg(None)));
+        assert_eq!(parse_truncation("0.7"), Ok(TruncationArg(Some(0.7))));
+        for bad in ["0", "-1", "11", "none", ""] {
+            assert!(parse_truncation(bad).is_err(), "{bad} accepted");
+        }
+    }
 }

@@ -26,6 +26,10 @@ pub struct SampleArgs {
     /// Seed of the latent vectors.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Truncation trick: `off`, or redraw latent values beyond ±BOUND (default: the
+    /// checkpoint's `tricks.truncation`).
+    #[arg(long, value_parser = super::parse_truncation)]
+    pub truncation: Option<super::TruncationArg>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
 }
@@ -46,12 +50,20 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     } else {
         0
     };
+    let truncation = args
+        .truncation
+        .map_or(ckpt.config.tricks.truncation, |t| t.0);
     let mut rng = Rng::seeded(args.seed);
     let mut values = Vec::with_capacity(args.n * ckpt.shape.len);
     let mut classes = Vec::new();
     for start in (0..args.n).step_by(512) {
         let m = (args.n - start).min(512);
-        let z = matrix(rng.normals(m * latent), m, latent, &device);
+        let z = matrix(
+            rng.latents(m * latent, ckpt.config.model.latent_prior, truncation),
+            m,
+            latent,
+            &device,
+        );
         let labels: Vec<u32> = (start..start + m).map(|i| (i % k.max(1)) as u32).collect();
         let c = (k > 0).then(|| one_hot(&labels, k, &device));
         values.extend(read(g.forward(z, c)));

@@ -137,12 +137,36 @@ pub enum Activation {
     Tanh,
 }
 
+/// The distribution G's latent vectors are drawn from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LatentPrior {
+    /// Standard normal in every coordinate.
+    #[default]
+    Gaussian,
+    /// Uniform on [-1, 1] in every coordinate (the DCGAN paper and GAN Lab): no dense centre,
+    /// so G can tile the cube without squeezing most of its mass into the middle.
+    Uniform,
+}
+
+impl LatentPrior {
+    /// Half the range a latent slider spans: ±3σ, or the cube's ±1.
+    pub fn slider_bound(self) -> f32 {
+        match self {
+            LatentPrior::Gaussian => 3.0,
+            LatentPrior::Uniform => 1.0,
+        }
+    }
+}
+
 /// Architecture of G and D.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
     pub family: ModelFamily,
     pub latent_dim: usize,
+    /// What the latent vectors are drawn from.
+    pub latent_prior: LatentPrior,
     /// cGAN: G and D both see the class label.
     pub conditional: bool,
     /// MLP: hidden layers in G and in D.
@@ -169,6 +193,7 @@ impl Default for ModelConfig {
         Self {
             family: ModelFamily::Mlp,
             latent_dim: 2,
+            latent_prior: LatentPrior::Gaussian,
             conditional: false,
             depth: 3,
             width: 128,
@@ -346,6 +371,9 @@ pub struct Tricks {
     pub pack: usize,
     /// Exponential moving average of G's weights for sampling (None: off).
     pub ema: Option<f32>,
+    /// Truncation trick (BigGAN), for sampling only: latent values beyond ±this are drawn
+    /// again for the sample grid, metrics and exports; training is unaffected (None: off).
+    pub truncation: Option<f32>,
 }
 
 impl Default for Tricks {
@@ -359,6 +387,7 @@ impl Default for Tricks {
             minibatch_stddev: false,
             pack: 1,
             ema: None,
+            truncation: None,
         }
     }
 }

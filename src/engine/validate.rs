@@ -236,6 +236,9 @@ impl TrainConfig {
         if let Some(decay) = t.ema {
             in_range("tricks.ema", decay, 0.0, 0.99999)?;
         }
+        if let Some(bound) = t.truncation {
+            in_range("tricks.truncation", bound, 0.1, 10.0)?;
+        }
         Ok(())
     }
 }

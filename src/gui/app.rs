@@ -349,7 +349,8 @@ impl GanvasApp {
 
     fn request_renders(&mut self) {
         let Some(info) = &self.view.info else { return };
-        self.explorer.fit(info.config.model.latent_dim);
+        self.explorer
+            .fit(info.config.model.latent_dim, info.config.model.latent_prior);
         if !self.explorer.open {
             return;
         }

@@ -6,7 +6,7 @@ use eframe::egui;
 use super::files::FileJob;
 use super::panels::Action;
 use crate::engine::adapt::switch_data;
-use crate::engine::config::{Activation, DataConfig, ModelFamily, TrainConfig};
+use crate::engine::config::{Activation, DataConfig, LatentPrior, ModelFamily, TrainConfig};
 
 /// The built-in data sources, as a user names them, with their default parameters.
 fn builtin() -> Vec<(&'static str, DataConfig, &'static str)> {
@@ -218,6 +218,13 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
     .on_hover_text(
         "Size of the noise vector z G starts from. 2D toys need only 2; digits want ~64-100.",
     );
+    ui.horizontal(|ui| {
+        ui.label("z from");
+        ui.radio_value(&mut m.latent_prior, LatentPrior::Gaussian, "Gaussian")
+            .on_hover_text("Standard normal noise: most vectors near the centre, a few far out.");
+        ui.radio_value(&mut m.latent_prior, LatentPrior::Uniform, "uniform")
+            .on_hover_text("Uniform in the cube [-1, 1]^d (DCGAN paper, GAN Lab): no crowded centre, so G can tile the cube evenly, e.g. one cell per mode of a grid.");
+    });
     if m.family == ModelFamily::Dcgan {
         // D's own width and maxout are MLP options; a DCGAN's D follows its channels.
         m.d_width = None;

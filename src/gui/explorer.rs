@@ -6,6 +6,7 @@
 use eframe::egui;
 
 use super::panels::Action;
+use crate::engine::config::LatentPrior;
 use crate::engine::rng::Rng;
 use crate::engine::trainer::protocol::{RenderRequest, Samples};
 
@@ -21,6 +22,8 @@ const STRIP_ID: u64 = 1;
 pub struct Explorer {
     pub open: bool,
     pub z: Vec<f32>,
+    /// What `z` is drawn from (the model's prior): sets the rolls and the sliders' range.
+    pub prior: LatentPrior,
     pub class: u32,
     pub a: Option<Vec<f32>>,
     pub b: Option<Vec<f32>>,
@@ -42,6 +45,7 @@ impl Default for Explorer {
         Self {
             open: false,
             z: Vec::new(),
+            prior: LatentPrior::Gaussian,
             class: 0,
             a: None,
             b: None,
@@ -97,10 +101,16 @@ impl Explorer {
         self.next_id + kind
     }
 
-    /// Keeps the vector's length equal to the model's latent size.
-    pub fn fit(&mut self, latent: usize) {
-        if self.z.len() != latent {
-            self.z = self.rng.normals(latent);
+    /// `n` fresh latent values from the model's prior.
+    fn roll(&mut self, n: usize) -> Vec<f32> {
+        self.rng.latents(n, self.prior, None)
+    }
+
+    /// Keeps the vector's length and prior equal to the model's.
+    pub fn fit(&mut self, latent: usize, prior: LatentPrior) {
+        if self.z.len() != latent || self.prior != prior {
+            self.prior = prior;
+            self.z = self.roll(latent);
             self.a = None;
             self.b = None;
         }
@@ -115,12 +125,12 @@ impl Explorer {
         let n = self.z.len();
         let (from, to, t) = match self.walk_leg.take() {
             Some(leg) if leg.0.len() == n => leg,
-            _ => (self.z.clone(), self.rng.normals(n), 0.0),
+            _ => (self.z.clone(), self.roll(n), 0.0),
         };
         let mut t = t + dt * self.walk_speed;
         let (from, to) = if t >= 1.0 {
             t -= t.floor();
-            (to, self.rng.normals(n))
+            (to, self.roll(n))
         } else {
             (from, to)
         };
@@ -175,8 +185,9 @@ pub fn explorer_ui(
     egui::Window::new("Latent explorer").open(&mut open).default_width(360.0).show(ctx, |ui| {
         ui.label("Move a latent coordinate and watch G's output follow (rendered between training steps).");
         let shown = ex.z.len().min(SLIDERS);
+        let bound = ex.prior.slider_bound();
         for i in 0..shown {
-            changed |= ui.add(egui::Slider::new(&mut ex.z[i], -3.0..=3.0).text(format!("z{i}"))).changed();
+            changed |= ui.add(egui::Slider::new(&mut ex.z[i], -bound..=bound).text(format!("z{i}"))).changed();
         }
         ui.horizontal(|ui| {
             ui.checkbox(&mut ex.walking, "random walk")
@@ -195,11 +206,11 @@ pub fn explorer_ui(
         ui.horizontal(|ui| {
             if ui.button("Re-roll all").clicked() {
                 let n = ex.z.len();
-                ex.z = ex.rng.normals(n);
+                ex.z = ex.roll(n);
                 changed = true;
             }
             if ex.z.len() > SLIDERS && ui.button("Re-roll the rest").on_hover_text("New values for the coordinates without a slider").clicked() {
-                let rest = ex.rng.normals(ex.z.len() - SLIDERS);
+                let rest = ex.roll(ex.z.len() - SLIDERS);
                 ex.z[SLIDERS..].copy_from_slice(&rest);
                 changed = true;
             }
@@ -267,7 +278,7 @@ mod tests {
     #[test]
     fn the_random_walk_moves_smoothly_and_keeps_going() {
         let mut ex = Explorer::default();
-        ex.fit(16);
+        ex.fit(16, LatentPrior::Gaussian);
         assert!(!ex.walk(0.1), "off by default");
         ex.walking = true;
         ex.walk_speed = 1.0;
@@ -291,9 +302,25 @@ mod tests {
     }
 
     #[test]
+    fn the_vector_follows_the_model_prior() {
+        let mut ex = Explorer::default();
+        ex.fit(64, LatentPrior::Gaussian);
+        assert!(
+            ex.z.iter().any(|v| v.abs() > 1.0),
+            "a normal draw leaves ±1"
+        );
+        ex.fit(64, LatentPrior::Uniform);
+        assert!(
+            ex.z.iter().all(|v| v.abs() <= 1.0),
+            "re-rolled inside the cube"
+        );
+        assert_eq!(ex.prior.slider_bound(), 1.0);
+    }
+
+    #[test]
     fn answers_are_routed_by_id() {
         let mut ex = Explorer::default();
-        ex.fit(4);
+        ex.fit(4, LatentPrior::Uniform);
         ex.a = Some(vec![0.0; 4]);
         ex.b = Some(vec![1.0; 4]);
         let reqs = ex.requests();

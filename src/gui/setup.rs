@@ -193,6 +193,16 @@ pub fn setup_ui(
         }
     });
     t.ema = ema_on.then_some(decay);
+    let mut truncate_on = t.truncation.is_some();
+    let mut bound = t.truncation.unwrap_or(1.0);
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut truncate_on, "truncation")
+            .on_hover_text("Sampling only (BigGAN's truncation trick): latent values beyond ± the bound are drawn again, so the sample grid, metrics and exports stay near the latent's centre, where G is best trained. Trades diversity for quality; watch the class histogram and recall. Training is unaffected.");
+        if truncate_on {
+            ui.add(egui::Slider::new(&mut bound, 0.1..=3.0).text("bound"));
+        }
+    });
+    t.truncation = truncate_on.then_some(bound);
 
     if *c != before {
         actions.push(Action::ApplyConfig(Box::new(c.clone())));

@@ -135,7 +135,8 @@ impl Session {
         let (g, d) = build_models(&config, shape, &mut init_rng, &ad)?;
         let mut fixed_rng = rng.fork();
         let n = config.train.snapshot_samples;
-        let fixed_z = fixed_rng.normals(n * config.model.latent_dim);
+        let fixed_z =
+            fixed_rng.latents(n * config.model.latent_dim, config.model.latent_prior, None);
         let fixed_classes = if config.model.conditional {
             grid_classes(n, shape.classes)
         } else {
@@ -276,18 +277,38 @@ impl Session {
 
     /// The fixed-noise samples for the snapshot grid.
     pub fn snapshot(&self) -> Samples {
-        self.generate(&self.fixed_z, &self.fixed_classes)
+        match self.config.tricks.truncation {
+            None => self.generate(&self.fixed_z, &self.fixed_classes),
+            Some(bound) => {
+                // Redraws from a generator of their own, so that the grid stays the same
+                // noise from one snapshot to the next.
+                let mut z = self.fixed_z.clone();
+                Rng::seeded(self.config.train.seed ^ TRUNCATION_STREAM).truncate(
+                    &mut z,
+                    self.config.model.latent_prior,
+                    bound,
+                );
+                self.generate(&z, &self.fixed_classes)
+            }
+        }
     }
 
     /// `n` samples on fresh noise drawn from `seed` (exports, metrics); balanced classes.
     pub fn sample_n(&self, n: usize, seed: u64) -> Samples {
         let mut rng = Rng::seeded(seed);
-        let z = rng.normals(n * self.config.model.latent_dim);
+        let z = rng.latents(
+            n * self.config.model.latent_dim,
+            self.config.model.latent_prior,
+            self.config.tricks.truncation,
+        );
         let k = self.conditioning_classes().max(1);
         let classes: Vec<u32> = (0..n).map(|i| (i % k) as u32).collect();
         self.generate(&z, &classes)
     }
 }
+
+/// Seed offset of the generator that redraws the snapshot's out-of-range latent values.
+const TRUNCATION_STREAM: u64 = 0x7472_756e_6361_7465;
 
 /// Classes for a conditional sample grid of `n` samples: one row per class (`n / classes`
 /// samples each; a remainder repeats the last class and is left out of grids).
