@@ -13,7 +13,7 @@ use super::explorer::{Explorer, explorer_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
 use super::perf::Perf;
-use super::plane::{PlaneToggles, Sketch};
+use super::plane::{PlaneToggles, Sketch, field_interval, field_resolution};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -80,6 +80,8 @@ pub struct GanvasApp {
     plane: PlaneToggles,
     sketch: Sketch,
     field_asked_for: u64,
+    /// When the layers were last asked for (spaced by their cost while training runs).
+    field_asked_at: Option<Instant>,
     field_texture: Option<(u64, egui::TextureHandle, f32)>,
     dialogs: Dialogs,
     ctx: egui::Context,
@@ -171,6 +173,7 @@ impl GanvasApp {
             plane: settings.plane,
             sketch: Sketch::default(),
             field_asked_for: 0,
+            field_asked_at: None,
             field_texture: None,
             dialogs: Dialogs::default(),
             ctx: cc.egui_ctx.clone(),
@@ -392,8 +395,14 @@ impl GanvasApp {
         if !self.plane.needs_trainer() || info.sample_len != 2 {
             return None;
         }
-        if self.field_asked_for != self.view.snapshot_version {
+        let running = self.view.running;
+        let due = match (running, self.field_asked_at, &self.view.d_field) {
+            (true, Some(at), Some(last)) => at.elapsed() >= field_interval(last.compute_ms),
+            _ => true,
+        };
+        if self.field_asked_for != self.view.snapshot_version && due {
             self.field_asked_for = self.view.snapshot_version;
+            self.field_asked_at = Some(Instant::now());
             let extent = info
                 .real_preview
                 .values
@@ -401,7 +410,7 @@ impl GanvasApp {
                 .fold(0.5f32, |m, v| m.max(v.abs()))
                 * 1.4;
             let _ = self.trainer.send(Command::DField {
-                resolution: 96,
+                resolution: field_resolution(running),
                 extent,
             });
         }

@@ -234,6 +234,9 @@ pub struct PlaneLayers {
     pub arrows: Vec<f32>,
     pub manifold: Vec<f32>,
     pub manifold_side: usize,
+    /// How long the trainer took to compute these layers, in ms (the window spaces its
+    /// requests by it, so that drawing the view does not slow training).
+    pub compute_ms: f32,
 }
 
 /// What the trainer is running on and with.

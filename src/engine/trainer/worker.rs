@@ -324,6 +324,7 @@ impl Worker {
         let Some(session) = &self.session else {
             return self.no_run();
         };
+        let started = std::time::Instant::now();
         let points = session.snapshot().values;
         let layers = session
             .d_field(resolution as usize, extent)
@@ -340,6 +341,7 @@ impl Worker {
                     arrows,
                     manifold,
                     manifold_side: super::field::MANIFOLD_SIDE,
+                    compute_ms: started.elapsed().as_secs_f32() * 1000.0,
                 })));
             }
             Err(e) => self.emit(Event::Error(e)),
