@@ -225,3 +225,35 @@ fn a_uniform_prior_draws_every_latent_inside_the_cube() {
         "E[z²] of U(-1,1) is 1/3: {spread_of_z}"
     );
 }
+
+#[test]
+fn a_mixture_prior_draws_tight_blobs_around_as_many_centres_as_asked() {
+    use ganvas::engine::config::LatentPrior;
+    use ganvas::engine::latent::LatentSampler;
+    use ganvas::engine::preset::Preset;
+    use ganvas::engine::trainer::session::Session;
+    let text = std::fs::read_to_string(crate::util::repo().join("presets/ring8-vanilla.toml"))
+        .expect("reads")
+        .replace(
+            "latent_dim = 2",
+            "latent_dim = 8\nlatent_prior = \"mixture\"\nlatent_components = 3",
+        );
+    let dir = temp_dir("mixture-prior");
+    std::fs::write(dir.join("p.toml"), text).expect("writes");
+    let mut config = Preset::load(&dir.join("p.toml")).expect("loads").config();
+    assert_eq!(config.model.latent_prior, LatentPrior::Mixture);
+    let session = Session::new(config.clone(), crate::util::cpu()).expect("builds");
+    assert_eq!(session.latent, LatentSampler::new(&config.model));
+    // Vectors of one component lie ~0.4 apart (8 coordinates of spread 0.1), centres ~4.
+    let mut groups: Vec<&[f32]> = Vec::new();
+    for v in session.fixed_z.chunks_exact(8) {
+        let d = |w: &[f32]| v.iter().zip(w).map(|(a, b)| (a - b).powi(2)).sum::<f32>();
+        if groups.iter().all(|g| d(g) > 3.0) {
+            groups.push(v);
+        }
+    }
+    assert_eq!(groups.len(), 3, "one group per component");
+    config.model.latent_components = 0;
+    let err = config.validate().expect_err("no components");
+    assert_eq!(err.field, "model.latent_components");
+}

@@ -7,6 +7,7 @@ use clap::Args;
 use crate::engine::backend::BackendChoice;
 use crate::engine::checkpoint::Checkpoint;
 use crate::engine::export;
+use crate::engine::latent::LatentSampler;
 use crate::engine::rng::Rng;
 use crate::engine::trainer::protocol::Samples;
 use crate::engine::trainer::tensors::{matrix, one_hot, read};
@@ -54,16 +55,12 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         .truncation
         .map_or(ckpt.config.tricks.truncation, |t| t.0);
     let mut rng = Rng::seeded(args.seed);
+    let sampler = LatentSampler::new(&ckpt.config.model);
     let mut values = Vec::with_capacity(args.n * ckpt.shape.len);
     let mut classes = Vec::new();
     for start in (0..args.n).step_by(512) {
         let m = (args.n - start).min(512);
-        let z = matrix(
-            rng.latents(m * latent, ckpt.config.model.latent_prior, truncation),
-            m,
-            latent,
-            &device,
-        );
+        let z = matrix(sampler.draw(&mut rng, m, truncation), m, latent, &device);
         let labels: Vec<u32> = (start..start + m).map(|i| (i % k.max(1)) as u32).collect();
         let c = (k > 0).then(|| one_hot(&labels, k, &device));
         values.extend(read(g.forward(z, c)));

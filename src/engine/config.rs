@@ -147,16 +147,10 @@ pub enum LatentPrior {
     /// Uniform on [-1, 1] in every coordinate (the DCGAN paper and GAN Lab): no dense centre,
     /// so G can tile the cube without squeezing most of its mass into the middle.
     Uniform,
-}
-
-impl LatentPrior {
-    /// Half the range a latent slider spans: ±3σ, or the cube's ±1.
-    pub fn slider_bound(self) -> f32 {
-        match self {
-            LatentPrior::Gaussian => 3.0,
-            LatentPrior::Uniform => 1.0,
-        }
-    }
+    /// A mixture of `latent_components` tight Gaussians (`latent_component_std`) around fixed N(0, I)
+    /// centres (DeLiGAN, GM-GAN): G can send each component to its own mode without having to
+    /// tear one blob apart, which eases collapse on many-mode data such as the 5×5 grid.
+    Mixture,
 }
 
 /// Architecture of G and D.
@@ -167,6 +161,10 @@ pub struct ModelConfig {
     pub latent_dim: usize,
     /// What the latent vectors are drawn from.
     pub latent_prior: LatentPrior,
+    /// Components of the `mixture` prior (ignored by the others).
+    pub latent_components: usize,
+    /// Spread of each component of the `mixture` prior around its centre.
+    pub latent_component_std: f32,
     /// cGAN: G and D both see the class label.
     pub conditional: bool,
     /// MLP: hidden layers in G and in D.
@@ -194,6 +192,8 @@ impl Default for ModelConfig {
             family: ModelFamily::Mlp,
             latent_dim: 2,
             latent_prior: LatentPrior::Gaussian,
+            latent_components: 50,
+            latent_component_std: 0.1,
             conditional: false,
             depth: 3,
             width: 128,

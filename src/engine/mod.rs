@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod export;
+pub mod latent;
 pub mod loss;
 pub mod metrics;
 pub mod nn;

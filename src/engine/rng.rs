@@ -3,8 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::config::LatentPrior;
-
 /// xoshiro256++ (Blackman & Vigna), seeded through SplitMix64.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rng {
@@ -88,35 +86,6 @@ impl Rng {
         (0..n).map(|_| self.normal() as f32).collect()
     }
 
-    /// `n` latent values from `prior`; with the truncation trick (BigGAN) when `bound` is set:
-    /// every value beyond ±bound is drawn again.
-    pub fn latents(&mut self, n: usize, prior: LatentPrior, bound: Option<f32>) -> Vec<f32> {
-        let mut z: Vec<f32> = (0..n).map(|_| self.latent(prior)).collect();
-        if let Some(b) = bound {
-            self.truncate(&mut z, prior, b);
-        }
-        z
-    }
-
-    /// One latent value from `prior`.
-    pub fn latent(&mut self, prior: LatentPrior) -> f32 {
-        match prior {
-            LatentPrior::Gaussian => self.normal() as f32,
-            LatentPrior::Uniform => self.uniform_in(-1.0, 1.0) as f32,
-        }
-    }
-
-    /// Draws every value of `z` beyond ±bound again from `prior` until it lies within
-    /// (rejection sampling). The config keeps `bound` ≥ 0.1, where ≥ 8 % of draws land
-    /// inside for either prior, so the loop stays short.
-    pub fn truncate(&mut self, z: &mut [f32], prior: LatentPrior, bound: f32) {
-        for v in z.iter_mut() {
-            while v.abs() > bound {
-                *v = self.latent(prior);
-            }
-        }
-    }
-
     /// `n` values uniform in [-bound, bound) as f32.
     pub fn uniforms(&mut self, n: usize, bound: f32) -> Vec<f32> {
         (0..n)
@@ -128,29 +97,6 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn truncated_latents_stay_within_the_bound_and_keep_the_inside_values() {
-        let plain = Rng::seeded(3).latents(10_000, LatentPrior::Gaussian, None);
-        assert_eq!(plain, Rng::seeded(3).normals(10_000));
-        assert!(plain.iter().any(|v| v.abs() > 1.0));
-        let cut = Rng::seeded(3).latents(10_000, LatentPrior::Gaussian, Some(1.0));
-        assert_eq!(cut.len(), 10_000);
-        assert!(cut.iter().all(|v| v.abs() <= 1.0));
-        // Values already inside are kept: only the ~32 % outside ±1 are drawn again.
-        let kept = plain.iter().zip(&cut).filter(|(a, b)| a == b).count();
-        assert!((6_500..7_000).contains(&kept), "kept {kept}");
-        // A truncated standard normal on ±1 has variance ≈ 0.291.
-        let var = cut.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / cut.len() as f64;
-        assert!((var - 0.291).abs() < 0.02, "var {var}");
-        let cube = Rng::seeded(3).latents(10_000, LatentPrior::Uniform, Some(0.5));
-        assert!(cube.iter().all(|v| v.abs() <= 0.5));
-        let mean_abs = cube.iter().map(|v| v.abs() as f64).sum::<f64>() / 10_000.0;
-        assert!(
-            (mean_abs - 0.25).abs() < 0.01,
-            "uniform on ±0.5: mean |v| {mean_abs}"
-        );
-    }
 
     #[test]
     fn same_seed_same_stream_and_normals_have_unit_variance() {

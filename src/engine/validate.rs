@@ -135,6 +135,13 @@ impl TrainConfig {
     fn validate_model(&self) -> Result<(), ConfigError> {
         let m = &self.model;
         count("model.latent_dim", m.latent_dim, 1, 1024)?;
+        count("model.latent_components", m.latent_components, 1, 4096)?;
+        in_range(
+            "model.latent_component_std",
+            m.latent_component_std,
+            0.001,
+            10.0,
+        )?;
         count("model.depth", m.depth, 1, 16)?;
         count("model.width", m.width, 1, 8192)?;
         if let Some(w) = m.d_width {

@@ -352,8 +352,7 @@ impl GanvasApp {
 
     fn request_renders(&mut self) {
         let Some(info) = &self.view.info else { return };
-        self.explorer
-            .fit(info.config.model.latent_dim, info.config.model.latent_prior);
+        self.explorer.fit(&info.config.model);
         if !self.explorer.open {
             return;
         }

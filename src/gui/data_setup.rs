@@ -224,7 +224,15 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
             .on_hover_text("Standard normal noise: most vectors near the centre, a few far out.");
         ui.radio_value(&mut m.latent_prior, LatentPrior::Uniform, "uniform")
             .on_hover_text("Uniform in the cube [-1, 1]^d (DCGAN paper, GAN Lab): no crowded centre, so G can tile the cube evenly, e.g. one cell per mode of a grid.");
+        ui.radio_value(&mut m.latent_prior, LatentPrior::Mixture, "mixture")
+            .on_hover_text("Many tight Gaussian blobs around fixed random centres (DeLiGAN, GM-GAN): G can send each blob to its own mode instead of tearing one blob apart, which helps against collapse on data with many modes (the 5x5 grid).");
     });
+    if m.latent_prior == LatentPrior::Mixture {
+        ui.add(egui::Slider::new(&mut m.latent_components, 2..=512).logarithmic(true).text("components"))
+            .on_hover_text("Blobs in the latent mixture: at least as many as the data has modes, so that every mode can get one.");
+        ui.add(egui::Slider::new(&mut m.latent_component_std, 0.01..=1.0).logarithmic(true).text("blob spread"))
+            .on_hover_text("Standard deviation of each blob around its centre (the centres are standard normal): small blobs are easy to tell apart, large ones blend into one Gaussian.");
+    }
     if m.family == ModelFamily::Dcgan {
         // D's own width and maxout are MLP options; a DCGAN's D follows its channels.
         m.d_width = None;

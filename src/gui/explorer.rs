@@ -6,7 +6,8 @@
 use eframe::egui;
 
 use super::panels::Action;
-use crate::engine::config::LatentPrior;
+use crate::engine::config::{LatentPrior, ModelConfig};
+use crate::engine::latent::LatentSampler;
 use crate::engine::rng::Rng;
 use crate::engine::trainer::protocol::{RenderRequest, Samples};
 
@@ -23,7 +24,7 @@ pub struct Explorer {
     pub open: bool,
     pub z: Vec<f32>,
     /// What `z` is drawn from (the model's prior): sets the rolls and the sliders' range.
-    pub prior: LatentPrior,
+    pub sampler: LatentSampler,
     pub class: u32,
     pub a: Option<Vec<f32>>,
     pub b: Option<Vec<f32>>,
@@ -45,7 +46,7 @@ impl Default for Explorer {
         Self {
             open: false,
             z: Vec::new(),
-            prior: LatentPrior::Gaussian,
+            sampler: LatentSampler::with(LatentPrior::Gaussian, 0, 1),
             class: 0,
             a: None,
             b: None,
@@ -101,16 +102,21 @@ impl Explorer {
         self.next_id + kind
     }
 
-    /// `n` fresh latent values from the model's prior.
-    fn roll(&mut self, n: usize) -> Vec<f32> {
-        self.rng.latents(n, self.prior, None)
+    /// A fresh latent vector from the model's prior.
+    fn roll(&mut self) -> Vec<f32> {
+        self.sampler.draw(&mut self.rng, 1, None)
     }
 
-    /// Keeps the vector's length and prior equal to the model's.
-    pub fn fit(&mut self, latent: usize, prior: LatentPrior) {
-        if self.z.len() != latent || self.prior != prior {
-            self.prior = prior;
-            self.z = self.roll(latent);
+    /// Keeps the vector's length and prior equal to the model's (checked every frame, so the
+    /// sampler is rebuilt only when they differ).
+    pub fn fit(&mut self, model: &ModelConfig) {
+        let s = &self.sampler;
+        let same = s.prior == model.latent_prior
+            && s.dim == model.latent_dim
+            && (s.prior != LatentPrior::Mixture || *s == LatentSampler::new(model));
+        if !same || self.z.len() != model.latent_dim {
+            self.sampler = LatentSampler::new(model);
+            self.z = self.roll();
             self.a = None;
             self.b = None;
         }
@@ -125,12 +131,12 @@ impl Explorer {
         let n = self.z.len();
         let (from, to, t) = match self.walk_leg.take() {
             Some(leg) if leg.0.len() == n => leg,
-            _ => (self.z.clone(), self.roll(n), 0.0),
+            _ => (self.z.clone(), self.roll(), 0.0),
         };
         let mut t = t + dt * self.walk_speed;
         let (from, to) = if t >= 1.0 {
             t -= t.floor();
-            (to, self.roll(n))
+            (to, self.roll())
         } else {
             (from, to)
         };
@@ -185,7 +191,7 @@ pub fn explorer_ui(
     egui::Window::new("Latent explorer").open(&mut open).default_width(360.0).show(ctx, |ui| {
         ui.label("Move a latent coordinate and watch G's output follow (rendered between training steps).");
         let shown = ex.z.len().min(SLIDERS);
-        let bound = ex.prior.slider_bound();
+        let bound = ex.sampler.slider_bound();
         for i in 0..shown {
             changed |= ui.add(egui::Slider::new(&mut ex.z[i], -bound..=bound).text(format!("z{i}"))).changed();
         }
@@ -205,13 +211,12 @@ pub fn explorer_ui(
         }
         ui.horizontal(|ui| {
             if ui.button("Re-roll all").clicked() {
-                let n = ex.z.len();
-                ex.z = ex.roll(n);
+                ex.z = ex.roll();
                 changed = true;
             }
             if ex.z.len() > SLIDERS && ui.button("Re-roll the rest").on_hover_text("New values for the coordinates without a slider").clicked() {
-                let rest = ex.roll(ex.z.len() - SLIDERS);
-                ex.z[SLIDERS..].copy_from_slice(&rest);
+                let fresh = ex.roll();
+                ex.z[SLIDERS..].copy_from_slice(&fresh[SLIDERS..]);
                 changed = true;
             }
         });
@@ -278,7 +283,7 @@ mod tests {
     #[test]
     fn the_random_walk_moves_smoothly_and_keeps_going() {
         let mut ex = Explorer::default();
-        ex.fit(16, LatentPrior::Gaussian);
+        ex.fit(&model(16, LatentPrior::Gaussian));
         assert!(!ex.walk(0.1), "off by default");
         ex.walking = true;
         ex.walk_speed = 1.0;
@@ -304,23 +309,42 @@ mod tests {
     #[test]
     fn the_vector_follows_the_model_prior() {
         let mut ex = Explorer::default();
-        ex.fit(64, LatentPrior::Gaussian);
+        ex.fit(&model(64, LatentPrior::Gaussian));
         assert!(
             ex.z.iter().any(|v| v.abs() > 1.0),
             "a normal draw leaves ±1"
         );
-        ex.fit(64, LatentPrior::Uniform);
+        ex.fit(&model(64, LatentPrior::Uniform));
         assert!(
             ex.z.iter().all(|v| v.abs() <= 1.0),
             "re-rolled inside the cube"
         );
-        assert_eq!(ex.prior.slider_bound(), 1.0);
+        assert_eq!(ex.sampler.slider_bound(), 1.0);
+        let mut mixture = model(64, LatentPrior::Mixture);
+        mixture.latent_components = 3;
+        ex.fit(&mixture);
+        assert_eq!(ex.sampler.components(), 3);
+        assert_eq!(ex.sampler.slider_bound(), 3.0);
+        let before = ex.z.clone();
+        ex.fit(&mixture);
+        assert_eq!(ex.z, before, "the same model keeps the vector");
+        mixture.latent_components = 4;
+        ex.fit(&mixture);
+        assert_ne!(ex.z, before, "another mixture re-rolls it");
+    }
+
+    fn model(latent_dim: usize, latent_prior: LatentPrior) -> ModelConfig {
+        ModelConfig {
+            latent_dim,
+            latent_prior,
+            ..ModelConfig::default()
+        }
     }
 
     #[test]
     fn answers_are_routed_by_id() {
         let mut ex = Explorer::default();
-        ex.fit(4, LatentPrior::Uniform);
+        ex.fit(&model(4, LatentPrior::Uniform));
         ex.a = Some(vec![0.0; 4]);
         ex.b = Some(vec![1.0; 4]);
         let reqs = ex.requests();

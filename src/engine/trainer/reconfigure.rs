@@ -74,7 +74,7 @@ impl Session {
         if new.train.snapshot_samples != old.train.snapshot_samples {
             let n = new.train.snapshot_samples;
             let mut rng = Rng::seeded(new.train.seed ^ 0x5A5A);
-            self.fixed_z = rng.latents(n * new.model.latent_dim, new.model.latent_prior, None);
+            self.fixed_z = self.latent.draw(&mut rng, n, None);
             self.fixed_classes = if new.model.conditional {
                 super::session::grid_classes(n, self.shape.classes)
             } else {

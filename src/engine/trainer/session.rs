@@ -13,6 +13,7 @@ use super::tensors::{matrix, one_hot, read};
 use crate::engine::backend::Backend;
 use crate::engine::config::{OptimizerConfig, TrainConfig};
 use crate::engine::data::{self, Dataset};
+use crate::engine::latent::LatentSampler;
 use crate::engine::nn::{Discriminator, Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
 
@@ -103,6 +104,8 @@ pub struct Session {
     /// Latents (and classes) of the snapshot grid, fixed for the whole run.
     pub fixed_z: Vec<f32>,
     pub fixed_classes: Vec<u32>,
+    /// Draws G's latent vectors from the model's prior.
+    pub latent: LatentSampler,
     /// What the image metrics compare against (kept across resets on the same data).
     pub metric_refs: crate::engine::metrics::MetricRefs,
     /// The run's curves and evaluations so far (saved with checkpoints).
@@ -135,8 +138,8 @@ impl Session {
         let (g, d) = build_models(&config, shape, &mut init_rng, &ad)?;
         let mut fixed_rng = rng.fork();
         let n = config.train.snapshot_samples;
-        let fixed_z =
-            fixed_rng.latents(n * config.model.latent_dim, config.model.latent_prior, None);
+        let latent = LatentSampler::new(&config.model);
+        let fixed_z = latent.draw(&mut fixed_rng, n, None);
         let fixed_classes = if config.model.conditional {
             grid_classes(n, shape.classes)
         } else {
@@ -164,6 +167,7 @@ impl Session {
             diverged: None,
             fixed_z,
             fixed_classes,
+            latent,
             metric_refs: Default::default(),
             log: Default::default(),
         })
@@ -283,11 +287,8 @@ impl Session {
                 // Redraws from a generator of their own, so that the grid stays the same
                 // noise from one snapshot to the next.
                 let mut z = self.fixed_z.clone();
-                Rng::seeded(self.config.train.seed ^ TRUNCATION_STREAM).truncate(
-                    &mut z,
-                    self.config.model.latent_prior,
-                    bound,
-                );
+                let mut rng = Rng::seeded(self.config.train.seed ^ TRUNCATION_STREAM);
+                self.latent.truncate(&mut rng, &mut z, bound);
                 self.generate(&z, &self.fixed_classes)
             }
         }
@@ -296,11 +297,7 @@ impl Session {
     /// `n` samples on fresh noise drawn from `seed` (exports, metrics); balanced classes.
     pub fn sample_n(&self, n: usize, seed: u64) -> Samples {
         let mut rng = Rng::seeded(seed);
-        let z = rng.latents(
-            n * self.config.model.latent_dim,
-            self.config.model.latent_prior,
-            self.config.tricks.truncation,
-        );
+        let z = self.latent.draw(&mut rng, n, self.config.tricks.truncation);
         let k = self.conditioning_classes().max(1);
         let classes: Vec<u32> = (0..n).map(|i| (i % k) as u32).collect();
         self.generate(&z, &classes)

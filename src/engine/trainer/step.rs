@@ -36,7 +36,7 @@ impl Session {
     fn d_update(&mut self) -> DNumbers {
         let cfg = &self.config;
         let (b, len, m) = (cfg.train.batch_size, self.shape.len, cfg.tricks.pack);
-        let (latent, prior) = (cfg.model.latent_dim, cfg.model.latent_prior);
+        let latent = cfg.model.latent_dim;
         let objective = cfg.objective;
         let noise_std = cfg.tricks.instance_noise_at(self.state.step);
         let pass = Pass {
@@ -53,7 +53,7 @@ impl Session {
         let ad = self.ad.clone();
 
         let (mut real_values, labels) = self.real_batch(b);
-        let z = self.state.rng.latents(b * latent, prior, None);
+        let z = self.latent.draw(&mut self.state.rng, b, None);
         let classes = self.classes_for(&labels, &ad);
         let fake = self
             .state
@@ -113,7 +113,6 @@ impl Session {
     fn g_update(&mut self) -> GNumbers {
         let cfg = &self.config;
         let (b, m, latent) = (cfg.train.batch_size, cfg.tricks.pack, cfg.model.latent_dim);
-        let prior = cfg.model.latent_prior;
         let objective = cfg.objective;
         let pass = Pass {
             training: false,
@@ -127,7 +126,7 @@ impl Session {
         let labels: Vec<u32> = (0..if k > 0 { b } else { 0 })
             .map(|_| self.state.rng.below(k) as u32)
             .collect();
-        let z = self.state.rng.latents(b * latent, prior, None);
+        let z = self.latent.draw(&mut self.state.rng, b, None);
         let classes = self.classes_for(&labels, &ad);
         let fake = self
             .state
