@@ -47,6 +47,15 @@ impl LatentSampler {
         }
     }
 
+    /// Whether this sampler is the one `model` asks for (cheap: draws no centres).
+    pub fn is_for(&self, model: &ModelConfig) -> bool {
+        self.prior == model.latent_prior
+            && self.dim == model.latent_dim
+            && (self.prior != LatentPrior::Mixture
+                || (self.components() == model.latent_components.max(1)
+                    && self.spread == model.latent_component_std))
+    }
+
     /// Half the range a latent slider spans: ±3σ for the Gaussian and the mixture (whose
     /// centres are standard normal), the cube's ±1 for the uniform prior.
     pub fn slider_bound(&self) -> f32 {

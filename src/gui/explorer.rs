@@ -110,11 +110,7 @@ impl Explorer {
     /// Keeps the vector's length and prior equal to the model's (checked every frame, so the
     /// sampler is rebuilt only when they differ).
     pub fn fit(&mut self, model: &ModelConfig) {
-        let s = &self.sampler;
-        let same = s.prior == model.latent_prior
-            && s.dim == model.latent_dim
-            && (s.prior != LatentPrior::Mixture || *s == LatentSampler::new(model));
-        if !same || self.z.len() != model.latent_dim {
+        if !self.sampler.is_for(model) || self.z.len() != model.latent_dim {
             self.sampler = LatentSampler::new(model);
             self.z = self.roll();
             self.a = None;
