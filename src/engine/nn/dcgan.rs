@@ -6,9 +6,10 @@ use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
 
+use super::kernels::norm::Nonlinearity;
 use super::layers::{
-    Activated, Conv, ConvT, Dense, Init, Pass, activate, activate_dropout, activation_backward,
-    batch_norm, conv_input_grad,
+    Activated, Conv, ConvT, Dense, Init, Pass, activate_dropout, activation_backward, batch_norm,
+    conv_input_grad, dropout_mask, nonlinearity, norm_activate,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -109,23 +110,20 @@ impl DcganGenerator {
             s,
             s,
         ]);
+        let act = nonlinearity(self.activation, self.slope);
         let mut norms = self.norms.iter();
-        if let Some(norm) = norms.next() {
-            h = norm.forward(h);
-        }
-        h = activate(h, self.activation, self.slope);
+        h = norm_activate(h, norms.next(), act);
         let levels = self.ups.len();
         for (i, up) in self.ups.iter().enumerate() {
             h = up.forward(h);
-            if i + 1 < levels {
-                if let Some(norm) = norms.next() {
-                    h = norm.forward(h);
-                }
-                h = activate(h, self.activation, self.slope);
-            }
+            h = if i + 1 < levels {
+                norm_activate(h, norms.next(), act)
+            } else {
+                norm_activate(h, None, Nonlinearity::Tanh)
+            };
         }
         let [b, c, hh, ww] = h.dims();
-        h.tanh().reshape([b, c * hh * ww])
+        h.reshape([b, c * hh * ww])
     }
 }
 
@@ -205,16 +203,28 @@ impl DcganDiscriminator {
         }
     }
 
-    fn conv_pass(&self, x: Tensor<4>, pass: &Pass) -> (Tensor<4>, Vec<ConvTrace>) {
+    /// The convolutions' output; with `trace`, also what the explicit input gradient needs
+    /// from each layer (then batch norm and activation run as separate operations).
+    fn conv_pass(&self, x: Tensor<4>, pass: &Pass, trace: bool) -> (Tensor<4>, Vec<ConvTrace>) {
         let mut h = x;
-        let mut traces = Vec::with_capacity(self.convs.len());
+        let mut traces = Vec::with_capacity(if trace { self.convs.len() } else { 0 });
+        let act = nonlinearity(self.activation, self.slope);
         for (i, conv) in self.convs.iter().enumerate() {
             let [_, _, hh, ww] = h.dims();
             let weight = conv.weight_for(pass);
-            let mut z = conv.apply(h, weight.clone());
-            if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
-                z = norm.forward(z);
+            let z = conv.apply(h, weight.clone());
+            let norm = i.checked_sub(1).and_then(|j| self.norms.get(j));
+            if !trace {
+                h = norm_activate(z, norm, act);
+                if let Some(mask) = dropout_mask(h.dims(), pass.dropout, &h.device()) {
+                    h = h.mul(mask);
+                }
+                continue;
             }
+            let z = match norm {
+                Some(norm) => norm.forward(z),
+                None => z,
+            };
             let a = activate_dropout(z, self.activation, self.slope, pass.dropout);
             h = a.output.clone();
             traces.push(ConvTrace {
@@ -239,7 +249,7 @@ impl DcganDiscriminator {
 
     /// Logits [batch, 1].
     pub fn forward(&self, x: Tensor<2>, classes: Option<Tensor<2>>, pass: &Pass) -> Tensor<2> {
-        let (h, _) = self.conv_pass(self.to_maps(x, classes), pass);
+        let (h, _) = self.conv_pass(self.to_maps(x, classes), pass, false);
         self.output.forward(self.flatten_with_stddev(h), pass)
     }
 
@@ -252,7 +262,7 @@ impl DcganDiscriminator {
         pass: &Pass,
     ) -> (Tensor<2>, Tensor<2>) {
         let [batch, flat_len] = x.dims();
-        let (h, traces) = self.conv_pass(self.to_maps(x, classes), pass);
+        let (h, traces) = self.conv_pass(self.to_maps(x, classes), pass, true);
         let [_, c, hh, ww] = h.dims();
         let w_out = self.output.weight_for(pass);
         let logits = self

@@ -3,11 +3,11 @@
 
 use burn::module::{Module, Param, RunningState};
 use burn::nn::{BatchNorm, BatchNormConfig};
-use burn::tensor::module::{conv_transpose2d, conv2d};
-use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
-use burn::tensor::{Device, Distribution, Tensor, TensorData, activation};
+use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::engine::config::Activation;
+pub use super::activations::*;
+use super::kernels::conv as kernels;
+
 use crate::engine::rng::Rng;
 
 /// How a forward pass should behave; chosen per call by the trainer.
@@ -180,12 +180,7 @@ impl Conv {
 
     /// The convolution with an explicit weight.
     pub fn apply(&self, x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
-        conv2d(
-            x,
-            weight,
-            Some(self.bias.val()),
-            ConvOptions::new([STRIDE, STRIDE], [PADDING, PADDING], [1, 1], 1),
-        )
+        add_channel_bias(kernels::conv(x, weight, STRIDE, PADDING), &self.bias)
     }
 }
 
@@ -193,15 +188,14 @@ impl Conv {
 /// the transposed convolution with the same weight. Every op is differentiable, so the result
 /// can itself be differentiated with respect to the weight (WGAN-GP).
 pub fn conv_input_grad(g: Tensor<4>, weight: Tensor<4>, input_hw: [usize; 2]) -> Tensor<4> {
-    let [_, _, h, w] = g.dims();
-    let full = |n: usize| (n - 1) * STRIDE + KERNEL - 2 * PADDING;
-    let pad_out = [input_hw[0] - full(h), input_hw[1] - full(w)];
-    conv_transpose2d(
-        g,
-        weight,
-        None,
-        ConvTransposeOptions::new([STRIDE, STRIDE], [PADDING, PADDING], pad_out, [1, 1], 1),
-    )
+    kernels::conv_transpose(g, weight, STRIDE, PADDING, input_hw)
+}
+
+/// `y` [n, c, h, w] plus one bias per channel.
+fn add_channel_bias(y: Tensor<4>, bias: &Param<Tensor<1>>) -> Tensor<4> {
+    let bias = bias.val();
+    let [c] = bias.dims();
+    y.add(bias.reshape([1, c, 1, 1]))
 }
 
 /// A transposed convolution that doubles H and W, weight [in, out, k, k].
@@ -225,113 +219,18 @@ impl ConvT {
         }
     }
 
-    /// Forward pass.
+    /// Forward pass: [n, in, h, w] → [n, out, 2h, 2w].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        conv_transpose2d(
-            x,
-            self.weight.val(),
-            Some(self.bias.val()),
-            ConvTransposeOptions::new([STRIDE, STRIDE], [PADDING, PADDING], [0, 0], [1, 1], 1),
-        )
+        let [_, _, h, w] = x.dims();
+        let doubled = [h * STRIDE, w * STRIDE];
+        let y = kernels::conv_transpose(x, self.weight.val(), STRIDE, PADDING, doubled);
+        add_channel_bias(y, &self.bias)
     }
 }
 
 /// Batch normalisation (ε 1e-5, momentum 0.1: PyTorch's defaults, not the 0.8 of a known bug).
 pub fn batch_norm(features: usize, device: &Device) -> BatchNorm {
     BatchNormConfig::new(features).init(device)
-}
-
-/// Applies a hidden-layer non-linearity.
-pub fn activate<const D: usize>(x: Tensor<D>, act: Activation, slope: f32) -> Tensor<D> {
-    match act {
-        Activation::Relu => activation::relu(x),
-        Activation::LeakyRelu => activation::leaky_relu(x, slope as f64),
-        Activation::Tanh => x.tanh(),
-    }
-}
-
-/// The derivative of [`activate`] at pre-activation `z`. For tanh it stays differentiable
-/// (WGAN-GP differentiates through it); for the piecewise-linear ones it is a constant mask.
-pub fn activation_grad<const D: usize>(z: Tensor<D>, act: Activation, slope: f32) -> Tensor<D> {
-    match act {
-        Activation::Relu => z.detach().greater_elem(0.0).float(),
-        Activation::LeakyRelu => {
-            let positive = z.detach().greater_elem(0.0).float();
-            positive
-                .clone()
-                .add(positive.neg().add_scalar(1.0).mul_scalar(slope))
-        }
-        Activation::Tanh => z.tanh().square().neg().add_scalar(1.0),
-    }
-}
-
-/// A hidden layer's non-linearity as the critics apply it: activation, then inverted dropout.
-/// Keeps what the explicit input gradient needs to go back through it.
-pub struct Activated<const D: usize> {
-    pub output: Tensor<D>,
-    pub pre_activation: Tensor<D>,
-    pub mask: Option<Tensor<D>>,
-}
-
-/// Activation and dropout of pre-activation `z`.
-pub fn activate_dropout<const D: usize>(
-    z: Tensor<D>,
-    act: Activation,
-    slope: f32,
-    dropout: f32,
-) -> Activated<D> {
-    let mut output = activate(z.clone(), act, slope);
-    let mask = dropout_mask(output.dims(), dropout, &output.device());
-    if let Some(m) = &mask {
-        output = output.mul(m.clone());
-    }
-    Activated {
-        output,
-        pre_activation: z,
-        mask,
-    }
-}
-
-/// Dropout alone, for units that are already non-linear (maxout).
-pub fn activated_identity<const D: usize>(z: Tensor<D>, dropout: f32) -> Activated<D> {
-    let mask = dropout_mask(z.dims(), dropout, &z.device());
-    let output = match &mask {
-        Some(m) => z.clone().mul(m.clone()),
-        None => z.clone(),
-    };
-    Activated {
-        output,
-        pre_activation: z,
-        mask,
-    }
-}
-
-/// Pulls gradient `g` (at the output of [`activate_dropout`]) back to the pre-activation.
-pub fn activation_backward<const D: usize>(
-    g: Tensor<D>,
-    pre_activation: Tensor<D>,
-    mask: Option<Tensor<D>>,
-    act: Activation,
-    slope: f32,
-) -> Tensor<D> {
-    let g = g.mul(activation_grad(pre_activation, act, slope));
-    match mask {
-        Some(m) => g.mul(m),
-        None => g,
-    }
-}
-
-/// An inverted-dropout mask (already scaled by 1/(1 − p)), or None when p is 0.
-pub fn dropout_mask<const D: usize>(
-    shape: [usize; D],
-    p: f32,
-    device: &Device,
-) -> Option<Tensor<D>> {
-    if p <= 0.0 {
-        return None;
-    }
-    let keep = 1.0 - p as f64;
-    Some(Tensor::random(shape, Distribution::Bernoulli(keep), device).div_scalar(keep))
 }
 
 /// Minibatch standard deviation (Karras et al.): the mean over features of each feature's std

@@ -4,9 +4,10 @@ use burn::module::Module;
 use burn::nn::BatchNorm;
 use burn::tensor::{Device, Tensor};
 
+use super::kernels::norm::Nonlinearity;
 use super::layers::{
-    Activated, Dense, Init, Pass, activate, activate_dropout, activated_identity,
-    activation_backward, batch_norm, minibatch_stddev,
+    Activated, Dense, Init, Pass, activate_dropout, activated_identity, activation_backward,
+    batch_norm, dropout_mask, minibatch_stddev, nonlinearity, norm_activate,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -79,12 +80,9 @@ impl MlpGenerator {
             Some(c) => Tensor::cat(vec![z, c], 1),
             None => z,
         };
+        let act = nonlinearity(self.activation, self.slope);
         for (i, layer) in self.hidden.iter().enumerate() {
-            h = layer.forward(h, &pass);
-            if let Some(norm) = self.norms.get(i) {
-                h = norm.forward(h);
-            }
-            h = activate(h, self.activation, self.slope);
+            h = norm_activate(layer.forward(h, &pass), self.norms.get(i), act);
         }
         let out = self.output.forward(h, &pass);
         if self.tanh_output { out.tanh() } else { out }
@@ -158,16 +156,36 @@ impl MlpDiscriminator {
         }
     }
 
-    fn hidden_pass(&self, x: Tensor<2>, pass: &Pass) -> (Tensor<2>, Vec<LayerTrace>) {
+    /// The hidden layers' output; with `trace`, also what the explicit input gradient needs
+    /// from each layer (then batch norm and activation run as separate operations).
+    fn hidden_pass(&self, x: Tensor<2>, pass: &Pass, trace: bool) -> (Tensor<2>, Vec<LayerTrace>) {
         let mut h = x;
-        let mut traces = Vec::with_capacity(self.hidden.len());
+        let mut traces = Vec::with_capacity(if trace { self.hidden.len() } else { 0 });
+        let act = nonlinearity(self.activation, self.slope);
         for (i, layer) in self.hidden.iter().enumerate() {
             let weight = layer.weight_for(pass);
-            let mut z = layer.apply(h, weight.clone());
+            let z = layer.apply(h, weight.clone());
             // Batch norm sits on layers after the first (as in DCGAN's D).
-            if let Some(norm) = i.checked_sub(1).and_then(|j| self.norms.get(j)) {
-                z = norm.forward(z);
+            let norm = i.checked_sub(1).and_then(|j| self.norms.get(j));
+            if !trace {
+                h = if self.maxout_pieces > 1 {
+                    maxout(
+                        norm_activate(z, norm, Nonlinearity::Identity),
+                        self.maxout_pieces,
+                    )
+                    .0
+                } else {
+                    norm_activate(z, norm, act)
+                };
+                if let Some(mask) = dropout_mask(h.dims(), pass.dropout, &h.device()) {
+                    h = h.mul(mask);
+                }
+                continue;
             }
+            let z = match norm {
+                Some(norm) => norm.forward(z),
+                None => z,
+            };
             let (z, winners) = if self.maxout_pieces > 1 {
                 let (best, winners) = maxout(z, self.maxout_pieces);
                 (best, Some(winners))
@@ -191,7 +209,7 @@ impl MlpDiscriminator {
 
     /// Input [batch, pack·(sample_len + classes)] → logits [batch, 1].
     pub fn forward(&self, x: Tensor<2>, pass: &Pass) -> Tensor<2> {
-        let (h, _) = self.hidden_pass(x, pass);
+        let (h, _) = self.hidden_pass(x, pass, false);
         let h = if self.minibatch_stddev {
             let s = minibatch_stddev(h.clone());
             Tensor::cat(vec![h, s], 1)
@@ -207,7 +225,7 @@ impl MlpDiscriminator {
     /// for WGAN-GP, so each row's gradient depends on that row alone.
     pub fn forward_with_input_grad(&self, x: Tensor<2>, pass: &Pass) -> (Tensor<2>, Tensor<2>) {
         let [batch, _] = x.dims();
-        let (h, traces) = self.hidden_pass(x, pass);
+        let (h, traces) = self.hidden_pass(x, pass, true);
         let w_out = self.output.weight_for(pass);
         let logits = self.output.apply(h, w_out.clone());
         let ones = Tensor::<2>::ones([batch, 1], &logits.device());

@@ -1,7 +1,9 @@
 //! Models. The trainer sees only [`Generator`] and [`Discriminator`]: flat samples in, flat
 //! samples or logits out. A new family is a new variant here, not a new training loop.
 
+pub mod activations;
 pub mod dcgan;
+pub mod kernels;
 pub mod layers;
 pub mod mlp;
 pub mod params;

@@ -127,6 +127,7 @@ impl Session {
         data: Arc<Dataset>,
         data_notes: Vec<String>,
     ) -> Result<Self, SessionError> {
+        crate::keep_freed_memory_mapped();
         config.validate()?;
         let shape = sample_shape(&data);
         let ad = backend.device.clone().autodiff();
