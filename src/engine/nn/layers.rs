@@ -180,7 +180,7 @@ impl Conv {
 
     /// The convolution with an explicit weight.
     pub fn apply(&self, x: Tensor<4>, weight: Tensor<4>) -> Tensor<4> {
-        add_channel_bias(kernels::conv(x, weight, STRIDE, PADDING), &self.bias)
+        kernels::conv(x, weight, self.bias.val(), STRIDE, PADDING)
     }
 }
 
@@ -188,14 +188,9 @@ impl Conv {
 /// the transposed convolution with the same weight. Every op is differentiable, so the result
 /// can itself be differentiated with respect to the weight (WGAN-GP).
 pub fn conv_input_grad(g: Tensor<4>, weight: Tensor<4>, input_hw: [usize; 2]) -> Tensor<4> {
-    kernels::conv_transpose(g, weight, STRIDE, PADDING, input_hw)
-}
-
-/// `y` [n, c, h, w] plus one bias per channel.
-fn add_channel_bias(y: Tensor<4>, bias: &Param<Tensor<1>>) -> Tensor<4> {
-    let bias = bias.val();
-    let [c] = bias.dims();
-    y.add(bias.reshape([1, c, 1, 1]))
+    let [_, c, _, _] = weight.dims();
+    let zero = Tensor::zeros([c], &g.device());
+    kernels::conv_transpose(g, weight, zero, STRIDE, PADDING, input_hw)
 }
 
 /// A transposed convolution that doubles H and W, weight [in, out, k, k].
@@ -223,8 +218,14 @@ impl ConvT {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [_, _, h, w] = x.dims();
         let doubled = [h * STRIDE, w * STRIDE];
-        let y = kernels::conv_transpose(x, self.weight.val(), STRIDE, PADDING, doubled);
-        add_channel_bias(y, &self.bias)
+        kernels::conv_transpose(
+            x,
+            self.weight.val(),
+            self.bias.val(),
+            STRIDE,
+            PADDING,
+            doubled,
+        )
     }
 }
 

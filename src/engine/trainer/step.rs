@@ -55,9 +55,10 @@ impl Session {
         let (mut real_values, labels) = self.real_batch(b);
         let z = self.latent.draw(&mut self.state.rng, b, None);
         let classes = self.classes_for(&labels, &ad);
-        let fake = self
-            .state
-            .g
+        // The fakes are constants for D's update: G runs with constant weights, so no graph is
+        // recorded for it (batch norm still uses and updates its batch statistics).
+        let g = self.state.g.clone().no_grad();
+        let fake = g
             .forward(matrix(z, b, latent, &ad), classes.clone())
             .detach();
         let mut fake_in = fake.clone();
@@ -132,10 +133,10 @@ impl Session {
             .state
             .g
             .forward(matrix(z, b, latent, &ad), classes.clone());
-        let f = self
-            .state
-            .d
-            .forward(pack(fake, m), classes.map(|c| pack(c, m)), &pass);
+        // G's update needs the gradient through D, not D's own weight gradients: a copy of D
+        // whose weights are constants skips computing them (its running statistics are shared).
+        let d = self.state.d.clone().no_grad();
+        let f = d.forward(pack(fake, m), classes.map(|c| pack(c, m)), &pass);
         let loss = g_loss(&objective, f.clone());
         let g = &self.state.g;
         let grads = GradientsParams::from_grads(loss.backward(), g);

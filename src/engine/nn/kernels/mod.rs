@@ -5,4 +5,5 @@
 //! the models call one API on every device. BENCHMARKS.md has what each one saved.
 
 pub mod conv;
+pub mod gemm;
 pub mod norm;

@@ -4,11 +4,13 @@
 //! permuted views; burn's operations accept any strides, so nothing is copied to reorder them.
 
 use burn::backend::flex::{FlexTensor, Layout};
-use burn::backend::ops::FloatTensorOps;
+use burn::backend::ops::{FloatTensorOps, ModuleOps};
 use burn::backend::{DType, Flex, Shape, TensorData, TensorMetadata};
+use rayon::prelude::*;
 
-use super::ConvKernels;
-use super::im2col::{ConvGeometry, Strided4, col2im, im2col};
+use super::super::gemm::{self, MatRef, recycle, scratch};
+use super::im2col::{ConvGeometry, Strided4, channel_sums, col2im, im2col};
+use super::{ConvKernels, SavedConv};
 
 type F = Flex;
 
@@ -90,35 +92,138 @@ fn is_f32(tensors: &[&FlexTensor]) -> bool {
     tensors.iter().all(|t| t.dtype() == DType::F32)
 }
 
+fn values(t: &FlexTensor) -> Vec<f32> {
+    t.clone()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap_or_default()
+}
+
+/// [rows, cols] with every element of row r equal to `bias[r]`.
+fn bias_rows(bias: &[f32], cols: usize) -> Vec<f32> {
+    let mut y = scratch(bias.len() * cols);
+    y.par_chunks_mut(cols.max(1))
+        .zip(bias.par_iter())
+        .for_each(|(row, b)| row.fill(*b));
+    y
+}
+
+/// A contiguous 2-D f32 tensor as a matrix view.
+fn mat(t: &FlexTensor) -> MatRef<'_> {
+    let [rows, cols] = t.shape().dims();
+    let offset = t.layout().start_offset();
+    let data = t.storage::<f32>();
+    MatRef {
+        offset,
+        ..MatRef::row_major(data, rows, cols)
+    }
+}
+
+/// `t` with a contiguous layout (itself when it already has one).
+fn contiguous(t: FlexTensor) -> FlexTensor {
+    if t.is_contiguous() {
+        t
+    } else {
+        t.to_contiguous()
+    }
+}
+
+fn vector(values: Vec<f32>) -> FlexTensor {
+    let n = values.len();
+    FlexTensor::from_data(TensorData::new(values, [n]))
+}
+
+/// The convolution of `x` (f32): its output [o, n·h'·w'] and its column matrix.
+fn forward(
+    x: &FlexTensor,
+    weight: FlexTensor,
+    bias: &FlexTensor,
+    g: &ConvGeometry,
+) -> (Vec<f32>, Vec<f32>) {
+    let o = weight.shape()[0];
+    let cols = with_view(x, |view| im2col(view, g));
+    let (rows, len) = (g.col_rows(), g.col_len());
+    let weight = contiguous(F::float_reshape(weight, Shape::new([o, rows])));
+    let mut y = bias_rows(&values(bias), len);
+    gemm::matmul(
+        &mut y,
+        mat(&weight),
+        MatRef::row_major(&cols, rows, len),
+        true,
+    );
+    (y, cols)
+}
+
+/// The weight gradient [o, c, k, k] from the column matrix `cols` [c·k·k, n·h'·w'] of the
+/// input and the output gradient.
+fn weight_grad_from(cols: MatRef<'_>, grad: FlexTensor, kernel: usize) -> FlexTensor {
+    let rows = cols.rows;
+    let o = grad.shape()[1];
+    let grad = contiguous(channel_major_matrix(grad)); // [o, n·h'·w']
+    let mut dw = scratch(o * rows);
+    gemm::matmul(&mut dw, mat(&grad), cols.t(), false);
+    let shape = Shape::new([o, rows / (kernel * kernel), kernel, kernel]);
+    F::float_reshape(matrix(dw, o, rows), shape)
+}
+
 impl ConvKernels for Flex {
     fn strided_conv(
         x: FlexTensor,
         weight: FlexTensor,
+        bias: FlexTensor,
         stride: usize,
         padding: usize,
     ) -> FlexTensor {
-        if !is_f32(&[&x, &weight]) {
-            return super::burn_conv::<F>(x, weight, stride, padding);
+        if !is_f32(&[&x, &weight, &bias]) {
+            return F::conv2d(x, weight, Some(bias), super::conv_options(stride, padding));
         }
         let [o, _, k, _] = weight.shape().dims();
         let g = geometry(&x.shape(), k, stride, padding);
-        let cols = with_view(&x, |view| im2col(view, &g));
-        let cols = matrix(cols, g.col_rows(), g.col_len());
-        let w = F::float_reshape(weight, Shape::new([o, g.col_rows()]));
-        let y = F::float_matmul(w, cols); // [o, n·h'·w']
-        from_channel_major(&y, [g.batch, o, g.out_height(), g.out_width()])
+        let (y, cols) = forward(&x, weight, &bias, &g);
+        recycle(cols);
+        let len = g.col_len();
+        from_channel_major(
+            &matrix(y, o, len),
+            [g.batch, o, g.out_height(), g.out_width()],
+        )
     }
 
-    fn strided_conv_input_grad(
+    fn strided_conv_saving(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        stride: usize,
+        padding: usize,
+    ) -> SavedConv<Flex> {
+        if !is_f32(&[&x, &weight, &bias]) {
+            let options = super::conv_options(stride, padding);
+            let output = F::conv2d(x.clone(), weight, Some(bias), options);
+            return SavedConv { output, saved: x };
+        }
+        let [o, _, k, _] = weight.shape().dims();
+        let g = geometry(&x.shape(), k, stride, padding);
+        let (y, cols) = forward(&x, weight, &bias, &g);
+        let (rows, len) = (g.col_rows(), g.col_len());
+        let shape = [g.batch, o, g.out_height(), g.out_width()];
+        SavedConv {
+            output: from_channel_major(&matrix(y, o, len), shape),
+            saved: matrix(cols, rows, len),
+        }
+    }
+
+    fn strided_conv_transpose(
         grad: FlexTensor,
         weight: FlexTensor,
+        bias: FlexTensor,
         stride: usize,
         padding: usize,
         height: usize,
         width: usize,
     ) -> FlexTensor {
-        if !is_f32(&[&grad, &weight]) {
-            return super::burn_input_grad::<F>(grad, weight, stride, padding, [height, width]);
+        if !is_f32(&[&grad, &weight, &bias]) {
+            let options =
+                super::transpose_options::<F>(&grad, &weight, stride, padding, [height, width]);
+            return F::conv_transpose2d(grad, weight, Some(bias), options);
         }
         let [o, c, k, _] = weight.shape().dims();
         let n = grad.shape()[0];
@@ -131,12 +236,12 @@ impl ConvKernels for Flex {
             stride,
             padding,
         };
-        let w_t = F::float_transpose(F::float_reshape(weight, Shape::new([o, g.col_rows()])));
-        let cols = F::float_matmul(w_t, channel_major_matrix(grad)); // [c·k·k, n·h'·w']
-        let image = match cols.as_slice::<f32>() {
-            Some(values) => col2im(values, &g), // [c, n, h, w]
-            None => col2im(cols.to_contiguous().storage::<f32>(), &g),
-        };
+        let weight = contiguous(F::float_reshape(weight, Shape::new([o, g.col_rows()])));
+        let grad = contiguous(channel_major_matrix(grad)); // [o, n·h'·w']
+        let mut cols = scratch(g.col_rows() * g.col_len()); // [c·k·k, n·h'·w']
+        gemm::matmul(&mut cols, mat(&weight).t(), mat(&grad), false);
+        let image = col2im(&cols, &g, &values(&bias)); // [c, n, h, w]
+        recycle(cols);
         from_channel_major(&matrix(image, c, n * height * width), [n, c, height, width])
     }
 
@@ -151,10 +256,50 @@ impl ConvKernels for Flex {
             return super::burn_weight_grad::<F>(x, grad, stride, padding, kernel);
         }
         let g = geometry(&x.shape(), kernel, stride, padding);
-        let o = grad.shape()[1];
         let cols = with_view(&x, |view| im2col(view, &g));
-        let cols_t = F::float_transpose(matrix(cols, g.col_rows(), g.col_len()));
-        let dw = F::float_matmul(channel_major_matrix(grad), cols_t); // [o, c·k·k]
-        F::float_reshape(dw, Shape::new([o, g.channels, kernel, kernel]))
+        let dw = weight_grad_from(
+            MatRef::row_major(&cols, g.col_rows(), g.col_len()),
+            grad,
+            kernel,
+        );
+        recycle(cols);
+        dw
     }
+
+    fn strided_conv_weight_grad_saved(
+        saved: FlexTensor,
+        grad: FlexTensor,
+        stride: usize,
+        padding: usize,
+        kernel: usize,
+    ) -> FlexTensor {
+        if saved.layout().num_dims() == 4 {
+            // Not columns but the input itself (the non-f32 path above).
+            return Self::strided_conv_weight_grad(saved, grad, stride, padding, kernel);
+        }
+        let saved = contiguous(saved);
+        let dw = weight_grad_from(mat(&saved), grad, kernel);
+        // The columns are used up: keep their buffer for the next step's.
+        if let Ok(cols) = saved.into_data().try_into_vec::<f32>() {
+            recycle(cols);
+        }
+        dw
+    }
+
+    fn channel_sums(grad: FlexTensor) -> FlexTensor {
+        let dims: [usize; 4] = match grad.shape().num_dims() {
+            4 if grad.dtype() == DType::F32 => grad.shape().dims(),
+            _ => return default_channel_sums(grad),
+        };
+        vector(with_view(&grad, |view| channel_sums(view, dims)))
+    }
+}
+
+/// The trait's default (burn's operations), for tensors the loop above does not handle.
+fn default_channel_sums(grad: FlexTensor) -> FlexTensor {
+    let c = grad.shape()[1];
+    let per_channel = F::float_swap_dims(grad, 0, 1);
+    let n = per_channel.shape().num_elements() / c;
+    let flat = F::float_reshape(per_channel, Shape::new([c, n]));
+    F::float_reshape(F::float_sum_dim(flat, 1), Shape::new([c]))
 }

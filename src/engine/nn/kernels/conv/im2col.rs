@@ -9,6 +9,8 @@
 
 use rayon::prelude::*;
 
+use super::super::gemm::scratch;
+
 /// A square-kernel convolution with equal stride and zero padding on both axes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvGeometry {
@@ -57,6 +59,29 @@ impl ConvGeometry {
     }
 }
 
+/// Σ over n, h, w of each channel of `x` [n, c, h, w].
+pub fn channel_sums(x: Strided4<'_>, [n, c, h, w]: [usize; 4]) -> Vec<f32> {
+    let [sn, sc, sh, sw] = x.strides;
+    (0..c)
+        .into_par_iter()
+        .map(|ch| {
+            let mut total = 0.0f64;
+            for i in 0..n {
+                for y in 0..h {
+                    let row = x.offset + i * sn + ch * sc + y * sh;
+                    let s: f32 = if sw == 1 {
+                        x.data[row..row + w].iter().sum()
+                    } else {
+                        (0..w).map(|j| x.data[row + j * sw]).sum()
+                    };
+                    total += s as f64;
+                }
+            }
+            total as f32
+        })
+        .collect()
+}
+
 /// A read-only 4-D f32 array: element (n, c, h, w) lives at
 /// `offset + n·strides[0] + c·strides[1] + h·strides[2] + w·strides[3]`.
 #[derive(Clone, Copy, Debug)]
@@ -77,29 +102,42 @@ impl<'a> Strided4<'a> {
     }
 }
 
-/// The column matrix of input `x` for geometry `g`.
-pub fn im2col(x: Strided4<'_>, g: &ConvGeometry) -> Vec<f32> {
+/// The column matrix of input `x` for geometry `g`, written into `cols` (g.col_rows() ×
+/// g.col_len() values, whatever they held before: every element is written).
+pub fn im2col_into(x: Strided4<'_>, g: &ConvGeometry, cols: &mut [f32]) {
     let (oh, ow, k) = (g.out_height(), g.out_width(), g.kernel);
     let len = g.col_len();
-    let mut cols = vec![0.0f32; g.col_rows() * len];
+    assert_eq!(cols.len(), g.col_rows() * len, "im2col: column matrix size");
     let [sn, sc, sh, sw] = x.strides;
     cols.par_chunks_mut(len).enumerate().for_each(|(row, out)| {
         let (c, ki, kj) = (row / (k * k), (row / k) % k, row % k);
         let ys = g.valid_outputs(ki, g.height, oh);
         let xs = g.valid_outputs(kj, g.width, ow);
-        if xs.is_empty() {
+        if xs.is_empty() || ys.is_empty() {
+            out.fill(0.0);
             return;
         }
         let first_iw = xs.start * g.stride + kj - g.padding;
         for (n, image) in out.chunks_exact_mut(oh * ow).enumerate() {
+            // Rows whose tap falls in the padding are zeros, and so are the ends of the others.
+            image[..ys.start * ow].fill(0.0);
+            image[ys.end * ow..].fill(0.0);
             let plane = x.offset + n * sn + c * sc + first_iw * sw;
             for oy in ys.clone() {
                 let start = plane + (oy * g.stride + ki - g.padding) * sh;
-                let dst = &mut image[oy * ow..][xs.clone()];
-                gather(dst, &x.data[start..], g.stride * sw);
+                let dst = &mut image[oy * ow..][..ow];
+                dst[..xs.start].fill(0.0);
+                dst[xs.end..].fill(0.0);
+                gather(&mut dst[xs.clone()], &x.data[start..], g.stride * sw);
             }
         }
     });
+}
+
+/// The column matrix of input `x` for geometry `g`, in a buffer of its own.
+pub fn im2col(x: Strided4<'_>, g: &ConvGeometry) -> Vec<f32> {
+    let mut cols = scratch(g.col_rows() * g.col_len());
+    im2col_into(x, g, &mut cols);
     cols
 }
 
@@ -141,18 +179,21 @@ fn scatter_add(dst: &mut [f32], src: &[f32], step: usize) {
 }
 
 /// The adjoint of [`im2col`]: every column value added back at the input position it was
-/// read from. Returns the image channel-major, [channels, batch, height, width], so that each
-/// thread owns whole channels.
-pub fn col2im(cols: &[f32], g: &ConvGeometry) -> Vec<f32> {
+/// read from, onto `start[c]` in every position of channel c (a bias, or zeros). Returns the
+/// image channel-major, [channels, batch, height, width], so that each thread owns whole
+/// channels.
+pub fn col2im(cols: &[f32], g: &ConvGeometry, start: &[f32]) -> Vec<f32> {
     let (oh, ow, k) = (g.out_height(), g.out_width(), g.kernel);
     let len = g.col_len();
     assert_eq!(cols.len(), g.col_rows() * len, "col2im: column matrix size");
     let plane = g.batch * g.height * g.width;
-    let mut image = vec![0.0f32; g.channels * plane];
+    // Every element is first set to its channel's start value below.
+    let mut image = scratch(g.channels * plane);
     image
         .par_chunks_mut(plane)
         .enumerate()
         .for_each(|(c, img)| {
+            img.fill(start[c]);
             for ki in 0..k {
                 let ys = g.valid_outputs(ki, g.height, oh);
                 for kj in 0..k {
@@ -290,7 +331,7 @@ mod tests {
             .zip(&c)
             .map(|(a, b)| (*a as f64) * (*b as f64))
             .sum();
-        let back = col2im(&c, &g); // [c, n, h, w]
+        let back = col2im(&c, &g, &[0.0; 3]); // [c, n, h, w]
         let plane = g.height * g.width;
         let mut rhs = 0.0f64;
         for n in 0..g.batch {

@@ -4,8 +4,9 @@
 //! as a dilated convolution with batch and channels swapped: small matrix products that ran
 //! the DCGAN at a third of PyTorch's speed (BENCHMARKS.md). Here each of the three operations a
 //! strided convolution needs — forward, input gradient, weight gradient — is one large matrix
-//! product over the whole batch. Each is differentiable in terms of the other two, so WGAN-GP's
-//! gradient of a gradient goes through them too.
+//! product over the whole batch, and the bias is added inside the kernel (a separate broadcast
+//! add cost a pass over the output and reordered it). Each operation is differentiable in terms
+//! of the others, so WGAN-GP's gradient of a gradient goes through them too.
 //!
 //! On the GPU (burn's cubecl backend) the same operations fall back to burn's own convolutions,
 //! so the models call one API on every device.
@@ -13,38 +14,70 @@
 mod autodiff;
 mod flex;
 pub mod im2col;
+#[cfg(test)]
+mod tests;
 
 use burn::backend::ops::{ConvOptions, ConvTransposeOptions};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Backend, Cube, Dispatch, Shape, TensorMetadata, backend_extension};
+use burn::backend::{
+    Backend, Cube, Dispatch, ExtensionType, Shape, TensorMetadata, backend_extension,
+};
 use burn::tensor::Tensor;
 
+/// A convolution's output and what its weight gradient will need: on the CPU the column matrix
+/// the forward pass built (so the backward pass need not build it again), elsewhere the input.
+#[derive(ExtensionType)]
+pub struct SavedConv<B: Backend> {
+    pub output: FloatTensor<B>,
+    pub saved: FloatTensor<B>,
+}
+
 /// Square-kernel convolutions with equal stride and zero padding on both axes, no dilation or
-/// groups (what DCGAN-style models use). The default bodies are burn's own operations.
+/// groups (what DCGAN-style models use), each with a bias per output channel. The default
+/// bodies are burn's own operations.
 #[backend_extension(Flex, Cube, Autodiff)]
 pub trait ConvKernels: Backend {
-    /// `x` [n, c, h, w] ⊛ `weight` [o, c, k, k] → [n, o, h', w'].
+    /// `x` [n, c, h, w] ⊛ `weight` [o, c, k, k] + `bias` [o] → [n, o, h', w'].
     fn strided_conv(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         stride: usize,
         padding: usize,
     ) -> FloatTensor<Self> {
-        burn_conv::<Self>(x, weight, stride, padding)
+        let options = conv_options(stride, padding);
+        Self::conv2d(x, weight, Some(bias), options)
     }
 
-    /// The gradient of [`ConvKernels::strided_conv`] with respect to its input, for an input
-    /// of `height` × `width`: the transposed convolution of `grad` [n, o, h', w'] with
-    /// `weight` [o, c, k, k] → [n, c, height, width].
-    fn strided_conv_input_grad(
+    /// [`ConvKernels::strided_conv`], keeping what its weight gradient needs.
+    fn strided_conv_saving(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+    ) -> SavedConv<Self> {
+        let options = conv_options(stride, padding);
+        SavedConv {
+            output: Self::conv2d(x.clone(), weight, Some(bias), options),
+            saved: x,
+        }
+    }
+
+    /// The transposed convolution of `grad` [n, o, h', w'] with `weight` [o, c, k, k], plus
+    /// `bias` [c], for an output of `height` × `width`: [n, c, height, width]. Without the
+    /// bias it is the gradient of [`ConvKernels::strided_conv`] with respect to its input.
+    fn strided_conv_transpose(
         grad: FloatTensor<Self>,
         weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         stride: usize,
         padding: usize,
         height: usize,
         width: usize,
     ) -> FloatTensor<Self> {
-        burn_input_grad::<Self>(grad, weight, stride, padding, [height, width])
+        let options = transpose_options::<Self>(&grad, &weight, stride, padding, [height, width]);
+        Self::conv_transpose2d(grad, weight, Some(bias), options)
     }
 
     /// The gradient of [`ConvKernels::strided_conv`] with respect to its weight:
@@ -58,41 +91,52 @@ pub trait ConvKernels: Backend {
     ) -> FloatTensor<Self> {
         burn_weight_grad::<Self>(x, grad, stride, padding, kernel)
     }
+
+    /// The weight gradient from what [`ConvKernels::strided_conv_saving`] kept.
+    fn strided_conv_weight_grad_saved(
+        saved: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        stride: usize,
+        padding: usize,
+        kernel: usize,
+    ) -> FloatTensor<Self> {
+        burn_weight_grad::<Self>(saved, grad, stride, padding, kernel)
+    }
+
+    /// Σ of `grad` [n, c, …] over every dimension but 1: the gradient of a per-channel bias.
+    fn channel_sums(grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        let c = grad.shape()[1];
+        let per_channel = Self::float_swap_dims(grad, 0, 1);
+        let n = per_channel.shape().num_elements() / c;
+        let flat = Self::float_reshape(per_channel, Shape::new([c, n]));
+        Self::float_reshape(Self::float_sum_dim(flat, 1), Shape::new([c]))
+    }
 }
+
+impl ConvKernels for Cube {}
 
 fn conv_options(stride: usize, padding: usize) -> ConvOptions<2> {
     ConvOptions::new([stride, stride], [padding, padding], [1, 1], 1)
 }
 
-/// burn's convolution.
-fn burn_conv<B: Backend>(
-    x: FloatTensor<B>,
-    weight: FloatTensor<B>,
-    stride: usize,
-    padding: usize,
-) -> FloatTensor<B> {
-    B::conv2d(x, weight, None, conv_options(stride, padding))
-}
-
-/// burn's transposed convolution, with the output padding that gives `[height, width]`.
-fn burn_input_grad<B: Backend>(
-    grad: FloatTensor<B>,
-    weight: FloatTensor<B>,
+/// burn's options for the transposed convolution that gives `[height, width]`.
+fn transpose_options<B: Backend>(
+    grad: &FloatTensor<B>,
+    weight: &FloatTensor<B>,
     stride: usize,
     padding: usize,
     [height, width]: [usize; 2],
-) -> FloatTensor<B> {
+) -> ConvTransposeOptions<2> {
     let [_, _, oh, ow] = grad.shape().dims();
     let k = weight.shape()[2];
     let full = |o: usize| (o - 1) * stride + k - 2 * padding;
-    let options = ConvTransposeOptions::new(
+    ConvTransposeOptions::new(
         [stride, stride],
         [padding, padding],
         [height - full(oh), width - full(ow)],
         [1, 1],
         1,
-    );
-    B::conv_transpose2d(grad, weight, None, options)
+    )
 }
 
 /// burn's weight gradient of a convolution.
@@ -108,31 +152,43 @@ fn burn_weight_grad<B: Backend>(
     B::conv2d_weight_backward(x, like, grad, conv_options(stride, padding))
 }
 
-impl ConvKernels for Cube {}
+/// A zero bias for `channels` channels, like `t`.
+fn zero_bias<B: Backend>(t: &FloatTensor<B>, channels: usize) -> FloatTensor<B> {
+    B::float_zeros(Shape::new([channels]), &t.device(), t.dtype().into())
+}
 
-/// `x` [n, c, h, w] convolved with `weight` [o, c, k, k] (no bias).
-pub fn conv(x: Tensor<4>, weight: Tensor<4>, stride: usize, padding: usize) -> Tensor<4> {
+/// `x` [n, c, h, w] convolved with `weight` [o, c, k, k], plus `bias` [o].
+pub fn conv(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    stride: usize,
+    padding: usize,
+) -> Tensor<4> {
     Tensor::from_dispatch(<Dispatch as ConvKernels>::strided_conv(
         x.into_dispatch(),
         weight.into_dispatch(),
+        bias.into_dispatch(),
         stride,
         padding,
     ))
 }
 
-/// The transposed convolution: `grad` [n, o, h', w'] with `weight` [o, c, k, k] →
-/// [n, c, height, width]. It is both a transposed-convolution layer and the input gradient of
-/// [`conv`].
+/// The transposed convolution: `grad` [n, o, h', w'] with `weight` [o, c, k, k], plus `bias`
+/// [c] → [n, c, height, width]. It is both a transposed-convolution layer and (with a zero
+/// bias) the input gradient of [`conv`].
 pub fn conv_transpose(
     grad: Tensor<4>,
     weight: Tensor<4>,
+    bias: Tensor<1>,
     stride: usize,
     padding: usize,
     [height, width]: [usize; 2],
 ) -> Tensor<4> {
-    Tensor::from_dispatch(<Dispatch as ConvKernels>::strided_conv_input_grad(
+    Tensor::from_dispatch(<Dispatch as ConvKernels>::strided_conv_transpose(
         grad.into_dispatch(),
         weight.into_dispatch(),
+        bias.into_dispatch(),
         stride,
         padding,
         height,
@@ -157,6 +213,3 @@ pub fn weight_grad(
         kernel,
     ))
 }
-
-#[cfg(test)]
-mod tests;

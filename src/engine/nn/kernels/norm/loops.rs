@@ -4,6 +4,8 @@
 
 use rayon::prelude::*;
 
+use super::super::gemm::zeros;
+
 /// Elements of `t` read channel by channel: the values of sample `n`, channel `c` are one
 /// contiguous run of `spatial` floats at `offset + n·sn + c·sc`.
 pub struct Channels<'a> {
@@ -145,7 +147,7 @@ pub fn batch_norm_forward<A: Act>(
     epsilon: f32,
 ) -> (Vec<f32>, Vec<(f32, f32)>) {
     let block = x.batch * x.spatial;
-    let mut out = vec![0.0f32; gamma.len() * block];
+    let mut out = zeros(gamma.len() * block);
     let mut stats = vec![(0.0f32, 0.0f32); gamma.len()];
     out.par_chunks_mut(block)
         .zip(stats.par_iter_mut())
@@ -183,7 +185,7 @@ pub fn batch_norm_backward<A: Act>(
 ) -> (Vec<f32>, Vec<(f32, f32)>) {
     let block = x.batch * x.spatial;
     let m = block as f64;
-    let mut dx = vec![0.0f32; p.gamma.len() * block];
+    let mut dx = zeros(p.gamma.len() * block);
     let mut sums = vec![(0.0f32, 0.0f32); p.gamma.len()];
     dx.par_chunks_mut(block)
         .zip(sums.par_iter_mut())
@@ -225,7 +227,7 @@ const PARALLEL_CHUNK: usize = 1 << 15;
 
 /// act(x) elementwise.
 pub fn activate<A: Act>(act: A, x: &[f32]) -> Vec<f32> {
-    let mut out = vec![0.0f32; x.len()];
+    let mut out = zeros(x.len());
     out.par_chunks_mut(PARALLEL_CHUNK)
         .zip(x.par_chunks(PARALLEL_CHUNK))
         .for_each(|(o, s)| {
@@ -238,7 +240,7 @@ pub fn activate<A: Act>(act: A, x: &[f32]) -> Vec<f32> {
 
 /// grad · act'(x) elementwise.
 pub fn activate_backward<A: Act>(act: A, x: &[f32], grad: &[f32]) -> Vec<f32> {
-    let mut out = vec![0.0f32; x.len()];
+    let mut out = zeros(x.len());
     out.par_chunks_mut(PARALLEL_CHUNK)
         .zip(
             x.par_chunks(PARALLEL_CHUNK)

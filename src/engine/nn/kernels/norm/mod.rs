@@ -209,14 +209,14 @@ fn burn_activate_backward<B: Backend>(
     }
 }
 
-/// `act(x)` elementwise. burn's own ReLU and tanh are fast (and work in place when they can),
-/// so only LeakyReLU, whose burn backward is slow, goes through the kernel.
+/// `act(x)` elementwise. burn's own ReLU is fast (and works in place when it can); LeakyReLU,
+/// whose burn backward is slow, and tanh, which burn computes on one thread, go through the
+/// kernel.
 pub fn activate<const D: usize>(x: Tensor<D>, act: Nonlinearity) -> Tensor<D> {
     match act {
         Nonlinearity::Identity => x,
         Nonlinearity::Relu => burn::tensor::activation::relu(x),
-        Nonlinearity::Tanh => x.tanh(),
-        Nonlinearity::LeakyRelu(_) => {
+        Nonlinearity::Tanh | Nonlinearity::LeakyRelu(_) => {
             Tensor::from_dispatch(<Dispatch as NormKernels>::activate(x.into_dispatch(), act))
         }
     }

@@ -88,6 +88,7 @@ fn a_channel_major_input_is_normalised_the_same() {
     let h = conv(
         tensor([3, 2, 8, 8], 1, &device),
         tensor([4, 2, 4, 4], 2, &device),
+        tensor([4], 3, &device),
         2,
         1,
     );
