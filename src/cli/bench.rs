@@ -27,6 +27,10 @@ pub struct BenchArgs {
     /// DCGAN batch size (64 on the CPU; the GPU target uses 128).
     #[arg(long, default_value_t = 64)]
     pub dcgan_batch: usize,
+    /// Measurements of each model, ganvas and PyTorch taking turns; the table gives medians.
+    /// This VM's speed drifts by tens of percent within minutes, so one pair proves little.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
     /// Skip the PyTorch reference.
     #[arg(long)]
     pub no_pytorch: bool,
@@ -163,6 +167,24 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// The median of `values` (None when empty).
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+/// "a / b / c" with one decimal.
+fn list(values: &[f64]) -> String {
+    let parts: Vec<String> = values.iter().map(|v| format!("{v:.1}")).collect();
+    parts.join(" / ")
+}
+
 /// Runs `ganvas bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     #[cfg(feature = "gui")]
@@ -181,7 +203,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Err(e) => eprintln!("skipping wgpu: {e}"),
     }
     println!("threads: {threads}");
-    println!("| model | backend | ganvas steps/s | PyTorch steps/s | ratio |");
+    println!(
+        "| model | backend | ganvas steps/s, median ({} runs) | PyTorch steps/s, median | ratio of medians |",
+        args.repeat.max(1)
+    );
     println!("|---|---|---|---|---|");
     for (torch_device, backend) in backends {
         let models: [(&str, TrainConfig, u64); 2] = [
@@ -197,20 +222,38 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             ),
         ];
         for (i, (label, config, steps)) in models.into_iter().enumerate() {
-            let ours = ganvas_steps_per_sec(config, backend.clone(), steps)?;
-            let theirs = if args.no_pytorch {
-                Err("skipped".to_string())
-            } else {
-                pytorch_steps_per_sec(args, ["ring", "dcgan"][i], torch_device, steps, threads)
-            };
-            let (t, ratio) = match &theirs {
-                Ok(v) => (format!("{v:.1}"), format!("{:.2}x", ours / v)),
-                Err(e) => (format!("n/a ({e})"), "-".to_string()),
+            let mut ours = Vec::new();
+            let mut theirs = Vec::new();
+            let mut torch_error = None;
+            for _ in 0..args.repeat.max(1) {
+                ours.push(ganvas_steps_per_sec(
+                    config.clone(),
+                    backend.clone(),
+                    steps,
+                )?);
+                if args.no_pytorch || torch_error.is_some() {
+                    continue;
+                }
+                let model = ["ring", "dcgan"][i];
+                match pytorch_steps_per_sec(args, model, torch_device, steps, threads) {
+                    Ok(v) => theirs.push(v),
+                    Err(e) => torch_error = Some(e),
+                }
+            }
+            let (t, ratio) = match (median(&theirs), &torch_error) {
+                (Some(v), None) => (
+                    format!("{v:.1} ({})", list(&theirs)),
+                    format!("{:.2}x", median(&ours).unwrap_or(0.0) / v),
+                ),
+                (_, Some(e)) => (format!("n/a ({e})"), "-".to_string()),
+                (None, None) => ("n/a (skipped)".to_string(), "-".to_string()),
             };
             println!(
-                "| {label} b{} | {} | {ours:.1} | {t} | {ratio} |",
+                "| {label} b{} | {} | {:.1} ({}) | {t} | {ratio} |",
                 if i == 0 { 256 } else { args.dcgan_batch },
-                backend.name
+                backend.name,
+                median(&ours).unwrap_or(0.0),
+                list(&ours),
             );
         }
     }

@@ -170,6 +170,12 @@ fn scatter_add(dst: &mut [f32], src: &[f32], step: usize) {
                 *d += *v;
             }
         }
+        2 => {
+            let dst = &mut dst[..2 * src.len() - 1];
+            for (pair, v) in dst.chunks_mut(2).zip(src) {
+                pair[0] += *v;
+            }
+        }
         _ => {
             for (d, v) in dst.iter_mut().step_by(step).zip(src) {
                 *d += *v;
