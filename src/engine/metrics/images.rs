@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::classifier::{Classifier, FEATURES, argmax};
 use super::kl_to_uniform;
 use super::stats::{self, Rows};
@@ -44,16 +46,15 @@ pub struct DiversityReference {
 fn project(images: &[f32], image_len: usize, projection: &[f32]) -> Vec<f32> {
     let n = images.len() / image_len.max(1);
     let mut out = vec![0.0f32; n * PROJECTION];
-    for (img, o) in images
-        .chunks_exact(image_len)
-        .zip(out.chunks_exact_mut(PROJECTION))
-    {
-        for (&v, row) in img.iter().zip(projection.chunks_exact(PROJECTION)) {
-            for (acc, &w) in o.iter_mut().zip(row) {
-                *acc += v * w;
+    out.par_chunks_exact_mut(PROJECTION)
+        .zip(images.par_chunks_exact(image_len.max(1)))
+        .for_each(|(o, img)| {
+            for (&v, row) in img.iter().zip(projection.chunks_exact(PROJECTION)) {
+                for (acc, &w) in o.iter_mut().zip(row) {
+                    *acc += v * w;
+                }
             }
-        }
-    }
+        });
     out
 }
 
@@ -127,7 +128,7 @@ impl DiversityReference {
 #[derive(Clone, Debug)]
 pub struct ClassReference {
     pub classifier: Arc<Classifier>,
-    real_features: Vec<f32>,
+    real_prdc: stats::PrdcReference,
     real_mean: Vec<f64>,
     real_cov: Vec<f64>,
 }
@@ -137,10 +138,11 @@ impl ClassReference {
         let mut rng = Rng::seeded(0xFEA7_0000);
         let real = distinct_sample(set, &mut rng, REAL_SAMPLES);
         let real_features = classifier.classify(&real).features;
-        let (real_mean, real_cov) = stats::mean_covariance(Rows::new(&real_features, FEATURES));
+        let real_rows = Rows::new(&real_features, FEATURES);
+        let (real_mean, real_cov) = stats::mean_covariance(real_rows);
         Self {
             classifier,
-            real_features,
+            real_prdc: stats::PrdcReference::new(real_rows, PRDC_K),
             real_mean,
             real_cov,
         }
@@ -178,7 +180,7 @@ impl ClassReference {
         let fake = Rows::new(&c.features, FEATURES);
         let (mean, cov) = stats::mean_covariance(fake);
         let fid = stats::frechet_distance(&self.real_mean, &self.real_cov, &mean, &cov);
-        let prdc = stats::prdc(Rows::new(&self.real_features, FEATURES), fake, PRDC_K);
+        let prdc = self.real_prdc.evaluate(fake);
         let mut values = vec![
             ("classes_covered", covered as f64),
             ("kl_classes_to_uniform", kl_to_uniform(&counts)),
