@@ -124,6 +124,22 @@ pub fn activation_backward<const D: usize>(
     }
 }
 
+/// `h` with inverted dropout of probability `p` (unchanged when p is 0).
+pub fn dropout<const D: usize>(h: Tensor<D>, p: f32) -> Tensor<D> {
+    match dropout_mask(h.dims(), p, &h.device()) {
+        Some(mask) => h.mul(mask),
+        None => h,
+    }
+}
+
+/// `norm` (burn's module, on its own) applied to `z` when there is one.
+pub fn maybe_norm<const D: usize>(z: Tensor<D>, norm: Option<&BatchNorm>) -> Tensor<D> {
+    match norm {
+        Some(norm) => norm.forward(z),
+        None => z,
+    }
+}
+
 /// An inverted-dropout mask (already scaled by 1/(1 − p)), or None when p is 0.
 pub fn dropout_mask<const D: usize>(
     shape: [usize; D],

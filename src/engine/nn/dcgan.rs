@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor};
 use super::kernels::norm::Nonlinearity;
 use super::layers::{
     Activated, Conv, ConvT, Dense, Init, Pass, activate_dropout, activation_backward, batch_norm,
-    conv_input_grad, dropout_mask, nonlinearity, norm_activate,
+    conv_input_grad, dropout, maybe_norm, nonlinearity, norm_activate,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -216,15 +216,10 @@ impl DcganDiscriminator {
             let norm = i.checked_sub(1).and_then(|j| self.norms.get(j));
             if !trace {
                 h = norm_activate(z, norm, act);
-                if let Some(mask) = dropout_mask(h.dims(), pass.dropout, &h.device()) {
-                    h = h.mul(mask);
-                }
+                h = dropout(h, pass.dropout);
                 continue;
             }
-            let z = match norm {
-                Some(norm) => norm.forward(z),
-                None => z,
-            };
+            let z = maybe_norm(z, norm);
             let a = activate_dropout(z, self.activation, self.slope, pass.dropout);
             h = a.output.clone();
             traces.push(ConvTrace {

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use super::kernels::norm::Nonlinearity;
 use super::layers::{
     Activated, Dense, Init, Pass, activate_dropout, activated_identity, activation_backward,
-    batch_norm, dropout_mask, minibatch_stddev, nonlinearity, norm_activate,
+    batch_norm, dropout, maybe_norm, minibatch_stddev, nonlinearity, norm_activate,
 };
 use crate::engine::config::Activation;
 use crate::engine::rng::Rng;
@@ -177,15 +177,10 @@ impl MlpDiscriminator {
                 } else {
                     norm_activate(z, norm, act)
                 };
-                if let Some(mask) = dropout_mask(h.dims(), pass.dropout, &h.device()) {
-                    h = h.mul(mask);
-                }
+                h = dropout(h, pass.dropout);
                 continue;
             }
-            let z = match norm {
-                Some(norm) => norm.forward(z),
-                None => z,
-            };
+            let z = maybe_norm(z, norm);
             let (z, winners) = if self.maxout_pieces > 1 {
                 let (best, winners) = maxout(z, self.maxout_pieces);
                 (best, Some(winners))

@@ -75,6 +75,14 @@ impl<B: Backend + NormKernels, C: CheckpointStrategy> NormKernels for Autodiff<B
             .prepare::<C>([x.node(), gamma.node(), beta.node()])
             .compute_bound()
             .stateful();
+        let run = |x: FloatTensor<Self>, gamma: FloatTensor<Self>, beta: FloatTensor<Self>| {
+            let (x, g, b) = (
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+            );
+            B::batch_norm_act(x, g, b, epsilon, act)
+        };
         let untracked = |t| FloatTensor::<Self>::new(t);
         match prep {
             OpsKind::Tracked(mut prep) => {
@@ -83,22 +91,9 @@ impl<B: Backend + NormKernels, C: CheckpointStrategy> NormKernels for Autodiff<B
                     prep.checkpoint(&gamma),
                     prep.checkpoint(&beta),
                 );
-                let r = B::batch_norm_act(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    epsilon,
-                    act,
-                );
-                let state = (
-                    ids.0,
-                    ids.1,
-                    ids.2,
-                    r.mean.clone(),
-                    r.variance.clone(),
-                    epsilon,
-                    act,
-                );
+                let r = run(x, gamma, beta);
+                let (mean, variance) = (r.mean.clone(), r.variance.clone());
+                let state = (ids.0, ids.1, ids.2, mean, variance, epsilon, act);
                 BatchNormed {
                     output: prep.finish(state, r.output),
                     mean: untracked(r.mean),
@@ -106,13 +101,7 @@ impl<B: Backend + NormKernels, C: CheckpointStrategy> NormKernels for Autodiff<B
                 }
             }
             OpsKind::UnTracked(prep) => {
-                let r = B::batch_norm_act(
-                    x.into_primitive(),
-                    gamma.into_primitive(),
-                    beta.into_primitive(),
-                    epsilon,
-                    act,
-                );
+                let r = run(x, gamma, beta);
                 BatchNormed {
                     output: prep.finish(r.output),
                     mean: untracked(r.mean),
