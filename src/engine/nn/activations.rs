@@ -4,8 +4,9 @@
 
 use burn::module::RunningState;
 use burn::nn::BatchNorm;
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::Tensor;
 
+pub use super::dropout::dropout_mask;
 use super::kernels::norm::{self as fused, Nonlinearity};
 use crate::engine::config::Activation;
 
@@ -138,17 +139,4 @@ pub fn maybe_norm<const D: usize>(z: Tensor<D>, norm: Option<&BatchNorm>) -> Ten
         Some(norm) => norm.forward(z),
         None => z,
     }
-}
-
-/// An inverted-dropout mask (already scaled by 1/(1 − p)), or None when p is 0.
-pub fn dropout_mask<const D: usize>(
-    shape: [usize; D],
-    p: f32,
-    device: &Device,
-) -> Option<Tensor<D>> {
-    if p <= 0.0 {
-        return None;
-    }
-    let keep = 1.0 - p as f64;
-    Some(Tensor::random(shape, Distribution::Bernoulli(keep), device).div_scalar(keep))
 }

@@ -3,6 +3,7 @@
 
 pub mod activations;
 pub mod dcgan;
+pub mod dropout;
 pub mod kernels;
 pub mod layers;
 pub mod mlp;
