@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use ganvas::engine::config::Activation;
 use ganvas::engine::loss::gradient_penalty;
 use ganvas::engine::nn::dcgan::{DcganDiscriminator, DcganSpec};
-use ganvas::engine::nn::layers::{Dense, Init, Pass};
+use ganvas::engine::nn::layers::{Dense, Dropout, Init, Pass};
 use ganvas::engine::nn::mlp::{MlpDiscriminator, MlpSpec};
 use ganvas::engine::rng::Rng;
 
@@ -48,7 +48,7 @@ fn mlp_with(activation: Activation, maxout_pieces: usize) -> MlpDiscriminator {
 const PASS: Pass = Pass {
     training: false,
     spectral_norm: false,
-    dropout: 0.0,
+    dropout: Dropout::OFF,
 };
 
 #[test]
@@ -252,7 +252,7 @@ fn spectral_norm_divides_by_the_largest_singular_value() {
     let train = Pass {
         training: true,
         spectral_norm: true,
-        dropout: 0.0,
+        dropout: Dropout::OFF,
     };
     for _ in 0..60 {
         let _ = layer.weight_for(&train); // power iteration, one step per call

@@ -6,7 +6,7 @@ use burn::module::RunningState;
 use burn::nn::BatchNorm;
 use burn::tensor::Tensor;
 
-pub use super::dropout::dropout_mask;
+pub use super::dropout::{Dropout, dropout_mask};
 use super::kernels::norm::{self as fused, Nonlinearity};
 use crate::engine::config::Activation;
 
@@ -82,7 +82,7 @@ pub fn activate_dropout<const D: usize>(
     z: Tensor<D>,
     act: Activation,
     slope: f32,
-    dropout: f32,
+    dropout: Dropout,
 ) -> Activated<D> {
     let mut output = activate(z.clone(), act, slope);
     let mask = dropout_mask(output.dims(), dropout, &output.device());
@@ -97,7 +97,7 @@ pub fn activate_dropout<const D: usize>(
 }
 
 /// Dropout alone, for units that are already non-linear (maxout).
-pub fn activated_identity<const D: usize>(z: Tensor<D>, dropout: f32) -> Activated<D> {
+pub fn activated_identity<const D: usize>(z: Tensor<D>, dropout: Dropout) -> Activated<D> {
     let mask = dropout_mask(z.dims(), dropout, &z.device());
     let output = match &mask {
         Some(m) => z.clone().mul(m.clone()),
@@ -125,9 +125,9 @@ pub fn activation_backward<const D: usize>(
     }
 }
 
-/// `h` with inverted dropout of probability `p` (unchanged when p is 0).
-pub fn dropout<const D: usize>(h: Tensor<D>, p: f32) -> Tensor<D> {
-    match dropout_mask(h.dims(), p, &h.device()) {
+/// `h` with inverted dropout (unchanged when its probability is 0).
+pub fn dropout<const D: usize>(h: Tensor<D>, dropout: Dropout) -> Tensor<D> {
+    match dropout_mask(h.dims(), dropout, &h.device()) {
         Some(mask) => h.mul(mask),
         None => h,
     }

@@ -216,11 +216,11 @@ impl DcganDiscriminator {
             let norm = i.checked_sub(1).and_then(|j| self.norms.get(j));
             if !trace {
                 h = norm_activate(z, norm, act);
-                h = dropout(h, pass.dropout);
+                h = dropout(h, pass.dropout.at_layer(i));
                 continue;
             }
             let z = maybe_norm(z, norm);
-            let a = activate_dropout(z, self.activation, self.slope, pass.dropout);
+            let a = activate_dropout(z, self.activation, self.slope, pass.dropout.at_layer(i));
             h = a.output.clone();
             traces.push(ConvTrace {
                 weight,

@@ -1,44 +1,49 @@
 //! Dropout masks. burn-flex draws every random value through ChaCha on one thread: with
 //! dropout 0.3 in the DCGAN critic that was a third of all CPU time and halved the training
-//! speed (17 → 8 steps/s on MNIST, 2026-12-01). On the CPU the mask is therefore hashed from
-//! a seed, in parallel; the seed itself comes from burn's seeded generator, so a run with a
-//! fixed seed stays reproducible. On a GPU burn draws the mask on the device.
+//! speed (17 → 8 steps/s on MNIST, 2026-12-01). On the CPU the mask is therefore hashed, in
+//! parallel, from a seed the trainer draws from the run's own generator for each forward pass
+//! (and salts per layer): a fixed seed repeats a run, whatever else uses burn's generator in the
+//! process meanwhile. On a GPU burn draws the mask on the device.
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use rayon::prelude::*;
 
+/// Dropout at one site: the probability and the seed its mask is hashed from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dropout {
+    pub p: f32,
+    pub seed: u64,
+}
+
+impl Dropout {
+    /// No dropout.
+    pub const OFF: Dropout = Dropout { p: 0.0, seed: 0 };
+
+    /// The same probability with the mask seed of hidden layer `layer`.
+    pub fn at_layer(self, layer: usize) -> Dropout {
+        Dropout {
+            p: self.p,
+            seed: mix(self.seed ^ mix(layer as u64 + 1)),
+        }
+    }
+}
+
 /// An inverted-dropout mask (already scaled by 1/(1 − p)), or None when p is 0.
 pub fn dropout_mask<const D: usize>(
     shape: [usize; D],
-    p: f32,
+    dropout: Dropout,
     device: &Device,
 ) -> Option<Tensor<D>> {
-    if p <= 0.0 {
+    if dropout.p <= 0.0 {
         return None;
     }
-    let keep = 1.0 - p as f64;
+    let keep = 1.0 - dropout.p as f64;
     if *device != Device::flex() {
         return Some(Tensor::random(shape, Distribution::Bernoulli(keep), device).div_scalar(keep));
     }
     let n = shape.iter().product();
-    let values = hashed_mask(n, keep, next_seed(device));
+    let values = hashed_mask(n, keep, dropout.seed);
     Some(Tensor::from_data(TensorData::new(values, shape), device))
-}
-
-/// 64 fresh bits from burn's generator for `device` (seeded with the run).
-fn next_seed(device: &Device) -> u64 {
-    let draw = Tensor::<1>::random([2], Distribution::Default, device);
-    let bits: Vec<u64> = draw
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.to_bits() as u64)
-        .collect();
-    match bits.as_slice() {
-        [a, b] => (a << 32) | b,
-        _ => 0,
-    }
 }
 
 /// SplitMix64's output function: a well-mixed 64-bit hash of `x`.
@@ -106,20 +111,19 @@ mod tests {
     }
 
     #[test]
-    fn cpu_masks_follow_the_device_seed() {
+    fn cpu_masks_follow_their_seed() {
         let device = Device::flex();
-        let draw = || {
-            dropout_mask([64, 32, 7, 7], 0.3, &device)
+        let draw = |d: Dropout| {
+            dropout_mask([64, 32, 7, 7], d, &device)
                 .expect("p > 0")
                 .into_data()
                 .try_to_vec::<f32>()
                 .expect("f32")
         };
-        device.seed(5);
-        let (first, second) = (draw(), draw());
-        device.seed(5);
-        assert_eq!(draw(), first, "the same seed gives the same mask");
-        assert_ne!(first, second, "each call draws a new mask");
-        assert!(dropout_mask([4, 4], 0.0, &device).is_none());
+        let d = Dropout { p: 0.3, seed: 5 };
+        assert_eq!(draw(d), draw(d), "the same seed gives the same mask");
+        assert_ne!(draw(d), draw(Dropout { seed: 6, ..d }));
+        assert_ne!(draw(d.at_layer(0)), draw(d.at_layer(1)), "layers differ");
+        assert!(dropout_mask([4, 4], Dropout::OFF, &device).is_none());
     }
 }

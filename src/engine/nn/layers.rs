@@ -17,8 +17,8 @@ pub struct Pass {
     pub training: bool,
     /// Divide D's weights by their largest singular value.
     pub spectral_norm: bool,
-    /// Dropout probability in D's hidden layers.
-    pub dropout: f32,
+    /// Dropout in D's hidden layers (probability and this pass's mask seed).
+    pub dropout: Dropout,
 }
 
 impl Pass {
@@ -27,7 +27,7 @@ impl Pass {
         Self {
             training: false,
             spectral_norm,
-            dropout: 0.0,
+            dropout: Dropout::OFF,
         }
     }
 }

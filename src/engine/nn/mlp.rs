@@ -177,7 +177,7 @@ impl MlpDiscriminator {
                 } else {
                     norm_activate(z, norm, act)
                 };
-                h = dropout(h, pass.dropout);
+                h = dropout(h, pass.dropout.at_layer(i));
                 continue;
             }
             let z = maybe_norm(z, norm);
@@ -189,8 +189,8 @@ impl MlpDiscriminator {
             };
             // After maxout the units are already non-linear: only dropout remains to apply.
             let a = match winners {
-                Some(_) => activated_identity(z, pass.dropout),
-                None => activate_dropout(z, self.activation, self.slope, pass.dropout),
+                Some(_) => activated_identity(z, pass.dropout.at_layer(i)),
+                None => activate_dropout(z, self.activation, self.slope, pass.dropout.at_layer(i)),
             };
             h = a.output.clone();
             traces.push(LayerTrace {

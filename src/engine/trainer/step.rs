@@ -12,7 +12,7 @@ use super::tensors::{matrix, pack, read};
 use crate::engine::config::Objective;
 use crate::engine::data::Dataset;
 use crate::engine::loss::{d_loss, d_output, g_loss, gradient_penalty};
-use crate::engine::nn::layers::Pass;
+use crate::engine::nn::layers::{Dropout, Pass};
 use crate::engine::nn::params::{clip_weights, ema_update, first_non_finite, grad_norm};
 
 /// One D update's numbers: loss, D(real), D(fake), gradient norm.
@@ -21,6 +21,19 @@ struct DNumbers([f32; 4]);
 struct GNumbers([f32; 3]);
 
 impl Session {
+    /// D's dropout for one forward pass: a fresh mask seed from the run's generator, drawn only
+    /// when dropout is on (runs without it keep their random stream).
+    fn d_dropout(&mut self) -> Dropout {
+        let p = self.config.tricks.d_dropout;
+        if p <= 0.0 {
+            return Dropout::OFF;
+        }
+        Dropout {
+            p,
+            seed: self.state.rng.next_u64(),
+        }
+    }
+
     /// Real samples and their labels (empty when unlabelled), as plain values.
     fn real_batch(&mut self, n: usize) -> (Vec<f32>, Vec<u32>) {
         let rng = &mut self.state.rng;
@@ -34,6 +47,8 @@ impl Session {
     }
 
     fn d_update(&mut self) -> DNumbers {
+        // Real, fake and interpolated batches each get their own masks.
+        let dropouts = [self.d_dropout(), self.d_dropout(), self.d_dropout()];
         let cfg = &self.config;
         let (b, len, m) = (cfg.train.batch_size, self.shape.len, cfg.tricks.pack);
         let latent = cfg.model.latent_dim;
@@ -42,10 +57,11 @@ impl Session {
         let pass = Pass {
             training: true,
             spectral_norm: cfg.tricks.spectral_norm,
-            dropout: cfg.tricks.d_dropout,
+            dropout: dropouts[0],
         };
         let quiet = Pass {
             training: false,
+            dropout: dropouts[1],
             ..pass
         };
         let real_target = 1.0 - cfg.tricks.label_smoothing;
@@ -88,7 +104,12 @@ impl Session {
                 .mul(eps.clone())
                 .add(fake.mul(eps.neg().add_scalar(1.0)))
                 .detach();
-            let (_, grad) = d.forward_with_input_grad(pack(x_hat, m), packed_classes, &quiet);
+            let interpolated = Pass {
+                dropout: dropouts[2],
+                ..quiet
+            };
+            let (_, grad) =
+                d.forward_with_input_grad(pack(x_hat, m), packed_classes, &interpolated);
             loss = loss.add(gradient_penalty(grad, lambda));
         }
         let grads = GradientsParams::from_grads(loss.backward(), d);
@@ -112,13 +133,14 @@ impl Session {
     }
 
     fn g_update(&mut self) -> GNumbers {
+        let dropout = self.d_dropout();
         let cfg = &self.config;
         let (b, m, latent) = (cfg.train.batch_size, cfg.tricks.pack, cfg.model.latent_dim);
         let objective = cfg.objective;
         let pass = Pass {
             training: false,
             spectral_norm: cfg.tricks.spectral_norm,
-            dropout: cfg.tricks.d_dropout,
+            dropout,
         };
         let lr = cfg.optimizer.g.lr();
         let ema_decay = cfg.tricks.ema;
