@@ -79,6 +79,22 @@ fn train_then_sample_from_the_run_directory() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // Without --preset and --out, a resumed run keeps its own configuration and directory.
+    let o = ganvas(&[
+        "train",
+        "--resume",
+        &out_s,
+        "--steps",
+        "5",
+        "--backend",
+        "cpu",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.contains("at step 25"), "{stderr}");
+    let ckpt = ganvas::engine::checkpoint::Checkpoint::read(std::path::Path::new(&out_s))
+        .expect("the run directory's checkpoint");
+    assert_eq!(ckpt.step, 30, "written back into the resumed run");
 }
 
 #[test]

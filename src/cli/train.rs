@@ -30,10 +30,11 @@ pub struct TrainArgs {
     /// Seed (default: the preset's `train.seed`).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output directory (default: runs/<preset file name>).
+    /// Output directory (default: the resumed run's directory, else runs/<preset file name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Continue from this checkpoint (or run directory) instead of starting afresh.
+    /// Continue from this checkpoint (or run directory) instead of starting afresh; without
+    /// --preset the run goes on with the configuration saved in the checkpoint.
     #[arg(long)]
     pub resume: Option<PathBuf>,
 }
@@ -48,13 +49,24 @@ const SHOWN: [&str; 4] = [
 
 /// Runs `ganvas train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let resumed = match &args.resume {
+        Some(path) => Some(checkpoint::Checkpoint::read(path)?),
+        None => None,
+    };
     let preset = super::load_preset(args.preset.as_ref())?;
-    let mut config = preset.config();
+    let mut config = match (&resumed, &args.preset) {
+        (Some(ckpt), None) => ckpt.config.clone(),
+        _ => preset.config(),
+    };
     if let Some(seed) = args.seed {
         config.train.seed = seed;
     }
     let steps = args.steps.unwrap_or(config.train.steps as u64);
-    let out = args.out.clone().unwrap_or_else(|| {
+    let resumed_dir = resumed
+        .as_ref()
+        .and_then(|c| c.path.parent().map(PathBuf::from))
+        .filter(|dir| !dir.as_os_str().is_empty());
+    let out = args.out.clone().or(resumed_dir).unwrap_or_else(|| {
         let stem = args
             .preset
             .as_ref()
@@ -70,8 +82,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     for note in &session.data_notes {
         eprintln!("note: {note}");
     }
-    if let Some(resume) = &args.resume {
-        let ckpt = checkpoint::Checkpoint::read(resume)?;
+    if let Some(ckpt) = &resumed {
         ckpt.restore_into(&mut session)?;
         eprintln!("resumed from {} at step {}", ckpt.path.display(), ckpt.step);
     }
@@ -79,7 +90,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let info = session.info();
     eprintln!(
         "{}: {} + {}, G {} params, D {} params, {} steps",
-        if preset.name.is_empty() {
+        if resumed.is_some() && args.preset.is_none() {
+            "resumed run"
+        } else if preset.name.is_empty() {
             "run"
         } else {
             &preset.name
