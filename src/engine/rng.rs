@@ -3,6 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
+const SPLITMIX_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// One SplitMix64 step from state `x`: a well-mixed 64-bit hash of `x` (also what seeds
+/// [`Rng`] and hashes dropout masks).
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(SPLITMIX_GAMMA);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// xoshiro256++ (Blackman & Vigna), seeded through SplitMix64.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rng {
@@ -14,11 +25,9 @@ impl Rng {
     pub fn seeded(seed: u64) -> Self {
         let mut sm = seed;
         let mut next = || {
-            sm = sm.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = sm;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
+            let z = splitmix64(sm);
+            sm = sm.wrapping_add(SPLITMIX_GAMMA);
+            z
         };
         Self {
             state: [next(), next(), next(), next()],

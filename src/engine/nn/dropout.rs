@@ -8,6 +8,8 @@
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use rayon::prelude::*;
 
+use crate::engine::rng::splitmix64 as mix;
+
 /// Dropout at one site: the probability and the seed its mask is hashed from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dropout {
@@ -44,14 +46,6 @@ pub fn dropout_mask<const D: usize>(
     let n = shape.iter().product();
     let values = hashed_mask(n, keep, dropout.seed);
     Some(Tensor::from_data(TensorData::new(values, shape), device))
-}
-
-/// SplitMix64's output function: a well-mixed 64-bit hash of `x`.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 /// n values, each 1/keep with probability `keep` (to 1/65,536) and 0 otherwise, from `seed`.
