@@ -118,7 +118,7 @@ fn image_folder_uses_subfolders_as_labels_and_skips_unreadable_files() {
     }
     std::fs::write(dir.join("dog").join("broken.png"), b"not a png").expect("write");
     let loaded = data::load(&DataConfig::ImageFolder {
-        path: dir.clone(),
+        path: dir.to_path_buf(),
         size: 28,
         channels: 3,
     })
@@ -134,7 +134,7 @@ fn image_folder_uses_subfolders_as_labels_and_skips_unreadable_files() {
     assert!(loaded.notes[0].contains("1 unreadable") && loaded.notes[0].contains("broken.png"));
     let empty = temp_dir("folder-empty");
     let err = data::load(&DataConfig::ImageFolder {
-        path: empty,
+        path: empty.to_path_buf(),
         size: 28,
         channels: 1,
     })

@@ -39,7 +39,8 @@ fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
         let st = s.step_once(StepKind::Round).expect("no divergence");
         assert!(st.d_loss.is_finite() && st.g_loss.is_finite() && st.d_grad_norm > 0.0);
     }
-    let path = temp_dir("wgpu").join("gpu.ganvas");
+    let dir = temp_dir("wgpu");
+    let path = dir.join("gpu.ganvas");
     checkpoint::save(&s, &path).expect("saves from wgpu tensors");
     let g = Checkpoint::read(&path)
         .expect("reads")
