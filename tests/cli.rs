@@ -188,6 +188,28 @@ fn eval_prints_the_collapse_metrics_of_a_checkpoint() {
         String::from_utf8_lossy(&o.stderr).contains("from the cache"),
         "the second run reuses the classifier"
     );
+    assert!(
+        stdout.contains("of 1000 samples"),
+        "the usual count: {stdout}"
+    );
+    let o = run(&[
+        "eval",
+        "--checkpoint",
+        &out_s,
+        "--backend",
+        "cpu",
+        "--samples",
+        "300",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("of 300 samples"), "{stdout}");
+    let o = run(&["eval", "--checkpoint", &out_s, "--samples", "3"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && stderr.contains("--samples") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
     let o = run(&[
         "eval",
         "--checkpoint",

@@ -23,6 +23,11 @@ pub struct EvalArgs {
     /// ±BOUND (default: the checkpoint's `tricks.truncation`).
     #[arg(long, value_parser = super::parse_truncation)]
     pub truncation: Option<super::TruncationArg>,
+    /// Generated samples to evaluate (default: the count training uses, 2,500 points or
+    /// 1,000 images). More gives steadier figures; FID-lite and PRDC change with the count,
+    /// so compare them only at the same one.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(10..=100_000))]
+    pub samples: Option<u32>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
 }
@@ -108,7 +113,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         eprintln!("sampling with the truncation trick: latent values within ±{bound}");
     }
     attach_classifier(&mut session)?;
-    let report = session.metrics();
+    let report = session.metrics_on(args.samples.map(|n| n as usize));
     anyhow::ensure!(
         !report.values.is_empty(),
         "no collapse metrics for this data (a 2D set without known modes)"

@@ -157,6 +157,13 @@ impl crate::engine::trainer::session::Session {
     }
 
     pub fn metrics(&self) -> MetricsReport {
+        self.metrics_on(None)
+    }
+
+    /// [`metrics`](Self::metrics) on `samples` generated samples instead of the usual count
+    /// (2,500 points, 1,000 images): a larger draw makes a final figure less noisy, but
+    /// FID-lite and PRDC depend on the count, so compare them only at the same one.
+    pub fn metrics_on(&self, samples: Option<usize>) -> MetricsReport {
         let step = self.step();
         // A seed tied to the step: the same checkpoint gives the same numbers.
         let seed = 0x4D45_5452 ^ step;
@@ -166,12 +173,12 @@ impl crate::engine::trainer::session::Session {
             histogram: None,
         };
         if let Some(mixture) = self.data.points().and_then(|p| p.mixture()) {
-            let samples = self.sample_n(METRIC_SAMPLES, seed);
+            let samples = self.sample_n(samples.unwrap_or(METRIC_SAMPLES), seed);
             let coverage = mode_coverage(&samples.values, mixture);
             report.values = named(step, &coverage.values());
             report.histogram = Some(coverage.histogram(samples.count()));
         } else if let Some(set) = self.data.images() {
-            let samples = self.sample_n(images::IMAGE_METRIC_SAMPLES, seed);
+            let samples = self.sample_n(samples.unwrap_or(images::IMAGE_METRIC_SAMPLES), seed);
             let diversity = self
                 .metric_refs
                 .diversity
