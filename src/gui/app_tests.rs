@@ -14,13 +14,17 @@ use crate::engine::preset::Preset;
 use crate::engine::trainer::protocol::StepKind;
 
 fn window(preset: &str) -> Harness<'static, GanvasApp> {
+    window_sized(preset, [1400.0, 900.0])
+}
+
+fn window_sized(preset: &str, size: [f32; 2]) -> Harness<'static, GanvasApp> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("presets")
         .join(preset);
     let preset = Preset::load(&path).expect("preset");
     let backend = select(BackendChoice::Cpu).expect("cpu");
     let mut h = Harness::builder()
-        .with_size([1400.0, 900.0])
+        .with_size(size)
         .build_eframe(move |cc| GanvasApp::new(cc, preset, backend, false, false).expect("app"));
     assert!(
         until(&mut h, 30, |a| a.view.info.is_some()),
@@ -95,6 +99,28 @@ fn a_d_step_changes_d_loss_but_not_g() {
     assert!(until(&mut h, 20, |a| a.view.history.len() == 2));
     let g_moved = &h.state().view.snapshots.last().expect("snapshot").1;
     assert_ne!(g_moved.values, g_before.values, "a G step moves G");
+}
+
+#[test]
+fn turning_on_ema_says_the_samples_come_from_the_average() {
+    // Tall enough for the Tricks section of the Setup panel to be on screen.
+    let mut h = window_sized("ring8-vanilla.toml", [1400.0, 1500.0]);
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 20, |a| a.view.step == 1));
+    assert!(h.query_by_label_contains("from the EMA of G").is_none());
+    h.get_by_label("EMA of G").click();
+    assert!(until(&mut h, 20, |a| {
+        a.view
+            .info
+            .as_ref()
+            .is_some_and(|i| i.config.tricks.ema.is_some())
+    }));
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("from the EMA of G (0.999)")
+            .is_some(),
+        "the sample heading names the average"
+    );
 }
 
 #[test]

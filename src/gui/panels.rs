@@ -366,6 +366,15 @@ pub fn samples_ui(
     history_ui(ui, view, actions);
     ui.horizontal(|ui| {
         ui.heading(format!("Samples at step {step}"));
+        if let Some(decay) = view.info.as_ref().and_then(|i| i.config.tricks.ema) {
+            let now = crate::engine::nn::params::ema_decay_at(decay, *step);
+            ui.label(format!("from the EMA of G ({decay})")).on_hover_text(format!(
+                "These samples come from a moving average of G's weights over about the last {:.0} steps \
+                 (the span grows with the run up to {:.0}): smoother than G's own, usually better late in training.",
+                1.0 / (1.0 - now as f64).max(1e-9),
+                1.0 / (1.0 - decay as f64).max(1e-9)
+            ));
+        }
         for (name, label) in [
             ("modes_covered", "modes"),
             ("high_quality_pct", "% high quality"),

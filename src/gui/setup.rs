@@ -187,7 +187,7 @@ pub fn setup_ui(
     let mut decay = t.ema.unwrap_or(0.999);
     ui.horizontal(|ui| {
         ui.checkbox(&mut ema_on, "EMA of G")
-            .on_hover_text("Samples come from a moving average of G's weights: smoother, often better samples late in training. The average spans about 1/(1 − decay) steps: with a high learning rate keep it short (0.99), or the average of weights that travelled far is no good network for thousands of steps.");
+            .on_hover_text("Samples come from a moving average of G's weights: smoother, often better samples late in training. The average spans about 1/(1 − decay) steps (fewer early in a run, so that the first samples follow G): with a high learning rate keep it short (0.99), or the average of weights that travelled far is no good network for thousands of steps.");
         if ema_on {
             ui.add(egui::Slider::new(&mut decay, 0.9..=0.9999).text("decay"));
         }

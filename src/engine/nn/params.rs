@@ -39,6 +39,16 @@ impl ModuleMapper for Lerp {
     }
 }
 
+/// The decay an EMA uses at `step`: `decay`, capped early on by (1 + step) / (10 + step)
+/// (TensorFlow's `ExponentialMovingAverage` with `num_updates`). Without the cap a 0.999
+/// average still holds mostly the untrained G hundreds of steps in, and its samples are grey
+/// mush while G's own already look like data; the cap lets the average span grow with the run
+/// (≈ 55 steps at step 500, the full 1,000 from step ≈ 9,000 on).
+pub fn ema_decay_at(decay: f32, step: u64) -> f32 {
+    let n = step as f64;
+    (decay as f64).min((1.0 + n) / (10.0 + n)) as f32
+}
+
 /// Moves `ema` towards `model` (same architecture, ids shared because `ema` began as a copy):
 /// ema ← decay·ema + (1 − decay)·model, running statistics included.
 pub fn ema_update<M: Module>(ema: M, model: &M, decay: f32) -> M {
@@ -134,4 +144,23 @@ pub fn first_non_finite<M: Module>(module: &M) -> Option<String> {
         .iter()
         .position(|&f| f > 0.5)
         .map(|i| v.paths[i].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ema_decay_at;
+
+    #[test]
+    fn the_ema_decay_warms_up_to_the_chosen_one() {
+        assert!((ema_decay_at(0.999, 0) - 0.1).abs() < 1e-6);
+        assert!((ema_decay_at(0.999, 500) - 501.0 / 510.0).abs() < 1e-6);
+        assert_eq!(ema_decay_at(0.999, 9_000), 0.999);
+        assert_eq!(
+            ema_decay_at(0.9, 100),
+            0.9,
+            "a short average is never lengthened"
+        );
+        let rising: Vec<f32> = [0, 10, 100, 1000].map(|s| ema_decay_at(0.999, s)).to_vec();
+        assert!(rising.windows(2).all(|w| w[0] < w[1]), "{rising:?}");
+    }
 }

@@ -13,7 +13,9 @@ use crate::engine::config::Objective;
 use crate::engine::data::Dataset;
 use crate::engine::loss::{d_loss, d_output, g_loss, gradient_penalty};
 use crate::engine::nn::layers::{Dropout, Pass};
-use crate::engine::nn::params::{clip_weights, ema_update, first_non_finite, grad_norm};
+use crate::engine::nn::params::{
+    clip_weights, ema_decay_at, ema_update, first_non_finite, grad_norm,
+};
 
 /// One D update's numbers: loss, D(real), D(fake), gradient norm.
 struct DNumbers([f32; 4]);
@@ -170,7 +172,7 @@ impl Session {
         self.state.g = self.state.opt_g.step(lr, self.state.g.clone(), grads);
         if let Some(decay) = ema_decay {
             let ema = match self.state.ema.take() {
-                Some(e) => ema_update(e, &self.state.g, decay),
+                Some(e) => ema_update(e, &self.state.g, ema_decay_at(decay, self.state.step)),
                 None => self.state.g.valid(),
             };
             self.state.ema = Some(ema);
