@@ -9,6 +9,8 @@ mod data_files;
 mod divergence;
 mod exports;
 mod gradients;
+#[cfg(unix)]
+mod interrupted_runs;
 mod learning;
 mod presets;
 mod trainer_thread;

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_metrics;
 pub mod eval;
+pub mod interrupt;
 pub mod sample;
 pub mod train;
 
@@ -93,6 +94,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Bench(a) => bench::run(&a),
         #[cfg(feature = "gui")]
         Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend, a.perf_log),
+    }
+}
+
+impl Args {
+    /// The backend the command asked for (None for commands without a choice).
+    pub fn backend_choice(&self) -> Option<BackendChoice> {
+        match self.command.as_ref()? {
+            Command::Train(a) => Some(a.backend),
+            Command::Sample(a) => Some(a.backend),
+            Command::Eval(a) => Some(a.backend),
+            Command::Bench(_) => None,
+            #[cfg(feature = "gui")]
+            Command::Gui(a) => Some(a.backend),
+        }
     }
 }
 

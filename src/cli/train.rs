@@ -1,7 +1,7 @@
 //! `ganvas train`: a preset run with a progress bar, then a summary and the run's files.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use burn::module::Module;
@@ -22,7 +22,8 @@ pub struct TrainArgs {
     /// Preset file (TOML); the embedded digits DCGAN when omitted.
     #[arg(long)]
     pub preset: Option<PathBuf>,
-    /// Rounds to train (default: the preset's `train.steps`).
+    /// Rounds to train (default: the preset's `train.steps`; with --resume of a run that
+    /// stopped before its `train.steps`, the rounds it has left).
     #[arg(long)]
     pub steps: Option<u64>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
@@ -37,6 +38,10 @@ pub struct TrainArgs {
     /// --preset the run goes on with the configuration saved in the checkpoint.
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Save the run's files every this many seconds while it trains (0: only at the end), so
+    /// that a crash costs at most that much of it. Ctrl-C always saves before it stops.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub autosave: u64,
 }
 
 /// Metrics shown beside the progress bar.
@@ -61,7 +66,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         config.train.seed = seed;
     }
-    let steps = args.steps.unwrap_or(config.train.steps as u64);
+    let planned = config.train.steps as u64;
+    let steps = match (args.steps, &resumed) {
+        (Some(n), _) => n,
+        // An interrupted run: finish it rather than start its whole length again.
+        (None, Some(ckpt)) if ckpt.step < planned => planned - ckpt.step,
+        (None, _) => planned,
+    };
     let resumed_dir = resumed
         .as_ref()
         .and_then(|c| c.path.parent().map(PathBuf::from))
@@ -120,10 +131,20 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let mut reports = session.log.reports.clone();
     history.extend(reports.iter().flat_map(|r| r.values.iter().cloned()));
     history.sort_by_key(|v| v.step);
+    super::interrupt::install();
+    let autosave = (args.autosave > 0).then(|| Duration::from_secs(args.autosave));
     let started = Instant::now();
+    let mut saved_at = Instant::now();
     let first = session.step();
     let mut last = None;
     while session.step() < first + steps {
+        if super::interrupt::requested() {
+            bar.abandon();
+            save_outputs(&session, &history, &out)?;
+            return Err(
+                super::interrupt::Interrupted(stopped_note(&session, first + steps, &out)).into(),
+            );
+        }
         let stats = match session.step_once(StepKind::Round) {
             Ok(s) => s,
             Err(e) => {
@@ -163,6 +184,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         bar.inc(1);
         last = Some(stats);
+        if autosave.is_some_and(|every| saved_at.elapsed() >= every)
+            && session.step() < first + steps
+        {
+            save_outputs(&session, &history, &out)?;
+            saved_at = Instant::now();
+        }
     }
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
@@ -189,6 +216,17 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// What a stopped run says: where it stopped, where it is saved, how to go on.
+fn stopped_note(session: &Session, target: u64, out: &std::path::Path) -> String {
+    let step = session.step();
+    format!(
+        "stopped at step {step} of {target} (interrupted); the run is saved in {dir}.\n\
+         Go on with: ganvas train --resume {dir} --steps {left}",
+        dir = out.display(),
+        left = target - step
+    )
 }
 
 /// The four training curves of one round as metric values (the CSV's rows).
