@@ -54,9 +54,11 @@ fn wait_for(rx: &Receiver<String>, needle: &str, secs: u64) -> Vec<String> {
     panic!("no line with {needle:?} within {secs} s: {seen:#?}");
 }
 
+/// Sends a signal through the shell's `kill` builtin (a minimal Debian has no /bin/kill).
 fn signal(child: &Child, name: &str) {
-    let ok = Command::new("kill")
-        .args([name, &child.id().to_string()])
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("kill {name} {}", child.id()))
         .status()
         .expect("kill runs")
         .success();
