@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use eframe::egui;
-use egui_plot::{Bar, BarChart, HLine, Legend, Line, Plot, PlotPoints};
+use egui_plot::{AxisHints, Bar, BarChart, GridMark, HLine, Legend, Line, Plot, PlotPoints};
 
 use super::panels::Action;
 use super::view::RunView;
@@ -152,8 +152,37 @@ fn histogram_ui(ui: &mut egui::Ui, h: &Histogram, step: u64) {
                 .width(0.8)
         })
         .collect();
+    let n = h.counts.len();
+    // One tick per bar, named after it (modes by their number: "mode 3" → "3").
+    let names: Vec<String> = h
+        .labels
+        .iter()
+        .map(|l| l.strip_prefix("mode ").unwrap_or(l).to_string())
+        .collect();
     Plot::new("histogram")
         .height(140.0)
+        .x_grid_spacer(move |_| {
+            (0..n)
+                .map(|i| GridMark {
+                    value: i as f64,
+                    step_size: 1.0,
+                })
+                .collect()
+        })
+        // egui_plot hides x labels closer than 60 points; bars are narrower than that (a
+        // label that does not fit its bar is still left out).
+        .custom_x_axes(vec![
+            AxisHints::new_x()
+                .label_spacing(8.0..=12.0)
+                .formatter(move |mark, _| {
+                    let i = mark.value.round();
+                    if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                        names.get(i as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                }),
+        ])
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)

@@ -30,6 +30,15 @@ fn what(h: &Histogram) -> &'static str {
     }
 }
 
+/// "mode 1, mode 7" (mode labels name themselves), "class 3", "classes 3, 7".
+fn lost_phrase(kind: HistogramKind, names: &[String]) -> String {
+    match kind {
+        HistogramKind::Modes => names.join(", "),
+        HistogramKind::Classes if names.len() == 1 => format!("class {}", names[0]),
+        HistogramKind::Classes => format!("classes {}", names.join(", ")),
+    }
+}
+
 /// The first step of the run of reports at the end of `reports` for which `holds` is true.
 fn streak_start(reports: &[MetricsReport], holds: impl Fn(&MetricsReport) -> bool) -> Option<u64> {
     let n = reports.iter().rev().take_while(|r| holds(r)).count();
@@ -64,9 +73,8 @@ pub fn assess(reports: &[MetricsReport]) -> Option<CollapseAlert> {
             note_since(start);
             lost_names = lost.iter().map(|&(i, _)| last.labels[i].clone()).collect();
             parts.push(format!(
-                "{} {} lost since step {start} ({} of {bins} still produced)",
-                what(last),
-                lost_names.join(", "),
+                "{} lost since step {start} ({} of {bins} still produced)",
+                lost_phrase(last.kind, &lost_names),
                 last.covered_bins().len()
             ));
         }
@@ -75,7 +83,23 @@ pub fn assess(reports: &[MetricsReport]) -> Option<CollapseAlert> {
                 .as_ref()
                 .is_some_and(|h| 2 * h.covered_bins().len() < h.counts.len())
         };
-        if let Some(start) = streak_start(reports, few).filter(|_| lost.is_empty()) {
+        // Covering more at every evaluation of the streak is a run still learning (grid25 goes
+        // 0, 3, 7, … over its first thousands of steps), not a collapse.
+        let covered_since = |start: u64| -> Vec<usize> {
+            reports
+                .iter()
+                .filter(|r| r.step >= start)
+                .filter_map(|r| r.histogram.as_ref().map(|h| h.covered_bins().len()))
+                .collect()
+        };
+        let still_rising = |start: u64| {
+            let c = covered_since(start);
+            c.windows(2).all(|w| w[0] <= w[1]) && c.first() < c.last()
+        };
+        if let Some(start) = streak_start(reports, few)
+            .filter(|_| lost.is_empty())
+            .filter(|&start| !still_rising(start))
+        {
             note_since(start);
             parts.push(format!(
                 "only {} of {bins} {} produced since step {start}",
@@ -123,6 +147,15 @@ mod tests {
     use crate::engine::trainer::protocol::MetricValue;
 
     fn report(step: u64, counts: &[usize], diversity: f64) -> MetricsReport {
+        let mut r = mode_report(step, counts, diversity);
+        let h = r.histogram.as_mut().expect("histogram");
+        h.kind = HistogramKind::Classes;
+        h.labels = (0..counts.len()).map(|i| i.to_string()).collect();
+        r
+    }
+
+    /// A 2D run's report: the labels are "mode i", as mode coverage writes them.
+    fn mode_report(step: u64, counts: &[usize], diversity: f64) -> MetricsReport {
         MetricsReport {
             step,
             values: vec![MetricValue {
@@ -131,8 +164,8 @@ mod tests {
                 value: diversity,
             }],
             histogram: Some(Histogram {
-                kind: HistogramKind::Classes,
-                labels: (0..counts.len()).map(|i| i.to_string()).collect(),
+                kind: HistogramKind::Modes,
+                labels: (0..counts.len()).map(|i| format!("mode {i}")).collect(),
                 counts: counts.to_vec(),
                 total: counts.iter().sum(),
                 covered_share: 0.02,
@@ -168,8 +201,67 @@ mod tests {
             "{}",
             alert.message
         );
+        assert!(
+            alert
+                .message
+                .starts_with("Mode collapse: classes 0, 1, 2, 4"),
+            "{}",
+            alert.message
+        );
         // One bad evaluation is not enough.
         assert_eq!(assess(&reports[..3]), None);
+    }
+
+    #[test]
+    fn few_modes_that_keep_rising_are_learning_not_collapse() {
+        let covering = |k: usize| {
+            let mut c = [0; 25];
+            c[..k].iter_mut().for_each(|v| *v = 100);
+            c
+        };
+        let rising: Vec<_> = [(1000, 0), (2000, 3), (3000, 3), (4000, 7)]
+            .map(|(s, k)| mode_report(s, &covering(k), 0.9))
+            .to_vec();
+        assert_eq!(assess(&rising), None, "0, 3, 3, 7 of 25: still learning");
+        let stuck: Vec<_> = [(1000, 3), (2000, 7), (3000, 5)]
+            .map(|(s, k)| mode_report(s, &covering(k), 0.9))
+            .to_vec();
+        let alert = assess(&stuck).expect("a fall is an alert");
+        assert!(
+            alert.message.contains("only 5 of 25 modes"),
+            "{}",
+            alert.message
+        );
+    }
+
+    #[test]
+    fn the_alert_names_lost_modes_and_a_single_class_in_plain_words() {
+        let even = [100; 8];
+        let mut six = even;
+        six[1] = 0;
+        six[7] = 0;
+        let modes =
+            [100, 200, 300].map(|s| mode_report(s, if s == 100 { &even } else { &six }, 0.9));
+        let alert = assess(&modes).expect("an alert");
+        assert!(
+            alert
+                .message
+                .starts_with("Mode collapse: mode 1, mode 7 lost since step 200 (6 of 8 still"),
+            "{}",
+            alert.message
+        );
+        let mut nine = [100; 10];
+        nine[4] = 0;
+        let classes =
+            [100, 200, 300].map(|s| report(s, if s == 100 { &[100; 10] } else { &nine }, 0.9));
+        let alert = assess(&classes).expect("an alert");
+        assert!(
+            alert
+                .message
+                .starts_with("Mode collapse: class 4 lost since step 200"),
+            "{}",
+            alert.message
+        );
     }
 
     #[test]
