@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::collapse::{CollapseSettings, alert_ui, collapse_ui};
 use super::compare::{Compare, compare_ui};
 use super::explorer::{Explorer, explorer_ui};
@@ -96,6 +97,7 @@ pub struct GanvasApp {
     /// Rounds per frame while playing is the trainer's business; this only limits how long a
     /// frame may spend reading events.
     drain_budget: Duration,
+    close_guard: CloseGuard,
 }
 
 impl GanvasApp {
@@ -186,6 +188,7 @@ impl GanvasApp {
             preset_name: preset.name,
             samples_texture: None,
             drain_budget: Duration::from_millis(8),
+            close_guard: CloseGuard::default(),
         })
     }
 
@@ -454,9 +457,11 @@ impl eframe::App for GanvasApp {
         eframe::set_value(storage, eframe::APP_KEY, &settings);
     }
 
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.perf.begin_frame();
         self.drain_events();
+        self.close_guard.tick(&self.view);
+        self.close_guard.intercept(ctx);
         self.handle_dialog_answer();
         self.view.messages.extend(self.dialogs.notes());
     }
@@ -567,6 +572,7 @@ impl eframe::App for GanvasApp {
             .running
             .store(self.view.running, Ordering::Relaxed);
         self.perf.overlay_ui(&ctx, &self.repaint);
+        close_dialog_ui(&ctx, &mut self.close_guard, &mut actions);
         self.apply(actions);
         self.perf.end_frame(self.view.step, frame.info().cpu_usage);
     }

@@ -240,3 +240,50 @@ fn a_loaded_checkpoint_brings_back_its_curves_and_metrics() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+/// Asks the window to close, as its title bar's close button does.
+fn request_close(h: &mut Harness<'static, GanvasApp>) {
+    h.input_mut()
+        .viewports
+        .entry(eframe::egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(eframe::egui::ViewportEvent::Close);
+    h.step();
+    h.step();
+}
+
+#[test]
+fn closing_with_a_long_unsaved_run_asks_first_and_a_short_one_does_not() {
+    let mut h = window("ring8-vanilla.toml");
+    h.get_by_label("Play").click();
+    assert!(until(&mut h, 30, |a| a.view.step >= 20), "trains");
+    h.get_by_label("Pause").click();
+    assert!(until(&mut h, 10, |a| !a.view.running));
+    request_close(&mut h);
+    assert!(
+        h.query_by_label("Quit ganvas?").is_none(),
+        "a few seconds of training close at once"
+    );
+    // As if the run had trained longer than the limit.
+    h.state_mut().close_guard.limit = Duration::from_millis(1);
+    request_close(&mut h);
+    assert!(
+        h.query_by_label("Quit ganvas?").is_some(),
+        "the question is on screen"
+    );
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Quit ganvas?").is_none(), "Cancel stays");
+    // Once saved, nothing is at risk: the window closes at once.
+    let path = std::env::temp_dir().join(format!("ganvas-close-{}.ganvas", std::process::id()));
+    h.state_mut()
+        .file_chosen(super::files::FileJob::SaveCheckpoint, path.clone());
+    assert!(until(&mut h, 10, |a| said(a, "Saved")));
+    request_close(&mut h);
+    assert!(
+        h.query_by_label("Quit ganvas?").is_none(),
+        "saved: no question"
+    );
+    let _ = std::fs::remove_file(path);
+}

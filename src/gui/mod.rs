@@ -2,6 +2,7 @@
 //! command/event protocol: no burn type is used here, and the UI thread never waits on training.
 
 mod app;
+mod close_guard;
 mod collapse;
 mod compare;
 mod data_setup;

@@ -37,6 +37,9 @@ pub struct RunView {
     /// Messages for the user (errors, divergence, notes), newest last.
     pub messages: Vec<String>,
     pub diverged: bool,
+    /// Moves whenever nothing of the run on screen is unsaved any more: it was saved to a
+    /// checkpoint, or a run started afresh (a reset, a preset, a loaded checkpoint).
+    pub saved_version: u64,
     /// D's output on a grid over the 2D plane: (step, resolution, extent, values).
     pub d_field: Option<PlaneLayers>,
     /// Bumped when `d_field` changes.
@@ -58,6 +61,7 @@ impl RunView {
                 self.reports.clear();
                 self.alert = None;
                 self.diverged = false;
+                self.saved_version += 1;
                 for note in &info.data_notes {
                     self.messages.push(note.clone());
                 }
@@ -113,6 +117,7 @@ impl RunView {
                     .push(format!("Restored the state of step {step}."));
             }
             Event::CheckpointSaved { path, step } => {
+                self.saved_version += 1;
                 self.messages
                     .push(format!("Saved step {step} to {}.", path.display()));
             }
