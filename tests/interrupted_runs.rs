@@ -132,3 +132,31 @@ fn a_killed_run_leaves_its_last_autosave() {
     let saved = Checkpoint::read(&run).expect("the last complete save loads");
     assert!(saved.step > 0);
 }
+
+#[test]
+fn a_failed_autosave_warns_and_training_goes_on() {
+    let dir = temp_dir("autosave-fails");
+    let run = dir.join("run");
+    let (mut child, rx) = start_long_run(&run, &["--autosave", "1"]);
+    wait_for(&rx, "step 250/", 60);
+    // The run directory becomes a file: every save fails (even as root).
+    // (An autosave may be writing into it right now: try again until it is gone.)
+    let removed = (0..50).any(|_| {
+        std::fs::remove_dir_all(&run).is_ok() || {
+            std::thread::sleep(Duration::from_millis(20));
+            false
+        }
+    });
+    assert!(removed, "the run directory could not be removed");
+    std::fs::write(&run, b"in the way").expect("a file in its place");
+    wait_for(&rx, "warning: autosave at step", 30);
+    // A progress line ("step N/100000000 (… steps/s)") after the warning: still training.
+    wait_for(&rx, "/100000000 (", 30);
+    // Once the directory is back, Ctrl-C saves the run that kept training.
+    std::fs::remove_file(&run).expect("remove the file");
+    std::fs::create_dir(&run).expect("the directory again");
+    signal(&child, "-INT");
+    assert_eq!(child.wait().expect("ends").code(), Some(130));
+    let saved = Checkpoint::read(&run).expect("loads");
+    assert!(saved.step > 250, "saved at step {}", saved.step);
+}

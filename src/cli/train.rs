@@ -187,7 +187,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         if autosave.is_some_and(|every| saved_at.elapsed() >= every)
             && session.step() < first + steps
         {
-            save_outputs(&session, &history, &out)?;
+            // A failed autosave (disk full, directory gone) must not end the run it protects:
+            // say so and keep training; the final save reports a lasting problem.
+            if let Err(e) = save_outputs(&session, &history, &out) {
+                bar.suspend(|| {
+                    eprintln!("warning: autosave at step {} failed: {e:#}", session.step())
+                });
+            }
             saved_at = Instant::now();
         }
     }
