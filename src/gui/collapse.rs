@@ -252,9 +252,14 @@ pub fn collapse_ui(
                 ui.end_row();
             }
         });
+    // Every metric here is ≥ 0, and many live in [0, 1]: with 0 and 1 always in view, a metric
+    // that holds one value (8 of 8 modes from the first evaluation) is a flat line at its
+    // height, not a line in the middle of an axis egui_plot widened to ±1000.
     Plot::new("metric_curves")
         .legend(Legend::default())
         .x_axis_label("step")
+        .include_y(0.0)
+        .include_y(1.0)
         .show(ui, |p| {
             for name in &settings.plotted {
                 let pts: Vec<[f64; 2]> = view
