@@ -15,6 +15,7 @@ use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, Action, PlotCache, PlotSettings};
 use super::perf::Perf;
 use super::plane::{PlaneToggles, Sketch, field_interval, field_resolution};
+use super::recovery::{self, Answer, Recovery, recovery_ui};
 use super::setup::{PresetList, setup_ui};
 use super::view::RunView;
 use crate::engine::backend::Backend;
@@ -98,6 +99,7 @@ pub struct GanvasApp {
     /// frame may spend reading events.
     drain_budget: Duration,
     close_guard: CloseGuard,
+    recovery: Recovery,
 }
 
 impl GanvasApp {
@@ -189,6 +191,7 @@ impl GanvasApp {
             samples_texture: None,
             drain_budget: Duration::from_millis(8),
             close_guard: CloseGuard::default(),
+            recovery: Recovery::at(recovery::default_path()),
         })
     }
 
@@ -457,11 +460,18 @@ impl eframe::App for GanvasApp {
         eframe::set_value(storage, eframe::APP_KEY, &settings);
     }
 
+    fn on_exit(&mut self) {
+        self.recovery.exit();
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.perf.begin_frame();
         self.drain_events();
         self.close_guard.tick(&self.view);
         self.close_guard.intercept(ctx);
+        if let Some(copy) = self.recovery.tick(&self.view) {
+            let _ = self.trainer.send(copy);
+        }
         self.handle_dialog_answer();
         self.view.messages.extend(self.dialogs.notes());
     }
@@ -533,7 +543,9 @@ impl eframe::App for GanvasApp {
                 }
             });
         let plane_before = self.plane;
+        let mut recovered = None;
         egui::CentralPanel::default().show(ui, |ui| {
+            recovered = recovery_ui(ui, &self.recovery);
             alert_ui(ui, &self.view, &mut actions);
             panels::samples_ui(
                 ui,
@@ -572,6 +584,14 @@ impl eframe::App for GanvasApp {
             .running
             .store(self.view.running, Ordering::Relaxed);
         self.perf.overlay_ui(&ctx, &self.repaint);
+        if let Some(answer) = recovered {
+            if let Answer::Restore(path) = &answer
+                && let Err(e) = self.trainer.send(Command::LoadCheckpoint(path.clone()))
+            {
+                self.view.messages.push(format!("Error: {e}"));
+            }
+            self.recovery.answer(&answer);
+        }
         close_dialog_ui(&ctx, &mut self.close_guard, &mut actions);
         self.apply(actions);
         self.perf.end_frame(self.view.step, frame.info().cpu_usage);

@@ -287,3 +287,43 @@ fn closing_with_a_long_unsaved_run_asks_first_and_a_short_one_does_not() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn a_crash_copy_is_written_while_training_and_offered_at_the_next_start() {
+    let dir = std::env::temp_dir().join(format!("ganvas-recovery-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("recovery.ganvas");
+    let mut h = window("ring8-vanilla.toml");
+    h.state_mut().recovery = super::Recovery::at(Some(path.clone()));
+    h.state_mut().recovery.every = Duration::from_millis(200);
+    h.get_by_label("Play").click();
+    assert!(
+        until(&mut h, 30, |_| path.exists()),
+        "a copy is written while training"
+    );
+    h.get_by_label("Pause").click();
+    assert!(until(&mut h, 10, |a| !a.view.running));
+    assert!(
+        !said(h.state(), "Saved"),
+        "a crash copy is not the user's save"
+    );
+    drop(h); // the window goes away without its normal exit, as in a crash
+
+    let mut next = window("ring8-vanilla.toml");
+    next.state_mut().recovery = super::Recovery::at(Some(path.clone()));
+    next.run_steps(2);
+    assert!(
+        next.query_by_label_contains("A copy of its run").is_some(),
+        "the copy is offered"
+    );
+    next.get_by_label("Restore it").click();
+    assert!(
+        until(&mut next, 20, |a| said(a, "Loaded") && a.view.step > 0),
+        "the copied run is back"
+    );
+    assert!(next.query_by_label_contains("A copy of its run").is_none());
+    // A normal exit leaves nothing to recover.
+    eframe::App::on_exit(next.state_mut());
+    assert!(!path.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

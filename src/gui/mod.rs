@@ -13,6 +13,7 @@ mod panels;
 mod perf;
 mod plane;
 pub mod plot_bench;
+mod recovery;
 mod setup;
 mod view;
 

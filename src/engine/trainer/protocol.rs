@@ -26,6 +26,9 @@ pub enum Command {
     Render(RenderRequest),
     /// Write a checkpoint (atomically).
     SaveCheckpoint(PathBuf),
+    /// Write a checkpoint (atomically) as a crash copy: no answer unless it fails, and it does
+    /// not count as the user's save.
+    SaveRecovery(PathBuf),
     /// Continue from a checkpoint of the same architecture.
     LoadCheckpoint(PathBuf),
     /// After divergence: go back to the state before the step that diverged.

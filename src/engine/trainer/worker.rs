@@ -193,6 +193,16 @@ impl Worker {
                     Err(e) => self.emit(Event::Error(format!("{e:#}"))),
                 }
             }
+            Command::SaveRecovery(path) => {
+                let Some(session) = &self.session else {
+                    return;
+                };
+                if let Err(e) = crate::engine::checkpoint::save(session, &path) {
+                    self.emit(Event::Error(format!(
+                        "the crash copy could not be written: {e:#}"
+                    )));
+                }
+            }
             Command::LoadCheckpoint(path) => self.load_checkpoint(path),
             Command::RestoreLastGood => {
                 let Some(session) = &mut self.session else {

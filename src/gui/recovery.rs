@@ -1,0 +1,120 @@
+//! A crash copy of the window's run: every few minutes of training the trainer writes the run
+//! to one recovery checkpoint; a normal exit deletes it, so finding it at start means the last
+//! session ended without closing (a crash, a killed process, a power cut), and the window
+//! offers to bring that run back.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use eframe::egui;
+
+use super::view::RunView;
+use crate::engine::trainer::protocol::Command;
+
+/// Training time between two crash copies.
+pub const EVERY: Duration = Duration::from_secs(300);
+
+/// Where the crash copy lives: beside the cached classifiers.
+pub fn default_path() -> Option<PathBuf> {
+    crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery.ganvas"))
+}
+
+pub struct Recovery {
+    path: Option<PathBuf>,
+    /// Training time between copies ([`EVERY`]).
+    pub every: Duration,
+    /// A copy left by a session that did not end normally, and when it was written.
+    pub offered: Option<SystemTime>,
+    since_copy: Duration,
+    last_frame: Option<Instant>,
+}
+
+/// What the user answered to the offer.
+pub enum Answer {
+    Restore(PathBuf),
+    Discard,
+}
+
+impl Recovery {
+    /// The crash copy at `path`; one already there is offered.
+    pub fn at(path: Option<PathBuf>) -> Self {
+        let offered = path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| m.modified().unwrap_or(SystemTime::now()));
+        Self {
+            path,
+            every: EVERY,
+            offered,
+            since_copy: Duration::ZERO,
+            last_frame: None,
+        }
+    }
+
+    /// Once per frame: the command that writes a new copy, when one is due. None while an
+    /// old copy is still offered (writing would replace the run it could bring back).
+    pub fn tick(&mut self, view: &RunView) -> Option<Command> {
+        let now = Instant::now();
+        if let (true, Some(last)) = (view.running, self.last_frame) {
+            self.since_copy += now - last;
+        }
+        self.last_frame = Some(now);
+        let path = self.path.as_ref()?;
+        if self.offered.is_some() || self.since_copy < self.every {
+            return None;
+        }
+        self.since_copy = Duration::ZERO;
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        Some(Command::SaveRecovery(path.clone()))
+    }
+
+    /// Carries out the user's answer to the offer.
+    pub fn answer(&mut self, answer: &Answer) {
+        self.offered = None;
+        if let (Answer::Discard, Some(path)) = (answer, &self.path) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// A normal exit: nothing to recover next time.
+    pub fn exit(&self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// The offer, above the samples, until answered.
+pub fn recovery_ui(ui: &mut egui::Ui, recovery: &Recovery) -> Option<Answer> {
+    let written = recovery.offered?;
+    let path = recovery.path.clone()?;
+    let minutes = SystemTime::now()
+        .duration_since(written)
+        .map_or(0, |d| d.as_secs() / 60);
+    let ago = match minutes {
+        0 => "less than a minute ago".to_string(),
+        1 => "a minute ago".to_string(),
+        m => format!("{m} min ago"),
+    };
+    let mut answer = None;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!(
+                "The last session ended without closing the window (a crash?). A copy of its run from {ago} is kept."
+            ));
+            if ui
+                .button("Restore it")
+                .on_hover_text("Load the copy: G, D, optimizers, curves and metrics, at the step it was copied")
+                .clicked()
+            {
+                answer = Some(Answer::Restore(path.clone()));
+            }
+            if ui.button("Discard").clicked() {
+                answer = Some(Answer::Discard);
+            }
+        });
+    });
+    answer
+}
