@@ -2,12 +2,13 @@
 //! to a stray click on the window's close button. Short runs (a quick demonstration in class)
 //! close at once.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 
 use super::files::FileJob;
 use super::panels::Action;
+use super::training_clock::TrainingClock;
 use super::view::RunView;
 
 /// Training time since the last save above which closing asks.
@@ -17,9 +18,8 @@ pub struct CloseGuard {
     /// Unsaved training time above which closing asks ([`UNSAVED_LIMIT`]).
     pub limit: Duration,
     /// Time spent training since the run on screen was last saved (or started).
-    unsaved: Duration,
+    unsaved: TrainingClock,
     seen_version: u64,
-    last_frame: Option<Instant>,
     /// The question is on screen.
     pub asking: bool,
     /// The user chose to quit without saving: let the next close through.
@@ -30,9 +30,8 @@ impl Default for CloseGuard {
     fn default() -> Self {
         Self {
             limit: UNSAVED_LIMIT,
-            unsaved: Duration::ZERO,
+            unsaved: TrainingClock::default(),
             seen_version: 0,
-            last_frame: None,
             asking: false,
             allowed: false,
         }
@@ -42,22 +41,18 @@ impl Default for CloseGuard {
 impl CloseGuard {
     /// Once per frame: counts the time the run trained since it was last saved.
     pub fn tick(&mut self, view: &RunView) {
-        let now = Instant::now();
         if view.saved_version != self.seen_version {
             self.seen_version = view.saved_version;
-            self.unsaved = Duration::ZERO;
+            self.unsaved.reset();
         }
-        if let (true, Some(last)) = (view.running, self.last_frame) {
-            self.unsaved += now - last;
-        }
-        self.last_frame = Some(now);
+        self.unsaved.tick(view.running);
     }
 
     /// Holds a close request of the window when the run has more than `limit` of unsaved
     /// training, and asks instead.
     pub fn intercept(&mut self, ctx: &egui::Context) {
         let requested = ctx.input(|i| i.viewport().close_requested());
-        if requested && !self.allowed && self.unsaved >= self.limit {
+        if requested && !self.allowed && self.unsaved.elapsed() >= self.limit {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.asking = true;
         }
@@ -69,7 +64,7 @@ pub fn close_dialog_ui(ctx: &egui::Context, guard: &mut CloseGuard, actions: &mu
     if !guard.asking {
         return;
     }
-    let minutes = guard.unsaved.as_secs_f64() / 60.0;
+    let minutes = guard.unsaved.elapsed().as_secs_f64() / 60.0;
     let response = egui::Modal::new(egui::Id::unique("unsaved run")).show(ctx, |ui| {
         ui.heading("Quit ganvas?");
         ui.label(format!(

@@ -15,6 +15,7 @@ mod plane;
 pub mod plot_bench;
 mod recovery;
 mod setup;
+mod training_clock;
 mod view;
 
 use std::path::Path;

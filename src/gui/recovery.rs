@@ -4,10 +4,11 @@
 //! offers to bring that run back.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use eframe::egui;
 
+use super::training_clock::TrainingClock;
 use super::view::RunView;
 use crate::engine::trainer::protocol::Command;
 
@@ -25,8 +26,7 @@ pub struct Recovery {
     pub every: Duration,
     /// A copy left by a session that did not end normally, and when it was written.
     pub offered: Option<SystemTime>,
-    since_copy: Duration,
-    last_frame: Option<Instant>,
+    since_copy: TrainingClock,
 }
 
 /// What the user answered to the offer.
@@ -46,24 +46,19 @@ impl Recovery {
             path,
             every: EVERY,
             offered,
-            since_copy: Duration::ZERO,
-            last_frame: None,
+            since_copy: TrainingClock::default(),
         }
     }
 
     /// Once per frame: the command that writes a new copy, when one is due. None while an
     /// old copy is still offered (writing would replace the run it could bring back).
     pub fn tick(&mut self, view: &RunView) -> Option<Command> {
-        let now = Instant::now();
-        if let (true, Some(last)) = (view.running, self.last_frame) {
-            self.since_copy += now - last;
-        }
-        self.last_frame = Some(now);
+        self.since_copy.tick(view.running);
         let path = self.path.as_ref()?;
-        if self.offered.is_some() || self.since_copy < self.every {
+        if self.offered.is_some() || self.since_copy.elapsed() < self.every {
             return None;
         }
-        self.since_copy = Duration::ZERO;
+        self.since_copy.reset();
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
