@@ -3,6 +3,7 @@
 mod util;
 
 mod checkpoints;
+mod classroom;
 mod cli;
 mod collapse_metrics;
 mod data_files;
@@ -14,4 +15,5 @@ mod interrupted_runs;
 mod learning;
 mod presets;
 mod trainer_thread;
+mod variant_matrix;
 mod wgpu_backend;

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ganvas::engine::preset::Preset;
-use ganvas::engine::trainer::protocol::{Command, Event, RenderRequest, RunState, StepKind};
+use ganvas::engine::trainer::protocol::{
+    Command, Event, PlaneBounds, RenderRequest, RunState, StepKind,
+};
 use ganvas::engine::trainer::thread::Trainer;
 
 use crate::util::{cpu, repo};
@@ -154,9 +156,13 @@ fn slow_motion_paces_rounds_but_not_commands() {
 fn d_field_answers_with_probabilities_on_a_grid() {
     let t = Trainer::spawn(ring(), cpu(), None).expect("spawns");
     until(&t, 20, |e| matches!(e, Event::Ready(_)));
+    let area = PlaneBounds {
+        min: [-1.5, -0.5],
+        max: [2.5, 1.0],
+    };
     t.send(Command::DField {
         resolution: 8,
-        extent: 1.5,
+        bounds: area,
     })
     .expect("send");
     let seen = until(&t, 10, |e| matches!(e, Event::DField(_)));
@@ -165,7 +171,7 @@ fn d_field_answers_with_probabilities_on_a_grid() {
     };
     let ganvas::engine::trainer::protocol::PlaneLayers {
         resolution,
-        extent,
+        bounds,
         values,
         points,
         arrows,
@@ -173,7 +179,7 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         manifold_side,
         ..
     } = layers.as_ref();
-    assert_eq!((*resolution, *extent, values.len()), (8, 1.5, 64));
+    assert_eq!((*resolution, *bounds, values.len()), (8, area, 64));
     assert_eq!(
         arrows.len(),
         points.len(),
@@ -187,7 +193,7 @@ fn d_field_answers_with_probabilities_on_a_grid() {
     );
     t.send(Command::DField {
         resolution: 1,
-        extent: 1.5,
+        bounds: area,
     })
     .expect("send");
     until(
@@ -196,6 +202,36 @@ fn d_field_answers_with_probabilities_on_a_grid() {
         |e| matches!(e, Event::Error(m) if m.contains("bad field request")),
     );
     t.stop();
+}
+
+#[test]
+fn the_field_covers_the_bounds_asked_for_corner_to_corner() {
+    use ganvas::engine::trainer::session::Session;
+    let mut session = Session::new(ring(), cpu()).expect("builds");
+    for _ in 0..5 {
+        session.step_once(StepKind::Round).expect("steps");
+    }
+    let area = PlaneBounds {
+        min: [-3.0, -0.5],
+        max: [1.0, 2.5],
+    };
+    let res = 5;
+    let field = session.d_field(res, area).expect("2D");
+    let p = |logit: f32| 1.0 / (1.0 + (-logit).exp());
+    // Rows run from the top (y = max) down; columns from x = min.
+    for (index, (x, y)) in [
+        (0, (-3.0, 2.5)),
+        (res - 1, (1.0, 2.5)),
+        (res * (res - 1), (-3.0, -0.5)),
+        (res * res - 1, (1.0, -0.5)),
+    ] {
+        let want = p(session.d_value(x, y));
+        assert!(
+            (field[index] - want).abs() < 1e-4,
+            "corner ({x}, {y}): {} vs {want}",
+            field[index]
+        );
+    }
 }
 
 #[test]

@@ -71,18 +71,65 @@ fn probe_wgpu() -> Result<Backend, BackendError> {
     })
 }
 
+/// The adapters wgpu offers, each by name and whether it is a software one, found without
+/// creating a device; None when the answer did not come at once. `Auto` looks here first:
+/// a burn wgpu device keeps a server thread that wakes every 150 µs for the life of the
+/// process (cubecl's device channel), 10 % of a core in a paused window, for a software
+/// adapter it would not train on anyway.
+fn adapters() -> Option<Vec<(String, bool)>> {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let instance = burn::tensor::wgpu::wgpu::Instance::new(
+        burn::tensor::wgpu::wgpu::InstanceDescriptor::new_without_display_handle_from_env(),
+    );
+    let future = instance.enumerate_adapters(burn::tensor::wgpu::wgpu::Backends::all());
+    let mut future = std::pin::pin!(future);
+    // Native adapters are enumerated synchronously: the future is ready on its first poll.
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(list) => Some(
+            list.iter()
+                .map(|a| {
+                    let info = a.get_info();
+                    let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
+                    (info.name, software)
+                })
+                .collect(),
+        ),
+        Poll::Pending => None,
+    }
+}
+
 /// Picks the device for `choice`. `Auto` never fails: it falls back to the CPU and says why.
 pub fn select(choice: BackendChoice) -> Result<Backend, BackendError> {
     match choice {
         BackendChoice::Cpu => Ok(cpu(None)),
         BackendChoice::Gpu => try_wgpu(),
-        BackendChoice::Auto => match try_wgpu() {
-            Ok(b) if b.note.is_none() => Ok(b),
-            Ok(software) => Ok(cpu(Some(format!(
-                "using the CPU backend: {}",
-                software.note.unwrap_or_default()
-            )))),
-            Err(e) => Ok(cpu(Some(format!("using the CPU backend: {e}")))),
+        BackendChoice::Auto => match adapters() {
+            Some(list) if list.iter().all(|(_, software)| *software) => {
+                let why = match list.first() {
+                    Some((name, _)) => format!(
+                        "{name} is a software adapter (it runs on the CPU and is slower than the CPU backend)"
+                    ),
+                    None => "no GPU adapter was found".to_string(),
+                };
+                Ok(cpu(Some(format!("using the CPU backend: {why}"))))
+            }
+            _ => auto_from_burn(),
         },
+    }
+}
+
+/// `Auto` where a hardware adapter may exist: burn's own choice of adapter decides.
+fn auto_from_burn() -> Result<Backend, BackendError> {
+    match try_wgpu() {
+        Ok(b) if b.note.is_none() => Ok(b),
+        Ok(software) => Ok(cpu(Some(format!(
+            "using the CPU backend: {}",
+            software.note.unwrap_or_default()
+        )))),
+        Err(e) => Ok(cpu(Some(format!("using the CPU backend: {e}")))),
     }
 }

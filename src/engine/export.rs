@@ -44,6 +44,16 @@ fn encode_png(width: u32, height: u32, channels: usize, pixels: &[u8]) -> Vec<u8
     out
 }
 
+/// Writes an RGB picture as a PNG, atomically.
+pub fn write_rgb_png(
+    width: usize,
+    height: usize,
+    rgb: &[u8],
+    path: &Path,
+) -> Result<(), ExportError> {
+    write_atomically(path, &encode_png(width as u32, height as u32, 3, rgb)).map_err(io(path))
+}
+
 /// Columns of a sample grid: one row per class for a conditional model's grid (classes
 /// grouped, as `grid_classes` makes them), else as square as possible.
 pub fn grid_columns(samples: &Samples) -> usize {

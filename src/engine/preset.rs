@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{
     DataConfig, ModelConfig, Objective, Optimizers, TrainConfig, TrainLoop, Tricks,
 };
+use super::lesson::Lesson;
 use super::validate::ConfigError;
 
 /// The preset format this version reads and writes.
@@ -33,6 +34,12 @@ pub struct Preset {
     pub optimizer: Optimizers,
     #[serde(default)]
     pub tricks: Tricks,
+    /// A lesson's script, shown beside the view (presets/lessons/).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<Lesson>,
+    /// The file it was read from (not part of the file).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
 }
 
 /// Why a preset could not be used.
@@ -54,6 +61,8 @@ pub enum PresetError {
         #[source]
         source: ConfigError,
     },
+    #[error("preset {path}: {message}")]
+    Lesson { path: PathBuf, message: String },
 }
 
 impl Preset {
@@ -81,12 +90,32 @@ impl Preset {
             train: config.train.clone(),
             optimizer: config.optimizer.clone(),
             tricks: config.tricks.clone(),
+            lesson: None,
+            path: None,
         }
     }
 
     /// Parses and validates preset text; `path` is used in messages and to resolve relative
     /// data paths (tried beside the preset first, then from the working directory).
     pub fn parse(text: &str, path: &Path) -> Result<Self, PresetError> {
+        Self::parse_checking_lesson(text, path, true)
+    }
+
+    /// Reads a preset that another preset's lesson switches to: its own lesson, if any, is
+    /// dropped (a lesson stays the one it was loaded from, and lessons cannot loop).
+    pub fn load_without_lesson(path: &Path) -> Result<Self, PresetError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse_checking_lesson(&text, path, false)
+    }
+
+    fn parse_checking_lesson(
+        text: &str,
+        path: &Path,
+        with_lesson: bool,
+    ) -> Result<Self, PresetError> {
         let mut preset: Preset = toml::from_str(text).map_err(|e| PresetError::Syntax {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
@@ -107,6 +136,19 @@ impl Preset {
                 path: path.to_path_buf(),
                 source,
             })?;
+        if !with_lesson {
+            preset.lesson = None;
+        }
+        preset.path = Some(path.to_path_buf());
+        let config = preset.config();
+        if let Some(lesson) = &mut preset.lesson {
+            lesson
+                .check(&config, path)
+                .map_err(|message| PresetError::Lesson {
+                    path: path.to_path_buf(),
+                    message,
+                })?;
+        }
         Ok(preset)
     }
 
@@ -166,6 +208,13 @@ pub fn default_preset() -> Preset {
     // The embedded text is covered by a test; a failure here is a build defect.
     Preset::parse(DEFAULT_PRESET, Path::new("presets/digits-dcgan.toml"))
         .unwrap_or_else(|e| panic!("the embedded default preset is invalid: {e}"))
+}
+
+/// Every `.toml` file in `dir` and in its `lessons/` folder, sorted by name (lessons last).
+pub fn list_with_lessons(dir: &Path) -> Vec<PathBuf> {
+    let mut files = list(dir);
+    files.extend(list(&dir.join("lessons")));
+    files
 }
 
 /// Every `.toml` file in `dir`, sorted by name.

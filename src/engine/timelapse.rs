@@ -91,6 +91,12 @@ pub fn write_timelapse_gif(
         ));
     }
     let count = frames.len();
+    write_gif(frames, path)?;
+    Ok(count)
+}
+
+/// Encodes `frames` as a looping GIF and writes it atomically.
+pub fn write_gif(frames: Vec<Frame>, path: &Path) -> Result<(), ExportError> {
     let mut bytes = Vec::new();
     {
         // Speed 20 of 30: quantising each frame is most of the cost; grids have few colours.
@@ -98,13 +104,24 @@ pub fn write_timelapse_gif(
         encoder
             .set_repeat(Repeat::Infinite)
             .and_then(|()| encoder.encode_frames(frames))
-            .map_err(|e| unsupported(format!("GIF encoding failed: {e}")))?;
+            .map_err(|e| ExportError::Unsupported {
+                path: path.to_path_buf(),
+                message: format!("GIF encoding failed: {e}"),
+            })?;
     }
     write_atomically(path, &bytes).map_err(|source| ExportError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    Ok(count)
+    })
+}
+
+/// An RGB picture as one GIF frame shown for `frame_ms`.
+pub fn rgb_frame(width: usize, height: usize, rgb: &[u8], frame_ms: u32) -> Frame {
+    let img = RgbaImage::from_fn(width as u32, height as u32, |x, y| {
+        let at = (y as usize * width + x as usize) * 3;
+        image::Rgba([rgb[at], rgb[at + 1], rgb[at + 2], 255])
+    });
+    Frame::from_parts(img, 0, 0, Delay::from_numer_denom_ms(frame_ms, 1))
 }
 
 #[cfg(test)]

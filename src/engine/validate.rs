@@ -252,10 +252,10 @@ impl TrainConfig {
 
 fn validate_optimizer(field: &str, o: &OptimizerConfig) -> Result<(), ConfigError> {
     let lr = o.lr();
-    if !(lr.is_finite() && lr > 0.0 && lr <= 1.0) {
+    if !(lr.is_finite() && lr > 0.0 && lr <= 10.0) {
         return Err(err(
             &format!("{field}.lr"),
-            format!("must be in (0, 1], got {lr}"),
+            format!("must be in (0, 10], got {lr}"),
         ));
     }
     match *o {

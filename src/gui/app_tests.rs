@@ -193,7 +193,7 @@ fn a_corrupt_checkpoint_shows_an_error_and_the_window_stays_usable() {
     let path = std::env::temp_dir().join(format!("ganvas-corrupt-{}.ganvas", std::process::id()));
     std::fs::write(&path, b"not a checkpoint at all").expect("write");
     h.state_mut()
-        .file_chosen(super::files::FileJob::LoadCheckpoint, path.clone());
+        .file_chosen(crate::gui::files::FileJob::LoadCheckpoint, path.clone());
     assert!(until(&mut h, 10, |a| said(a, "Error:")));
     assert!(
         h.query_by_label_contains("Error:").is_some(),
@@ -222,7 +222,7 @@ fn a_loaded_checkpoint_brings_back_its_curves_and_metrics() {
     let saved_steps = h.state().view.history.len();
     let saved_reports = h.state().view.reports.clone();
     h.state_mut()
-        .file_chosen(super::files::FileJob::SaveCheckpoint, path.clone());
+        .file_chosen(crate::gui::files::FileJob::SaveCheckpoint, path.clone());
     assert!(until(&mut h, 10, |a| said(a, "Saved")));
     h.get_by_label("Reset").click();
     assert!(
@@ -231,7 +231,7 @@ fn a_loaded_checkpoint_brings_back_its_curves_and_metrics() {
         "a reset starts without curves"
     );
     h.state_mut()
-        .file_chosen(super::files::FileJob::LoadCheckpoint, path.clone());
+        .file_chosen(crate::gui::files::FileJob::LoadCheckpoint, path.clone());
     assert!(until(&mut h, 10, |a| a.view.history.len() == saved_steps));
     assert_eq!(h.state().view.reports, saved_reports);
     assert!(
@@ -278,7 +278,7 @@ fn closing_with_a_long_unsaved_run_asks_first_and_a_short_one_does_not() {
     // Once saved, nothing is at risk: the window closes at once.
     let path = std::env::temp_dir().join(format!("ganvas-close-{}.ganvas", std::process::id()));
     h.state_mut()
-        .file_chosen(super::files::FileJob::SaveCheckpoint, path.clone());
+        .file_chosen(crate::gui::files::FileJob::SaveCheckpoint, path.clone());
     assert!(until(&mut h, 10, |a| said(a, "Saved")));
     request_close(&mut h);
     assert!(

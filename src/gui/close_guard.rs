@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use eframe::egui;
 
+use super::action::Action;
 use super::files::FileJob;
-use super::panels::Action;
 use super::training_clock::TrainingClock;
 use super::view::RunView;
 

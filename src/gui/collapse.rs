@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use eframe::egui;
 use egui_plot::{AxisHints, Bar, BarChart, GridMark, HLine, Legend, Line, Plot, PlotPoints};
 
-use super::panels::Action;
+use super::action::Action;
 use super::view::RunView;
 use crate::engine::trainer::protocol::{ClassifierStatus, Histogram, HistogramKind};
 
@@ -110,23 +110,43 @@ fn classifier_ui(ui: &mut egui::Ui, status: Option<&ClassifierStatus>) {
 }
 
 /// The alert, if any, with a button to jump the sample history to where it began.
+/// The collapse alert above the samples, in a slot of fixed height: empty when there is no
+/// alert, so nothing below it moves when one appears.
 pub fn alert_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
-    let Some(alert) = &view.alert else { return };
-    egui::Frame::group(ui.style())
-        .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
-        .show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                ui.colored_label(ui.visuals().error_fg_color, &alert.message);
-                if let Some(i) = view.snapshot_index_at(alert.since)
-                    && ui
-                        .button(format!("Show step {}", alert.since))
-                        .on_hover_text("Scrub the sample history to where the collapse began")
-                        .clicked()
-                {
-                    actions.push(Action::ShowSnapshot(Some(i)));
-                }
+    let height = 2.0 * ui.spacing().interact_size.y + 8.0;
+    let width = ui.available_width();
+    ui.allocate_ui(egui::vec2(width, height), |ui| {
+        ui.set_min_size(egui::vec2(width, height));
+        let Some(alert) = &view.alert else {
+            if view.info.is_some() {
+                ui.weak(
+                    "Collapse alert: none (modes and classes are checked at every evaluation).",
+                );
+            }
+            return;
+        };
+        egui::Frame::group(ui.style())
+            .fill(ui.visuals().error_fg_color.gamma_multiply(0.15))
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::Label::new(
+                            egui::RichText::new(&alert.message).color(ui.visuals().error_fg_color),
+                        )
+                        .truncate(),
+                    )
+                    .on_hover_text(alert.message.as_str());
+                    if let Some(i) = view.snapshot_index_at(alert.since)
+                        && ui
+                            .button(format!("Show step {}", alert.since))
+                            .on_hover_text("Scrub the sample history to where the collapse began")
+                            .clicked()
+                    {
+                        actions.push(Action::ShowSnapshot(Some(i)));
+                    }
+                });
             });
-        });
+    });
 }
 
 fn histogram_ui(ui: &mut egui::Ui, h: &Histogram, step: u64) {

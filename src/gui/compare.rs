@@ -5,7 +5,8 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
-use super::panels::{Action, samples_image};
+use super::action::Action;
+use super::panels::samples_image;
 use super::view::RunView;
 use crate::engine::config::TrainConfig;
 use crate::engine::trainer::protocol::{MetricValue, Samples, StepStats};
@@ -224,7 +225,7 @@ pub fn compare_ui(
         ui.horizontal(|ui| {
             ui.checkbox(&mut run.shown, run.label.as_str());
             if ui
-                .small_button("✖")
+                .small_button("Forget")
                 .on_hover_text("Forget this run")
                 .clicked()
             {

@@ -3,8 +3,8 @@
 
 use eframe::egui;
 
+use super::action::Action;
 use super::files::FileJob;
-use super::panels::Action;
 use crate::engine::adapt::switch_data;
 use crate::engine::config::{Activation, DataConfig, LatentPrior, ModelFamily, TrainConfig};
 
@@ -96,7 +96,7 @@ pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>
     );
     egui::ComboBox::from_label("data")
         .selected_text(data_name(&c.data))
-        .width(220.0)
+        .width(200.0)
         .show_ui(ui, |ui| {
             for (name, data, tip) in builtin() {
                 let same = std::mem::discriminant(&data) == std::mem::discriminant(&c.data);
@@ -118,37 +118,49 @@ pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>
         });
     match &mut c.data {
         DataConfig::Ring { modes, std, .. } => {
-            ui.add(egui::Slider::new(modes, 2..=32).text("modes"));
+            ui.add(egui::Slider::new(modes, 2..=32).text("modes"))
+                .on_hover_text(
+                    "Gaussians on the circle: more modes are harder to cover all at once.",
+                );
             ui.add(
                 egui::Slider::new(std, 0.005..=0.2)
                     .logarithmic(true)
                     .text("σ"),
-            );
+            )
+            .on_hover_text("Spread of each mode: tight modes (0.01) make collapse obvious.");
         }
         DataConfig::Grid { side, std, .. } => {
-            ui.add(egui::Slider::new(side, 2..=8).text("side"));
+            ui.add(egui::Slider::new(side, 2..=8).text("side"))
+                .on_hover_text("Modes per side of the grid (5: PacGAN's 25 modes).");
             ui.add(
                 egui::Slider::new(std, 0.01..=0.5)
                     .logarithmic(true)
                     .text("σ"),
-            );
+            )
+            .on_hover_text("Spread of each mode.");
         }
         DataConfig::Clusters {
             count, layout_seed, ..
         } => {
-            ui.add(egui::Slider::new(count, 2..=20).text("clusters"));
-            ui.add(egui::Slider::new(layout_seed, 0..=99).text("layout"));
+            ui.add(egui::Slider::new(count, 2..=20).text("clusters"))
+                .on_hover_text("How many blobs.");
+            ui.add(egui::Slider::new(layout_seed, 0..=99).text("layout"))
+                .on_hover_text("Where the blobs are: each number is another fixed layout.");
         }
         DataConfig::Spiral { noise, .. }
         | DataConfig::Moons { noise }
         | DataConfig::Line { noise } => {
-            ui.add(egui::Slider::new(noise, 0.0..=0.3).text("noise"));
+            ui.add(egui::Slider::new(noise, 0.0..=0.3).text("noise"))
+                .on_hover_text("Gaussian noise around the curve: a thicker manifold.");
         }
         DataConfig::Digits { count } => {
             ui.add(
                 egui::Slider::new(count, 100..=60_000)
                     .logarithmic(true)
                     .text("digits"),
+            )
+            .on_hover_text(
+                "How many digits are drawn: fewer train faster, but G may memorise them.",
             );
         }
         DataConfig::ImageFolder { size, channels, .. } => {
@@ -181,7 +193,7 @@ const ACTIVATIONS: [(Activation, &str); 3] = [
     (Activation::Tanh, "tanh"),
 ];
 
-fn activation_ui(ui: &mut egui::Ui, label: &str, a: &mut Activation) {
+fn activation_ui(ui: &mut egui::Ui, label: &str, a: &mut Activation, tip: &str) {
     egui::ComboBox::from_label(label)
         .selected_text(
             ACTIVATIONS
@@ -193,7 +205,9 @@ fn activation_ui(ui: &mut egui::Ui, label: &str, a: &mut Activation) {
             for (value, name) in ACTIVATIONS {
                 ui.selectable_value(a, value, name);
             }
-        });
+        })
+        .response
+        .on_hover_text(tip);
 }
 
 /// The architecture section.
@@ -269,8 +283,22 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
                 .on_hover_text("Channels of the widest convolution; each layer halves or doubles them. Cost grows with its square.");
         }
     }
-    activation_ui(ui, "G activation", &mut m.g_activation);
-    activation_ui(ui, "D activation", &mut m.d_activation);
+    activation_ui(
+        ui,
+        "G activation",
+        &mut m.g_activation,
+        "G's hidden non-linearity: ReLU is the DCGAN default; tanh gives smoother, rounder manifolds in 2D.",
+    );
+    activation_ui(
+        ui,
+        "D activation",
+        &mut m.d_activation,
+        "D's hidden non-linearity: leaky ReLU (DCGAN) keeps a gradient for G everywhere; plain ReLU can leave regions where G gets none.",
+    );
+    if [m.g_activation, m.d_activation].contains(&Activation::LeakyRelu) {
+        ui.add(egui::Slider::new(&mut m.leaky_slope, 0.01..=0.5).text("leaky slope"))
+            .on_hover_text("Slope of leaky ReLU below zero (0.2 in DCGAN).");
+    }
     ui.horizontal(|ui| {
         ui.checkbox(&mut m.g_batch_norm, "batch norm in G")
             .on_hover_text(

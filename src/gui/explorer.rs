@@ -5,7 +5,7 @@
 
 use eframe::egui;
 
-use super::panels::Action;
+use super::action::Action;
 use crate::engine::config::{LatentPrior, ModelConfig};
 use crate::engine::latent::LatentSampler;
 use crate::engine::rng::Rng;

@@ -21,6 +21,10 @@ pub enum FileJob {
     ExportMetrics,
     /// The snapshot history as an animated GIF.
     ExportTimelapse,
+    /// The 2D view as drawn (heatmap, colour bar, axes, step) as a PNG.
+    ExportPlanePng,
+    /// The 2D view over the run's history as an animated GIF.
+    ExportPlaneGif,
     SavePreset,
     /// Train on an MNIST-format IDX images file (labels found beside it).
     OpenIdx,
@@ -63,6 +67,14 @@ impl FileJob {
                 .set_title("Export training timelapse")
                 .add_filter("GIF animation", &["gif"])
                 .set_file_name("timelapse.gif"),
+            FileJob::ExportPlanePng => d
+                .set_title("Export the 2D view")
+                .add_filter("PNG image", &["png"])
+                .set_file_name("view.png"),
+            FileJob::ExportPlaneGif => d
+                .set_title("Export the 2D view's animation")
+                .add_filter("GIF animation", &["gif"])
+                .set_file_name("view.gif"),
             FileJob::SavePreset => d
                 .set_title("Save preset")
                 .add_filter("preset", &["toml"])
@@ -141,6 +153,11 @@ impl Dialogs {
             .map_err(|e| format!("cannot open a file dialog: {e}"))?;
         self.open = true;
         Ok(())
+    }
+
+    /// Where a helper thread sends its message when it finishes.
+    pub fn notes_sender(&self) -> Sender<String> {
+        self.notes_tx.clone()
     }
 
     /// Messages from exports that finished on a helper thread.
@@ -250,6 +267,9 @@ pub fn export(
                 "Saved the current setup as a preset: {}.",
                 path.display()
             ))
+        }
+        FileJob::ExportPlanePng | FileJob::ExportPlaneGif => {
+            Err("the 2D view is exported by view_export".into())
         }
         FileJob::SaveCheckpoint
         | FileJob::LoadCheckpoint

@@ -1,14 +1,21 @@
 //! The desktop app (eframe/egui). It drives the engine only through the trainer's
 //! command/event protocol: no burn type is used here, and the UI thread never waits on training.
 
+mod action;
 mod app;
+mod app_actions;
+mod app_textures;
 mod close_guard;
 mod collapse;
 mod compare;
+mod controls;
 mod data_setup;
 mod decimate;
 mod explorer;
 mod files;
+mod layout;
+mod lesson;
+mod missing_data;
 mod panels;
 mod perf;
 mod plane;
@@ -17,6 +24,7 @@ mod recovery;
 mod setup;
 mod training_clock;
 mod view;
+mod view_export;
 
 use std::path::Path;
 

@@ -1,219 +1,15 @@
-//! The panels. Each reads the [`RunView`] and pushes [`Action`]s; none performs an effect
-//! while the layout is being drawn (the app applies the actions at the end of the frame).
+//! The training curves and the samples view. Each panel reads the [`RunView`] and pushes
+//! [`Action`]s; none performs an effect while the layout is being drawn (the app applies the
+//! actions at the end of the frame).
 
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use super::action::Action;
 use super::decimate::{Curve, Shaping};
 use super::view::RunView;
 use crate::engine::export::grid_pixels;
 use crate::engine::trainer::protocol::Samples;
-
-/// What the user asked for during this frame.
-#[must_use]
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// Apply this edited configuration between steps.
-    ApplyConfig(Box<crate::engine::config::TrainConfig>),
-    /// Load a preset file and restart the run on it.
-    LoadPreset(std::path::PathBuf),
-    Play,
-    Pause,
-    StepD,
-    StepG,
-    StepRound,
-    ResetSameSeed,
-    ResetNewSeed(u64),
-    RestoreLastGood,
-    DismissMessages,
-    /// Show snapshot `n` of the history (None: follow the newest).
-    ShowSnapshot(Option<usize>),
-    /// Open or close the latent explorer.
-    ToggleExplorer,
-    /// Switch between the light and the dark theme.
-    ToggleTheme,
-    /// Slow motion: milliseconds between rounds while playing.
-    SetPace(u32),
-    /// Open a file dialog for this job.
-    File(super::files::FileJob),
-    /// Ask the trainer to render the explorer's latent vectors.
-    RenderLatents,
-    /// Keep a copy of the current run for comparison.
-    KeepRun,
-    /// Restart the run on these drawn 2D points.
-    TrainOnDrawing(Vec<[f32; 2]>),
-}
-
-/// Space: play/pause; S: one round; R: reset with the same seed.
-pub fn keyboard_actions(ctx: &egui::Context, view: &RunView) -> Vec<Action> {
-    let mut actions = Vec::new();
-    if ctx.egui_wants_keyboard_input() {
-        return actions;
-    }
-    ctx.input(|i| {
-        if i.key_pressed(egui::Key::Space) {
-            actions.push(if view.running {
-                Action::Pause
-            } else {
-                Action::Play
-            });
-        }
-        if i.key_pressed(egui::Key::S) {
-            actions.push(Action::StepRound);
-        }
-        if i.key_pressed(egui::Key::R) {
-            actions.push(Action::ResetSameSeed);
-        }
-    });
-    actions
-}
-
-/// Play/pause, single steps, resets, and what is running where.
-pub fn controls_ui(
-    ui: &mut egui::Ui,
-    view: &RunView,
-    pace_ms: u32,
-    preset: &str,
-    backend: &str,
-    backend_note: Option<&str>,
-    actions: &mut Vec<Action>,
-) {
-    ui.horizontal(|ui| {
-        ui.menu_button("File", |ui| {
-            use super::files::FileJob;
-            for (label, job) in [
-                ("Save checkpoint…", FileJob::SaveCheckpoint),
-                ("Load checkpoint…", FileJob::LoadCheckpoint),
-                ("Export samples (PNG)…", FileJob::ExportSamples),
-                ("Export metrics (CSV)…", FileJob::ExportMetrics),
-                ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
-                ("Save setup as preset…", FileJob::SavePreset),
-            ] {
-                if ui.button(label).clicked() {
-                    actions.push(Action::File(job));
-                }
-            }
-        });
-        let theme = if ui.visuals().dark_mode {
-            "Light theme"
-        } else {
-            "Dark theme"
-        };
-        if ui.button(theme).clicked() {
-            actions.push(Action::ToggleTheme);
-        }
-        let play = if view.running { "Pause" } else { "Play" };
-        if ui
-            .button(play)
-            .on_hover_text("Train continuously (Space)")
-            .clicked()
-        {
-            actions.push(if view.running {
-                Action::Pause
-            } else {
-                Action::Play
-            });
-        }
-        if ui
-            .button("D step")
-            .on_hover_text("One discriminator update: only D's weights move")
-            .clicked()
-        {
-            actions.push(Action::StepD);
-        }
-        if ui
-            .button("G step")
-            .on_hover_text("One generator update: only G's weights move")
-            .clicked()
-        {
-            actions.push(Action::StepG);
-        }
-        if ui
-            .button("Step")
-            .on_hover_text("One full round: d_steps D updates, then g_steps G updates (S)")
-            .clicked()
-        {
-            actions.push(Action::StepRound);
-        }
-        if ui
-            .button("Reset")
-            .on_hover_text("Start again from step 0 with the same seed (R)")
-            .clicked()
-        {
-            actions.push(Action::ResetSameSeed);
-        }
-        if ui
-            .button("New seed")
-            .on_hover_text("Start again from step 0 with another seed")
-            .clicked()
-        {
-            let seed = (view.step ^ 0x9E37_79B9).wrapping_mul(6_364_136_223_846_793_005) >> 16;
-            actions.push(Action::ResetNewSeed(seed));
-        }
-        let mut pace = pace_ms;
-        let slow = egui::Slider::new(&mut pace, 0..=2000)
-            .text("ms/round")
-            .logarithmic(true);
-        if ui
-            .add(slow)
-            .on_hover_text(
-                "Slow motion: a pause between training rounds while playing (0: full speed)",
-            )
-            .changed()
-        {
-            actions.push(Action::SetPace(pace));
-        }
-        if ui
-            .button("Latent explorer")
-            .on_hover_text("Move through G's latent space: sliders, classes, interpolation")
-            .clicked()
-        {
-            actions.push(Action::ToggleExplorer);
-        }
-        if view.diverged && ui.button("Restore last good").clicked() {
-            actions.push(Action::RestoreLastGood);
-        }
-        ui.separator();
-        ui.label(format!("step {}", view.step));
-        if let Some(last) = view.history.last() {
-            ui.label(format!("{:.1} ms/update", last.millis));
-        }
-        ui.separator();
-        ui.label(preset);
-        ui.separator();
-        let backend_label = ui.label(backend);
-        if let Some(note) = backend_note {
-            backend_label.on_hover_text(note);
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "(CPU fallback: hover the backend)",
-            );
-        }
-    });
-}
-
-/// The user-facing messages, newest last, with a dismiss button.
-pub fn messages_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
-    ui.horizontal(|ui| {
-        if ui
-            .button("Dismiss")
-            .on_hover_text("Clear these messages")
-            .clicked()
-        {
-            actions.push(Action::DismissMessages);
-        }
-        ui.vertical(|ui| {
-            for m in view.messages.iter().rev().take(3) {
-                let color = if m.starts_with("Error") || m.starts_with("Training diverged") {
-                    ui.visuals().error_fg_color
-                } else {
-                    ui.visuals().text_color()
-                };
-                ui.colored_label(color, m);
-            }
-        });
-    });
-}
 
 /// How the curves are drawn (the data are kept whole).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -321,30 +117,67 @@ pub fn plots_ui(
 }
 
 /// A slider over the snapshot history: scrub back to see when the samples changed (a collapse
-/// shows as the grid or the points losing variety).
+/// shows as the grid or the points losing variety). Always one row high (disabled until there
+/// is history), so the view below does not jump.
 fn history_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
     let n = view.snapshots.len();
-    if n < 2 {
-        return;
-    }
     ui.horizontal(|ui| {
-        let newest = n - 1;
+        let newest = n.saturating_sub(1);
         let mut index = view.pinned.unwrap_or(newest);
         let step_at = |i: usize| view.snapshots.get(i).map_or(0, |(s, _)| *s);
         let label = format!("history: step {}", step_at(index));
-        ui.spacing_mut().slider_width = (ui.available_width() - 260.0).max(120.0);
-        let slider = egui::Slider::new(&mut index, 0..=newest)
+        ui.spacing_mut().slider_width = (ui.available_width() - 280.0).max(120.0);
+        let slider = egui::Slider::new(&mut index, 0..=newest.max(1))
             .show_value(false)
             .text(label);
         if ui
-            .add(slider)
+            .add_enabled(n >= 2, slider)
             .on_hover_text("Scrub through earlier snapshots of the same fixed noise")
             .changed()
         {
             actions.push(Action::ShowSnapshot((index < newest).then_some(index)));
         }
-        if view.pinned.is_some() && ui.button("Follow newest").clicked() {
+        if ui
+            .add_enabled(view.pinned.is_some(), egui::Button::new("Follow newest"))
+            .clicked()
+        {
             actions.push(Action::ShowSnapshot(None));
+        }
+    });
+}
+
+/// The heading over the samples: the step, where the samples come from, and the mode count
+/// in large type (readable from the back of a classroom).
+fn heading_ui(ui: &mut egui::Ui, view: &RunView, step: u64) {
+    ui.horizontal(|ui| {
+        ui.heading(format!("Samples at step {step}"));
+        if let Some(decay) = view.info.as_ref().and_then(|i| i.config.tricks.ema) {
+            let now = crate::engine::nn::params::ema_decay_at(decay, step);
+            ui.label(format!("from the EMA of G ({decay})")).on_hover_text(format!(
+                "These samples come from a moving average of G's weights over about the last {:.0} steps \
+                 (the span grows with the run up to {:.0}): smoother than G's own, usually better late in training.",
+                1.0 / (1.0 - now as f64).max(1e-9),
+                1.0 / (1.0 - decay as f64).max(1e-9)
+            ));
+        }
+        let modes = view.info.as_ref().map_or(0, |i| i.modes.len());
+        if modes > 0 {
+            let covered = view.metric_at("modes_covered", step);
+            let text = covered.map_or_else(
+                || format!("modes: – / {modes}"),
+                |v| format!("modes: {v:.0} / {modes}"),
+            );
+            let colour = match covered {
+                Some(v) if v as usize >= modes => egui::Color32::from_rgb(40, 150, 80),
+                Some(_) => egui::Color32::from_rgb(210, 60, 50),
+                None => ui.visuals().weak_text_color(),
+            };
+            ui.label(egui::RichText::new(text).size(26.0).strong().color(colour))
+                .on_hover_text("Modes of the data G covers (PacGAN's rule: 20 of 2,500 samples within 3σ), at the last evaluation");
+            if let Some(v) = view.metric_at("high_quality_pct", step) {
+                ui.label(egui::RichText::new(format!("{v:.0} % high quality")).size(20.0))
+                    .on_hover_text("Share of samples within 3σ of a mode");
+            }
         }
     });
 }
@@ -354,42 +187,23 @@ pub fn samples_ui(
     ui: &mut egui::Ui,
     view: &RunView,
     texture: Option<&egui::TextureHandle>,
-    field: Option<(&egui::TextureHandle, f32)>,
-    layers: &mut super::plane::PlaneToggles,
-    sketch: &mut super::plane::Sketch,
+    plane: &mut super::plane::PlaneState,
     actions: &mut Vec<Action>,
 ) {
     let Some((step, _)) = view.shown() else {
-        ui.label("Building the run…");
+        if view.build_failed.is_none() {
+            ui.label("Building the run…");
+        }
         return;
     };
     history_ui(ui, view, actions);
-    ui.horizontal(|ui| {
-        ui.heading(format!("Samples at step {step}"));
-        if let Some(decay) = view.info.as_ref().and_then(|i| i.config.tricks.ema) {
-            let now = crate::engine::nn::params::ema_decay_at(decay, *step);
-            ui.label(format!("from the EMA of G ({decay})")).on_hover_text(format!(
-                "These samples come from a moving average of G's weights over about the last {:.0} steps \
-                 (the span grows with the run up to {:.0}): smoother than G's own, usually better late in training.",
-                1.0 / (1.0 - now as f64).max(1e-9),
-                1.0 / (1.0 - decay as f64).max(1e-9)
-            ));
-        }
-        for (name, label) in [
-            ("modes_covered", "modes"),
-            ("high_quality_pct", "% high quality"),
-        ] {
-            if let Some(v) = view.metric_at(name, *step) {
-                ui.label(format!("{label}: {v:.0}"));
-            }
-        }
-    });
+    heading_ui(ui, view, *step);
     if let Some(tex) = texture {
         let size = ui.available_size().min_elem();
         ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(size, size)));
         return;
     }
-    super::plane::plane_ui(ui, view, field, layers, sketch, actions);
+    super::plane::plane_ui(ui, view, plane, actions);
 }
 
 /// Samples as a grid image, `columns` wide (a square grid when None).

@@ -1,13 +1,15 @@
 //! The 2D view (GAN Lab's views, for 2D data): real and generated points, D's decision as a
-//! heatmap, G's manifold as a mesh, D's gradient as arrows on the generated points (the way G
-//! will move them) and the mode map; each layer can be switched off.
+//! heatmap over the whole visible area with its colour bar, G's manifold as a mesh, D's
+//! gradient as arrows on the generated points (the way G will move them) and the mode map
+//! with large counts; each layer can be switched off.
 
 use eframe::egui;
-use egui_plot::{Arrows, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Arrows, Legend, Line, Plot, PlotBounds, PlotPoints, Points};
 
-use super::panels::Action;
+use super::action::Action;
 use super::view::RunView;
-use crate::engine::trainer::protocol::Samples;
+use crate::engine::plane_image::{FieldScale, field_colour};
+use crate::engine::trainer::protocol::{PlaneBounds, PlaneLayers, Samples, StepKind};
 
 /// "Draw your own": points painted with the mouse, to train on.
 #[derive(Clone, Debug, Default)]
@@ -92,6 +94,98 @@ impl PlaneToggles {
     }
 }
 
+/// The 2D view's state in the window: its layers, the drawing, D's field as a texture, and
+/// the area the plot shows (what D's field is asked for).
+#[derive(Default)]
+pub struct PlaneState {
+    pub toggles: PlaneToggles,
+    pub sketch: Sketch,
+    field: Option<FieldTexture>,
+    /// The plot's visible area, read after it was drawn.
+    pub visible: Option<PlaneBounds>,
+}
+
+/// D's field as a texture: what it was made from, where it goes, its colour scale.
+struct FieldTexture {
+    key: (u64, u64),
+    texture: egui::TextureHandle,
+    bounds: PlaneBounds,
+    scale: FieldScale,
+    after: Option<StepKind>,
+}
+
+impl PlaneState {
+    pub fn new(toggles: PlaneToggles) -> Self {
+        Self {
+            toggles,
+            ..Self::default()
+        }
+    }
+
+    /// The layers drawn with the shown snapshot: the newest, or while scrubbing the history
+    /// the ones received at or before the shown step.
+    fn layers(view: &RunView, step: u64) -> Option<&PlaneLayers> {
+        match view.pinned {
+            None => view.d_field.as_ref(),
+            Some(_) => view.field_at(step),
+        }
+    }
+
+    /// Keeps the field's texture in step with the layers shown.
+    fn update_texture(&mut self, ctx: &egui::Context, view: &RunView, step: u64) {
+        let Some(layers) = Self::layers(view, step) else {
+            self.field = None;
+            return;
+        };
+        let key = (view.field_version, layers.step);
+        if self.field.as_ref().is_some_and(|f| f.key == key) {
+            return;
+        }
+        let scale = FieldScale::of(&layers.values);
+        let image = field_image(layers.resolution as usize, &layers.values, scale);
+        let texture = ctx.load_texture("d_field", image, egui::TextureOptions::LINEAR);
+        self.field = Some(FieldTexture {
+            key,
+            texture,
+            bounds: layers.bounds,
+            scale,
+            after: layers.after,
+        });
+    }
+}
+
+/// The area a run's 2D view starts on (and returns to on a double click): the real data and
+/// its modes with a margin, never smaller than ±0.5.
+pub fn home_bounds(view: &RunView) -> PlaneBounds {
+    let Some(info) = &view.info else {
+        return PlaneBounds::square(1.5);
+    };
+    let mut lo = [f32::INFINITY; 2];
+    let mut hi = [f32::NEG_INFINITY; 2];
+    let points = info
+        .real_preview
+        .values
+        .chunks_exact(2)
+        .map(|p| [p[0], p[1]]);
+    for p in points.chain(info.modes.iter().copied()) {
+        for i in 0..2 {
+            if p[i].is_finite() {
+                lo[i] = lo[i].min(p[i]);
+                hi[i] = hi[i].max(p[i]);
+            }
+        }
+    }
+    if !(lo[0].is_finite() && lo[1].is_finite()) {
+        return PlaneBounds::square(1.5);
+    }
+    let span = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1.0);
+    let margin = 0.3 * span;
+    PlaneBounds {
+        min: [lo[0] - margin, lo[1] - margin],
+        max: [hi[0] + margin, hi[1] + margin],
+    }
+}
+
 fn toggles_ui(ui: &mut egui::Ui, t: &mut PlaneToggles, has_modes: bool) {
     ui.horizontal_wrapped(|ui| {
         ui.checkbox(&mut t.real, "real");
@@ -109,13 +203,11 @@ fn toggles_ui(ui: &mut egui::Ui, t: &mut PlaneToggles, has_modes: bool) {
     });
 }
 
-/// The 2D view of the shown snapshot.
+/// The 2D view of the shown snapshot, with D's colour bar beside it.
 pub fn plane_ui(
     ui: &mut egui::Ui,
     view: &RunView,
-    field: Option<(&egui::TextureHandle, f32)>,
-    t: &mut PlaneToggles,
-    sketch: &mut Sketch,
+    state: &mut PlaneState,
     actions: &mut Vec<Action>,
 ) {
     let Some((step, samples)) = view.shown() else {
@@ -134,73 +226,193 @@ pub fn plane_ui(
         .map(|i| pairs(&i.real_preview))
         .unwrap_or_default();
     let has_modes = view.info.as_ref().is_some_and(|i| !i.modes.is_empty());
-    toggles_ui(ui, t, has_modes);
-    sketch_controls(ui, sketch, actions);
+    toggles_ui(ui, &mut state.toggles, has_modes);
+    ui.horizontal(|ui| {
+        sketch_controls(ui, &mut state.sketch, actions);
+        if let Some(after) = state.field.as_ref().and_then(|f| f.after) {
+            let text = match after {
+                StepKind::D => "last update: D (its heatmap changed; the points stay)",
+                StepKind::G | StepKind::Round => {
+                    "last update: G (the points moved along D's gradient)"
+                }
+            };
+            ui.label(egui::RichText::new(text).strong());
+        }
+    });
+    state.update_texture(ui.ctx(), view, step);
+    let t = state.toggles;
     // Arrows and the manifold belong to the newest snapshot: hidden while scrubbing history.
     let layers = view
         .d_field
         .as_ref()
         .filter(|l| l.step == step || view.pinned.is_none());
-    let drawing = sketch.on;
-    Plot::new("points")
-        .data_aspect(1.0)
-        .legend(Legend::default())
-        .allow_drag(!drawing)
-        .allow_boxed_zoom(!drawing)
-        .show(ui, |p| {
-            if drawing {
-                let spacing = 0.01 * p.plot_bounds().width() as f32;
-                if p.response().is_pointer_button_down_on()
-                    && let Some(at) = p.pointer_coordinate()
-                {
-                    sketch.add(at.x as f32, at.y as f32, spacing);
-                }
-            }
-            if drawing || !sketch.points.is_empty() && t.real {
-                let pts: Vec<[f64; 2]> = sketch
-                    .points
-                    .iter()
-                    .map(|q| [q[0] as f64, q[1] as f64])
-                    .collect();
-                p.points(
-                    Points::new("your drawing", pts)
-                        .color(egui::Color32::from_rgb(40, 90, 220))
-                        .radius(2.5),
-                );
-            }
-            if let (true, Some((tex, extent))) = (t.field, field) {
-                let size = egui::vec2(2.0 * extent, 2.0 * extent);
-                p.image(egui_plot::PlotImage::new(
-                    "D's decision",
-                    tex.id(),
-                    egui_plot::PlotPoint::new(0.0, 0.0),
-                    size,
-                ));
-            }
-            if t.modes {
-                mode_map(p, view, step);
-            }
-            if let (true, Some(l)) = (t.manifold, layers) {
-                manifold_mesh(p, &l.manifold, l.manifold_side);
-            }
-            if t.real {
-                p.points(
-                    Points::new("real", real)
-                        .color(egui::Color32::GRAY)
-                        .radius(2.0),
-                );
-            }
-            if t.generated {
-                p.points(
-                    Points::new("generated", pairs(samples))
-                        .color(egui::Color32::from_rgb(230, 110, 20))
-                        .radius(2.0),
-                );
-            }
-            if let (true, Some(l)) = (t.arrows, layers) {
-                gradient_arrows(p, &l.points, &l.arrows, l.extent);
-            }
+    let drawing = state.sketch.on;
+    let home = home_bounds(view);
+    let bar_width = if t.field && state.field.is_some() {
+        96.0
+    } else {
+        0.0
+    };
+    let mut visible = None;
+    ui.horizontal_top(|ui| {
+        let size = egui::vec2(
+            (ui.available_width() - bar_width).max(120.0),
+            ui.available_height().max(120.0),
+        );
+        ui.allocate_ui(size, |ui| {
+            Plot::new(("points", view.run_version))
+                .data_aspect(1.0)
+                .legend(Legend::default())
+                .default_x_bounds(home.min[0] as f64, home.max[0] as f64)
+                .default_y_bounds(home.min[1] as f64, home.max[1] as f64)
+                .allow_drag(!drawing)
+                .allow_boxed_zoom(!drawing)
+                .show(ui, |p| {
+                    let b = p.plot_bounds();
+                    visible = Some(PlaneBounds {
+                        min: [b.min()[0] as f32, b.min()[1] as f32],
+                        max: [b.max()[0] as f32, b.max()[1] as f32],
+                    });
+                    let sketch = &mut state.sketch;
+                    if drawing {
+                        let spacing = 0.01 * p.plot_bounds().width() as f32;
+                        if p.response().is_pointer_button_down_on()
+                            && let Some(at) = p.pointer_coordinate()
+                        {
+                            sketch.add(at.x as f32, at.y as f32, spacing);
+                        }
+                    }
+                    if drawing || !sketch.points.is_empty() && t.real {
+                        let pts: Vec<[f64; 2]> = sketch
+                            .points
+                            .iter()
+                            .map(|q| [q[0] as f64, q[1] as f64])
+                            .collect();
+                        p.points(
+                            Points::new("your drawing", pts)
+                                .color(egui::Color32::from_rgb(40, 90, 220))
+                                .radius(2.5),
+                        );
+                    }
+                    if let (true, Some(f)) = (t.field, &state.field) {
+                        let fb = f.bounds;
+                        p.image(egui_plot::PlotImage::new(
+                            "D's decision",
+                            f.texture.id(),
+                            egui_plot::PlotPoint::new(
+                                ((fb.min[0] + fb.max[0]) / 2.0) as f64,
+                                ((fb.min[1] + fb.max[1]) / 2.0) as f64,
+                            ),
+                            egui::vec2(fb.max[0] - fb.min[0], fb.max[1] - fb.min[1]),
+                        ));
+                    }
+                    if t.modes {
+                        mode_map(p, view, step);
+                    }
+                    if let (true, Some(l)) = (t.manifold, layers) {
+                        manifold_mesh(p, &l.manifold, l.manifold_side);
+                    }
+                    if t.real {
+                        p.points(
+                            Points::new("real", real)
+                                .color(egui::Color32::DARK_GRAY)
+                                .radius(2.0),
+                        );
+                    }
+                    if t.generated {
+                        p.points(
+                            Points::new("generated", pairs(samples))
+                                .color(egui::Color32::from_rgb(230, 110, 20))
+                                .radius(2.5),
+                        );
+                    }
+                    if let (true, Some(l)) = (t.arrows, layers) {
+                        gradient_arrows(p, &l.points, &l.arrows, b);
+                    }
+                });
         });
+        if let (true, Some(f)) = (t.field, &state.field) {
+            colour_bar_ui(ui, f.scale);
+        }
+    });
+    state.visible = visible;
+}
+
+/// D's colour scale beside the view: purple where D says fake, green where it says real.
+fn colour_bar_ui(ui: &mut egui::Ui, scale: FieldScale) {
+    let height = ui.available_height().clamp(120.0, 420.0);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(92.0, height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let bar = egui::Rect::from_min_size(
+        rect.min + egui::vec2(4.0, 22.0),
+        egui::vec2(22.0, height - 44.0),
+    );
+    let mut mesh = egui::Mesh::default();
+    let steps = 32;
+    for k in 0..=steps {
+        let t = k as f32 / steps as f32;
+        let y = bar.bottom() - t * bar.height();
+        let [r, g, b] = field_colour(t);
+        let c = egui::Color32::from_rgb(r, g, b);
+        mesh.colored_vertex(egui::pos2(bar.left(), y), c);
+        mesh.colored_vertex(egui::pos2(bar.right(), y), c);
+        if k > 0 {
+            let i = 2 * k as u32;
+            mesh.add_triangle(i - 2, i - 1, i);
+            mesh.add_triangle(i - 1, i, i + 1);
+        }
+    }
+    painter.add(egui::Shape::mesh(mesh));
+    let text = ui.visuals().text_color();
+    let font = egui::FontId::proportional(15.0);
+    let (top, bottom) = if scale.probability {
+        ("1: real".to_string(), "0: fake".to_string())
+    } else {
+        (format!("{:.3}", scale.hi), format!("{:.3}", scale.lo))
+    };
+    let x = bar.right() + 6.0;
+    painter.text(
+        egui::pos2(x, bar.top()),
+        egui::Align2::LEFT_CENTER,
+        top,
+        font.clone(),
+        text,
+    );
+    painter.text(
+        egui::pos2(x, bar.bottom()),
+        egui::Align2::LEFT_CENTER,
+        bottom,
+        font.clone(),
+        text,
+    );
+    if scale.probability {
+        painter.text(
+            egui::pos2(x, bar.center().y),
+            egui::Align2::LEFT_CENTER,
+            "0.5",
+            font.clone(),
+            text,
+        );
+    }
+    painter.text(
+        rect.center_top(),
+        egui::Align2::CENTER_TOP,
+        "D says",
+        font.clone(),
+        text,
+    );
+    let what = if scale.probability {
+        "P(real)"
+    } else {
+        "score"
+    };
+    painter.text(
+        rect.center_bottom(),
+        egui::Align2::CENTER_BOTTOM,
+        what,
+        font,
+        text,
+    );
 }
 
 /// G's manifold as a mesh: a line along every row and every column of the latent grid.
@@ -228,7 +440,7 @@ fn manifold_mesh(p: &mut egui_plot::PlotUi, values: &[f32], side: usize) {
 }
 
 /// Arrows along D's gradient at each generated point, the longest one a tenth of the view.
-fn gradient_arrows(p: &mut egui_plot::PlotUi, points: &[f32], grads: &[f32], extent: f32) {
+fn gradient_arrows(p: &mut egui_plot::PlotUi, points: &[f32], grads: &[f32], visible: PlotBounds) {
     let longest = grads
         .chunks_exact(2)
         .map(|g| g[0].hypot(g[1]))
@@ -237,7 +449,7 @@ fn gradient_arrows(p: &mut egui_plot::PlotUi, points: &[f32], grads: &[f32], ext
     if longest <= 0.0 {
         return;
     }
-    let scale = 0.2 * extent / longest;
+    let scale = 0.1 * visible.width().max(visible.height()) as f32 / longest;
     let (mut from, mut to) = (Vec::new(), Vec::new());
     for (pt, g) in points.chunks_exact(2).zip(grads.chunks_exact(2)).step_by(2) {
         from.push([pt[0] as f64, pt[1] as f64]);
@@ -298,8 +510,8 @@ fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
             p.text(
                 egui_plot::Text::new(
                     "mode map",
-                    egui_plot::PlotPoint::new(cx, cy + r + 0.06 * extent),
-                    egui::RichText::new(label).color(colour).strong(),
+                    egui_plot::PlotPoint::new(cx, cy + r + 0.09 * extent),
+                    egui::RichText::new(label).color(colour).strong().size(22.0),
                 )
                 .allow_hover(false),
             );
@@ -307,28 +519,14 @@ fn mode_map(p: &mut egui_plot::PlotUi, view: &RunView, step: u64) {
     }
 }
 
-/// D's field as colours: purple (fake) to green (real). Probabilities map directly; raw
-/// scores (WGAN, hinge, LSGAN) are stretched between their minimum and maximum.
-pub fn field_image(resolution: usize, values: &[f32]) -> egui::ColorImage {
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    let probability = lo >= 0.0 && hi <= 1.0;
-    let (lo, hi) = if probability {
-        (0.0, 1.0)
-    } else {
-        (lo, hi.max(lo + 1e-6))
-    };
-    let fake = [120.0, 60.0, 160.0];
-    let real = [60.0, 170.0, 90.0];
+/// D's field as colours on its scale (see [`field_colour`]), slightly transparent so the
+/// grid shows through.
+pub fn field_image(resolution: usize, values: &[f32], scale: FieldScale) -> egui::ColorImage {
     let pixels: Vec<egui::Color32> = values
         .iter()
         .map(|&v| {
-            let t = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-            let c = |i: usize| (fake[i] + t * (real[i] - fake[i])) as u8;
-            egui::Color32::from_rgba_unmultiplied(c(0), c(1), c(2), 110)
+            let [r, g, b] = field_colour(scale.position(v));
+            egui::Color32::from_rgba_unmultiplied(r, g, b, 170)
         })
         .collect();
     egui::ColorImage::new([resolution, resolution], pixels)

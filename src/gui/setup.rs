@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
-use super::panels::Action;
+use super::action::Action;
 use crate::engine::config::{Objective, OptimizerConfig, TrainConfig};
+use crate::engine::recipes::{apply_recipe, preview_recipe};
 
 /// Presets found in `presets/` (name shown, path).
 pub struct PresetList {
@@ -19,9 +20,15 @@ impl PresetList {
     pub fn scan(dir: &std::path::Path) -> (Self, Vec<String>) {
         let mut entries = Vec::new();
         let mut errors = Vec::new();
-        for path in crate::engine::preset::list(dir) {
+        for path in crate::engine::preset::list_with_lessons(dir) {
             match crate::engine::preset::Preset::load(&path) {
-                Ok(p) => entries.push((p.name, path)),
+                Ok(p) => {
+                    let name = match &p.lesson {
+                        Some(l) => format!("Lesson: {}", l.title),
+                        None => p.name,
+                    };
+                    entries.push((name, path));
+                }
                 Err(e) => errors.push(format!("Error: {e}")),
             }
         }
@@ -56,33 +63,125 @@ const OBJECTIVES: [(&str, &str); 6] = [
     ),
 ];
 
-fn objective_named(name: &str, current: &Objective) -> Objective {
-    match name {
-        "minimax" => Objective::Minimax,
-        "least-squares" => Objective::LeastSquares,
-        "wgan" => match current {
-            Objective::Wgan { clip } => Objective::Wgan { clip: *clip },
-            _ => Objective::Wgan { clip: 0.01 },
-        },
-        "wgan-gp" => match current {
-            Objective::WganGp { lambda } => Objective::WganGp { lambda: *lambda },
-            _ => Objective::WganGp { lambda: 10.0 },
-        },
-        "hinge" => Objective::Hinge,
-        _ => Objective::NonSaturating,
-    }
-}
-
 fn lr_slider(ui: &mut egui::Ui, label: &str, o: &mut OptimizerConfig, tip: &str) {
     let mut lr = o.lr();
     ui.add(
-        egui::Slider::new(&mut lr, 1e-5..=1e-2)
+        egui::Slider::new(&mut lr, 1e-6..=10.0)
             .logarithmic(true)
             .text(label),
     )
     .on_hover_text(tip);
     if lr != o.lr() {
         *o = o.with_lr(lr);
+    }
+}
+
+const OPTIMIZERS: [(&str, &str); 3] = [
+    (
+        "Adam",
+        "Adaptive moments (β1, β2): the usual GAN optimizer; β1 0.5 as in DCGAN, 0 with β2 0.9 for WGAN-GP and hinge.",
+    ),
+    (
+        "SGD",
+        "Plain gradient descent, with optional momentum: GANs oscillate more, which makes the fight easy to see.",
+    ),
+    (
+        "RMSprop",
+        "The original WGAN's optimizer (no momentum, which weight clipping dislikes).",
+    ),
+];
+
+fn optimizer_name(o: &OptimizerConfig) -> &'static str {
+    match o {
+        OptimizerConfig::Adam { .. } => "Adam",
+        OptimizerConfig::Sgd { .. } => "SGD",
+        OptimizerConfig::Rmsprop { .. } => "RMSprop",
+    }
+}
+
+/// One network's optimizer: its kind (the learning rate carries over), its parameters and
+/// its learning rate.
+fn optimizer_ui(ui: &mut egui::Ui, who: &str, o: &mut OptimizerConfig, lr_tip: &str) {
+    let lr = o.lr();
+    egui::ComboBox::from_label(format!("{who} optimizer"))
+        .selected_text(optimizer_name(o))
+        .show_ui(ui, |ui| {
+            for (name, tip) in OPTIMIZERS {
+                if ui
+                    .selectable_label(optimizer_name(o) == name, name)
+                    .on_hover_text(tip)
+                    .clicked()
+                    && optimizer_name(o) != name
+                {
+                    *o = match name {
+                        "SGD" => OptimizerConfig::Sgd { lr, momentum: 0.0 },
+                        "RMSprop" => OptimizerConfig::Rmsprop { lr, alpha: 0.99 },
+                        _ => OptimizerConfig::Adam {
+                            lr,
+                            beta1: 0.5,
+                            beta2: 0.999,
+                        },
+                    };
+                }
+            }
+        })
+        .response
+        .on_hover_text("Changing the optimizer resets its state (moments) but keeps the run.");
+    lr_slider(ui, &format!("{who} learning rate"), o, lr_tip);
+    match o {
+        OptimizerConfig::Adam { beta1, beta2, .. } => {
+            ui.add(egui::Slider::new(beta1, 0.0..=0.99).text(format!("{who} β1")))
+                .on_hover_text("Momentum of the gradient average: 0.5 (DCGAN), 0 (WGAN-GP, SAGAN); 0.9 is often too much for a GAN.");
+            ui.add(egui::Slider::new(beta2, 0.5..=0.9999).text(format!("{who} β2")))
+                .on_hover_text(
+                    "Decay of the squared-gradient average: 0.999 usually, 0.9 for WGAN-GP.",
+                );
+        }
+        OptimizerConfig::Sgd { momentum, .. } => {
+            ui.add(egui::Slider::new(momentum, 0.0..=0.99).text(format!("{who} momentum")))
+                .on_hover_text("Heavy-ball momentum: high values make G and D circle each other.");
+        }
+        OptimizerConfig::Rmsprop { alpha, .. } => {
+            ui.add(egui::Slider::new(alpha, 0.5..=0.999).text(format!("{who} α")))
+                .on_hover_text("Decay of RMSprop's squared-gradient average.");
+        }
+    }
+}
+
+/// The objective radio buttons: each brings its recommended settings (those of its preset),
+/// listed in its tooltip; the change is described in the messages.
+fn objective_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>) {
+    ui.label("Objective (restarts the run)")
+        .on_hover_text("How D's and G's losses are computed from D's output. Each button brings the settings that objective trains well with; the run restarts on the same seed and Compare runs keeps the previous one.");
+    let current = c.objective.name();
+    for (name, tip) in OBJECTIVES {
+        let changes = preview_recipe(c, name);
+        let hover = if changes.len() > 1 {
+            format!("{tip}\n\nBrings:\n{}", changes.join("\n"))
+        } else {
+            format!("{tip}\n\n{}", changes.join("\n"))
+        };
+        if ui
+            .radio(current == name, name)
+            .on_hover_text(hover)
+            .clicked()
+            && current != name
+            && let Some((config, changes)) = apply_recipe(c, name)
+        {
+            *c = config;
+            actions.push(Action::Note(format!("{name}: {}", changes.join("; "))));
+        }
+    }
+    match &mut c.objective {
+        Objective::Wgan { clip } => {
+            ui.add(egui::Slider::new(clip, 0.001..=0.1).logarithmic(true).text("clip"))
+                .on_hover_text("Weights are clamped to ±clip after each critic step: smaller is stabler but weakens the critic.");
+        }
+        Objective::WganGp { lambda } => {
+            ui.add(egui::Slider::new(lambda, 0.01..=100.0).logarithmic(true).text("λ"))
+                .on_hover_text("Weight of the gradient penalty: 10 for images in the paper, 0.1 for the 2D toy sets.");
+        }
+        _ => {}
     }
 }
 
@@ -114,39 +213,23 @@ pub fn setup_ui(
     super::data_setup::model_ui(ui, c);
 
     ui.separator();
-    ui.label("Objective")
-        .on_hover_text("How D's and G's losses are computed from D's output.");
-    let current = c.objective.name();
-    for (name, tip) in OBJECTIVES {
-        if ui.radio(current == name, name).on_hover_text(tip).clicked() {
-            c.objective = objective_named(name, &c.objective);
-        }
-    }
-    match &mut c.objective {
-        Objective::Wgan { clip } => {
-            ui.add(egui::Slider::new(clip, 0.001..=0.1).logarithmic(true).text("clip"))
-                .on_hover_text("Weights are clamped to ±clip after each critic step: smaller is stabler but weakens the critic.");
-        }
-        Objective::WganGp { lambda } => {
-            ui.add(egui::Slider::new(lambda, 0.01..=100.0).logarithmic(true).text("λ"))
-                .on_hover_text("Weight of the gradient penalty: 10 for images in the paper, 0.1 for the 2D toy sets.");
-        }
-        _ => {}
-    }
+    objective_ui(ui, c, actions);
 
     ui.separator();
-    ui.label("Training");
-    lr_slider(
-        ui,
-        "G learning rate",
-        &mut c.optimizer.g,
-        "Step size of G's optimizer. TTUR: a slower G than D often stabilises training.",
+    ui.label("Training").on_hover_text(
+        "Optimizers and the D/G balance: each change applies between steps and keeps the run.",
     );
-    lr_slider(
+    optimizer_ui(
         ui,
-        "D learning rate",
+        "G",
+        &mut c.optimizer.g,
+        "Step size of G's optimizer. TTUR: a slower G than D often stabilises training; far too large (try 1) and training diverges.",
+    );
+    optimizer_ui(
+        ui,
+        "D",
         &mut c.optimizer.d,
-        "Step size of D's optimizer.",
+        "Step size of D's optimizer: a D that learns much faster than G wins the fight and G's gradient vanishes.",
     );
     ui.add(egui::Slider::new(&mut c.train.d_steps, 1..=10).text("D steps per round"))
         .on_hover_text(
@@ -189,7 +272,8 @@ pub fn setup_ui(
         ui.checkbox(&mut ema_on, "EMA of G")
             .on_hover_text("Samples come from a moving average of G's weights: smoother, often better samples late in training. The average spans about 1/(1 − decay) steps (fewer early in a run, so that the first samples follow G): with a high learning rate keep it short (0.99), or the average of weights that travelled far is no good network for thousands of steps.");
         if ema_on {
-            ui.add(egui::Slider::new(&mut decay, 0.9..=0.9999).text("decay"));
+            ui.add(egui::Slider::new(&mut decay, 0.9..=0.9999).text("decay"))
+                .on_hover_text("The average spans about 1/(1 - decay) steps: 0.99 is about 100, 0.999 about 1,000.");
         }
     });
     t.ema = ema_on.then_some(decay);
@@ -199,7 +283,8 @@ pub fn setup_ui(
         ui.checkbox(&mut truncate_on, "truncation")
             .on_hover_text("Sampling only (BigGAN's truncation trick): latent values beyond ± the bound are drawn again, so the sample grid, metrics and exports stay near the latent's centre, where G is best trained. Trades diversity for quality; watch the class histogram and recall. Training is unaffected.");
         if truncate_on {
-            ui.add(egui::Slider::new(&mut bound, 0.1..=3.0).text("bound"));
+            ui.add(egui::Slider::new(&mut bound, 0.1..=3.0).text("bound"))
+                .on_hover_text("Latent values beyond this bound are drawn again: smaller is safer but less varied.");
         }
     });
     t.truncation = truncate_on.then_some(bound);
@@ -214,20 +299,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn switching_objectives_keeps_their_own_parameters() {
-        let gp = Objective::WganGp { lambda: 0.1 };
-        assert_eq!(objective_named("wgan-gp", &gp), gp);
-        assert_eq!(
-            objective_named("wgan-gp", &Objective::Hinge),
-            Objective::WganGp { lambda: 10.0 }
-        );
-        assert_eq!(objective_named("wgan", &gp), Objective::Wgan { clip: 0.01 });
-        for (name, _) in OBJECTIVES {
-            assert_eq!(objective_named(name, &gp).name(), name);
-        }
-    }
-
-    #[test]
     fn the_shipped_presets_are_listed() {
         let (list, errors) = PresetList::scan(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -236,5 +307,11 @@ mod tests {
         );
         assert!(errors.is_empty(), "{errors:?}");
         assert!(list.entries.iter().any(|(name, _)| name == "Digits DCGAN"));
+        assert!(
+            list.entries
+                .iter()
+                .any(|(name, _)| name.starts_with("Lesson: ")),
+            "lessons are listed too"
+        );
     }
 }

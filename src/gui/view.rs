@@ -1,13 +1,16 @@
 //! What the window knows about the run: built only from trainer events.
 
+use crate::engine::config::TrainConfig;
 use crate::engine::metrics::collapse::{self, CollapseAlert};
 use crate::engine::trainer::protocol::{
-    ClassifierStatus, Event, MetricValue, MetricsReport, PlaneLayers, RunInfo, RunState, Samples,
-    StepStats,
+    ClassifierStatus, Event, MetricValue, MetricsReport, PlaneLayers, RunInfo, RunOrigin, RunState,
+    Samples, StepStats,
 };
 
 /// Memory the sample history may use (64 MiB: ~300 grids of 64 digits).
 pub const SNAPSHOT_BYTES: usize = 64 << 20;
+/// 2D layers kept for the view's animation export (the older half thinned beyond it).
+pub const FIELD_HISTORY: usize = 300;
 
 /// The newest snapshot and the run's history, as plain data.
 #[derive(Default)]
@@ -34,8 +37,19 @@ pub struct RunView {
     pub pinned: Option<usize>,
     /// Bumped whenever the shown snapshot may have changed, so textures are rebuilt once.
     pub snapshot_version: u64,
-    /// Messages for the user (errors, divergence, notes), newest last.
+    /// Messages about the current run (errors, divergence, notes), newest last: a new run
+    /// (reset, restart, loaded checkpoint) starts without the old run's.
     pub messages: Vec<String>,
+    /// Messages about the window itself (kept across runs).
+    pub window_messages: Vec<String>,
+    /// Messages about a change just asked for, shown with the run it brings (after a restart
+    /// clears the old run's) or, when the change kept the run, at once.
+    pub pending_messages: Vec<String>,
+    /// The configuration the trainer could not build a run from, and why (no run until one
+    /// builds): the setup panel edits it and the window offers the fixes.
+    pub build_failed: Option<(TrainConfig, String)>,
+    /// Training stopped on an internal error at this step (Reset starts again).
+    pub crashed: Option<(u64, String)>,
     pub diverged: bool,
     /// Moves whenever nothing of the run on screen is unsaved any more: it was saved to a
     /// checkpoint, or a run started afresh (a reset, a preset, a loaded checkpoint).
@@ -44,13 +58,21 @@ pub struct RunView {
     pub d_field: Option<PlaneLayers>,
     /// Bumped when `d_field` changes.
     pub field_version: u64,
+    /// The 2D layers received in this run, oldest first, one per step (thinned beyond
+    /// [`FIELD_HISTORY`]): the frames of the view's animation export.
+    pub field_history: Vec<PlaneLayers>,
+    /// Bumped with each new run, so that what belongs to a run can tell it is stale.
+    pub run_version: u64,
 }
 
 impl RunView {
     /// Folds one event into the view.
     pub fn apply(&mut self, event: Event) {
         match event {
-            Event::Ready(info) if !info.fresh => self.info = Some(*info),
+            Event::Ready(info) if !info.fresh() => {
+                self.messages.append(&mut self.pending_messages);
+                self.info = Some(*info);
+            }
             Event::Ready(info) => {
                 // A new run (or a loaded checkpoint): its snapshot, next, says the real step.
                 self.step = 0;
@@ -61,10 +83,31 @@ impl RunView {
                 self.reports.clear();
                 self.alert = None;
                 self.diverged = false;
+                self.crashed = None;
+                self.build_failed = None;
                 self.saved_version += 1;
+                self.run_version += 1;
+                self.messages.clear();
+                self.d_field = None;
+                self.field_history.clear();
+                self.field_version += 1;
+                let same_data = self
+                    .info
+                    .as_ref()
+                    .is_some_and(|old| old.config.data == info.config.data);
+                if !same_data || info.config.data.is_points() {
+                    self.classifier = None;
+                }
                 for note in &info.data_notes {
                     self.messages.push(note.clone());
                 }
+                if info.origin == RunOrigin::Reset {
+                    self.messages.push(format!(
+                        "The run started again at step 0 (seed {}).",
+                        info.config.train.seed
+                    ));
+                }
+                self.messages.append(&mut self.pending_messages);
                 self.info = Some(*info);
             }
             Event::State(s) => self.running = s == RunState::Running,
@@ -100,6 +143,7 @@ impl RunView {
             }
             Event::Rendered { .. } => {}
             Event::DField(layers) => {
+                self.keep_field(&layers);
                 self.d_field = Some(*layers);
                 self.field_version += 1;
             }
@@ -131,9 +175,68 @@ impl RunView {
                 self.messages
                     .push(format!("Loaded {} (step {step}).", path.display()));
             }
-            Event::Error(e) => self.messages.push(format!("Error: {e}")),
+            Event::Error(e) => {
+                self.pending_messages.clear();
+                self.messages.push(format!("Error: {e}"));
+            }
+            Event::BuildFailed { config, error } => {
+                self.info = None;
+                self.running = false;
+                self.snapshots.clear();
+                self.snapshot_version += 1;
+                self.messages.clear();
+                self.messages.push(format!("Error: {error}"));
+                self.build_failed = Some((*config, error));
+            }
+            Event::Crashed { step, what } => {
+                self.running = false;
+                let text = format!(
+                    "Training stopped at step {step}: {what}. This is a bug in ganvas, not your setup; \
+                     Reset starts the run again, or change the setup."
+                );
+                if !self.messages.contains(&text) {
+                    self.messages.push(text);
+                }
+                self.crashed = Some((step, what));
+            }
             Event::Stopped => self.running = false,
         }
+    }
+
+    /// The trainer thread ended without being asked to (reported once).
+    pub fn trainer_gone(&mut self, why: &str) {
+        if self.crashed.is_none() {
+            self.running = false;
+            self.messages.push(format!(
+                "Training stopped: the trainer ended unexpectedly ({why}). This is a bug in ganvas; press Reset to start again."
+            ));
+            self.crashed = Some((self.step, why.to_string()));
+        }
+    }
+
+    /// Keeps `layers` in the field history (one per step: the newest wins).
+    fn keep_field(&mut self, layers: &PlaneLayers) {
+        if self
+            .field_history
+            .last()
+            .is_some_and(|l| l.step == layers.step)
+        {
+            self.field_history.pop();
+        }
+        self.field_history.push(layers.clone());
+        if self.field_history.len() > FIELD_HISTORY {
+            let half = self.field_history.len() / 2;
+            let mut i = 0;
+            self.field_history.retain(|_| {
+                i += 1;
+                i > half || i % 2 == 1
+            });
+        }
+    }
+
+    /// The layers shown at `step`: the newest received at or before it.
+    pub fn field_at(&self, step: u64) -> Option<&PlaneLayers> {
+        self.field_history.iter().rev().find(|l| l.step <= step)
     }
 
     /// The snapshot on screen: the pinned one, else the newest.

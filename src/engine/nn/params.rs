@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId, Parameter};
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 
@@ -18,6 +18,27 @@ impl ModuleVisitor for Collect {
         let n = t.shape().num_elements();
         self.values.insert(param.id, t.reshape([n]));
     }
+}
+
+/// Every float parameter value of `module`, flattened one parameter after another (in the
+/// module's visiting order): for tests and inspection.
+pub fn parameter_values<M: Module>(module: &M) -> Vec<f32> {
+    struct All(Vec<f32>);
+    impl ModuleVisitor for All {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val().detach();
+            let n = t.shape().num_elements();
+            let values = t
+                .reshape([n])
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap_or_default();
+            self.0.extend(values);
+        }
+    }
+    let mut all = All(Vec::new());
+    module.visit(&mut all);
+    all.0
 }
 
 struct Lerp {
@@ -69,7 +90,12 @@ struct Clip {
 impl ModuleMapper for Clip {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let bound = self.bound;
-        param.map(|t| t.detach().clamp(-bound, bound))
+        // The clamped weight must stay a tracked leaf: a detached one would make the critic's
+        // next backward pass fail ("requires a tracked autodiff tensor").
+        param.map(|t| {
+            let tracked = t.is_require_grad();
+            Parameter::set_require_grad(t.clamp(-bound, bound).detach(), tracked)
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 use burn::module::Module;
 use burn::tensor::activation::sigmoid;
 
+use super::protocol::PlaneBounds;
 use super::session::Session;
 use super::tensors::{matrix, read};
 use crate::engine::config::Objective;
@@ -17,23 +18,28 @@ const MANIFOLD_SPAN: f32 = 2.5;
 
 impl Session {
     /// D's output (a probability for the cross-entropy objectives, else the raw score) on a
-    /// `resolution`² grid over [-extent, extent]², rows from top (y = extent) to bottom. With
-    /// packing, D sees each point repeated `pack` times.
-    pub fn d_field(&self, resolution: usize, extent: f32) -> Result<Vec<f32>, String> {
+    /// `resolution`² grid over `bounds`, rows from top (y = max) to bottom. With packing, D
+    /// sees each point repeated `pack` times.
+    pub fn d_field(&self, resolution: usize, bounds: PlaneBounds) -> Result<Vec<f32>, String> {
         if self.shape.len != 2 {
             return Err("D's field can only be drawn for 2D data".into());
         }
-        if !((2..=256).contains(&resolution) && extent.is_finite() && extent > 0.0) {
-            return Err(format!("bad field request: {resolution} px over ±{extent}"));
+        if !((2..=256).contains(&resolution) && bounds.is_valid()) {
+            return Err(format!(
+                "bad field request: {resolution} px over {bounds:?}"
+            ));
         }
         let device = &self.backend.device;
         let pack = self.config.tricks.pack;
-        let coord = |i: usize| extent * (2.0 * i as f32 / (resolution - 1) as f32 - 1.0);
+        let at = |i: usize, axis: usize| {
+            let t = i as f32 / (resolution - 1) as f32;
+            bounds.min[axis] + t * (bounds.max[axis] - bounds.min[axis])
+        };
         let mut values = Vec::with_capacity(resolution * resolution * 2 * pack);
         for row in 0..resolution {
             for col in 0..resolution {
                 for _ in 0..pack {
-                    values.extend([coord(col), -coord(row)]);
+                    values.extend([at(col, 0), at(resolution - 1 - row, 1)]);
                 }
             }
         }

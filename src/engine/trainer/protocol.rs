@@ -12,6 +12,8 @@ use crate::engine::config::TrainConfig;
 pub enum Command {
     /// Train continuously until paused.
     Play,
+    /// Train until this many rounds are done, then pause (a lesson's "run to step N").
+    PlayUntil(u64),
     /// Stop training after the current step; stay responsive.
     Pause,
     /// One discriminator (critic) update, then pause.
@@ -20,8 +22,11 @@ pub enum Command {
     StepG,
     /// One full round (d_steps D updates, g_steps G updates), then pause.
     StepRound,
-    /// Apply a changed configuration between steps; the answer says what took effect.
+    /// Apply a changed configuration between steps; the answer says what took effect. A
+    /// change to what is learned (data, architecture, objective, seed) restarts the run.
     SetConfig(Box<TrainConfig>),
+    /// Start a new run at step 0 on this configuration, whatever changed (a loaded preset).
+    Restart(Box<TrainConfig>),
     /// Map latent vectors through G (the newest request wins; answered between steps).
     Render(RenderRequest),
     /// Write a checkpoint (atomically).
@@ -35,11 +40,16 @@ pub enum Command {
     RestoreLastGood,
     /// Start the run again from step 0; `Some(seed)` changes the seed.
     Reset { seed: Option<u64> },
-    /// 2D data: evaluate D on a `resolution`² grid over [-extent, extent]², D's gradient at the
-    /// snapshot's points and G's manifold (answered between steps, like renders).
-    DField { resolution: u32, extent: f32 },
-    /// Slow motion: wait this long between rounds while playing (0: full speed). Commands are
-    /// still handled at once during the wait.
+    /// 2D data: evaluate D on a `resolution`² grid over `bounds`, D's gradient at the
+    /// snapshot's points and G's manifold (answered between steps, like renders). In slow
+    /// motion and after single steps the trainer sends these layers again after every update,
+    /// over the bounds last asked for, so that each D and G update can be watched.
+    DField {
+        resolution: u32,
+        bounds: PlaneBounds,
+    },
+    /// Slow motion: wait this long between updates while playing (0: full speed), showing
+    /// each D and each G update. Commands are still handled at once during the wait.
     SetPace { millis: u32 },
     /// End the trainer thread.
     Stop,
@@ -87,6 +97,14 @@ pub struct StepStats {
     pub d_grad_norm: f32,
     /// Wall time of the update(s), in milliseconds.
     pub millis: f32,
+}
+
+impl RunInfo {
+    /// Whether this starts a new history (a new run, a reset, a restart, a loaded checkpoint);
+    /// false when a live configuration change kept the run going.
+    pub fn fresh(&self) -> bool {
+        self.origin != RunOrigin::Continued
+    }
 }
 
 impl StepStats {
@@ -223,15 +241,47 @@ pub enum ClassifierStatus {
     Unavailable(String),
 }
 
+/// A rectangle of the 2D plane: x from `min[0]` to `max[0]`, y from `min[1]` to `max[1]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PlaneBounds {
+    pub min: [f32; 2],
+    pub max: [f32; 2],
+}
+
+impl PlaneBounds {
+    /// The square [-extent, extent]².
+    pub fn square(extent: f32) -> Self {
+        Self {
+            min: [-extent, -extent],
+            max: [extent, extent],
+        }
+    }
+
+    /// Whether both sides are finite and of positive length.
+    pub fn is_valid(&self) -> bool {
+        (0..2).all(|i| {
+            self.min[i].is_finite() && self.max[i].is_finite() && self.max[i] > self.min[i]
+        })
+    }
+
+    /// The longer side's length.
+    pub fn span(&self) -> f32 {
+        (self.max[0] - self.min[0]).max(self.max[1] - self.min[1])
+    }
+}
+
 /// What the 2D view draws besides the points, at `step`: D's output on a `resolution`² grid
-/// over [-extent, extent]² (row-major, y from top to bottom, on the scale of `d_real`); D's
-/// gradient at each of the snapshot's generated `points` (the way G pushes them); G's
-/// `manifold`, a `manifold_side`² mesh of outputs, row by row.
+/// over `bounds` (row-major, y from top to bottom, on the scale of `d_real`); D's gradient at
+/// each of the snapshot's generated `points` (the way G pushes them); G's `manifold`, a
+/// `manifold_side`² mesh of outputs, row by row.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlaneLayers {
     pub step: u64,
+    /// The update these layers follow: the round's kind of update in slow motion (a D update
+    /// changes the field, a G update moves the points).
+    pub after: Option<StepKind>,
     pub resolution: u32,
-    pub extent: f32,
+    pub bounds: PlaneBounds,
     pub values: Vec<f32>,
     pub points: Vec<f32>,
     pub arrows: Vec<f32>,
@@ -242,12 +292,27 @@ pub struct PlaneLayers {
     pub compute_ms: f32,
 }
 
+/// Why a run description was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOrigin {
+    /// The trainer's first run.
+    Built,
+    /// Reset, with the same or a new seed.
+    Reset,
+    /// A change to what is learned (data, architecture, objective, seed) or a loaded preset
+    /// started a new run at step 0.
+    Restarted,
+    /// A checkpoint was loaded.
+    Loaded,
+    /// A live change (a trick, a learning rate) kept the run going.
+    Continued,
+}
+
 /// What the trainer is running on and with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunInfo {
-    /// Whether this starts a new history (a new run, a reset, a restart, a loaded checkpoint);
-    /// false when a live configuration change kept the run going.
-    pub fresh: bool,
+    /// Why this was sent.
+    pub origin: RunOrigin,
     /// "wgpu: NVIDIA H100 (Vulkan)" or "CPU (flex)".
     pub backend: String,
     /// Why a requested GPU was not used, if it was not.
@@ -317,5 +382,17 @@ pub enum Event {
     },
     /// A command failed; the run is unchanged.
     Error(String),
+    /// No run could be built from `config` (its data could not be loaded, say): the trainer
+    /// has no run until a configuration that builds arrives.
+    BuildFailed {
+        config: Box<TrainConfig>,
+        error: String,
+    },
+    /// Training stopped on an internal error (a bug, not the user's input): the run is kept
+    /// as it was before the failing update, and Reset starts it again.
+    Crashed {
+        step: u64,
+        what: String,
+    },
     Stopped,
 }

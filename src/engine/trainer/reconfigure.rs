@@ -15,7 +15,41 @@ fn optimizer_changed(old: &OptimizerConfig, new: &OptimizerConfig) -> bool {
     old.with_lr(1.0) != new.with_lr(1.0)
 }
 
+/// What about `new` changes what is learned, so that carrying on would mix two experiments in
+/// one curve: the data, the architecture, the objective or the seed.
+pub fn restart_reason(old: &TrainConfig, new: &TrainConfig) -> Option<&'static str> {
+    if new.data != old.data {
+        Some("the data")
+    } else if new.model != old.model {
+        Some("the architecture")
+    } else if new.objective != old.objective {
+        Some("the objective")
+    } else if new.train.seed != old.train.seed {
+        Some("the seed")
+    } else {
+        None
+    }
+}
+
 impl Session {
+    /// A new run at step 0 on `new` (the data are reused when they are the same, and so are
+    /// the metrics' references to them).
+    pub fn restart_on(&mut self, new: TrainConfig) -> Result<(), SessionError> {
+        new.validate()?;
+        let (data, notes) = if new.data == self.config.data {
+            (self.data.clone(), self.data_notes.clone())
+        } else {
+            let loaded = data::load(&new.data)?;
+            (Arc::new(loaded.dataset), loaded.notes)
+        };
+        let refs = Arc::ptr_eq(&data, &self.data).then(|| self.metric_refs.clone());
+        *self = Session::with_data(new, self.backend.clone(), data, notes)?;
+        if let Some(refs) = refs {
+            self.metric_refs = refs;
+        }
+        Ok(())
+    }
+
     /// Applies `new` between steps and describes what happened.
     pub fn apply_config(&mut self, new: TrainConfig) -> Result<Vec<String>, SessionError> {
         new.validate()?;
@@ -23,22 +57,12 @@ impl Session {
         if new == old {
             return Ok(vec!["nothing changed".to_string()]);
         }
-        if new.data != old.data || new.model != old.model || new.train.seed != old.train.seed {
-            let (data, notes) = if new.data == old.data {
-                (self.data.clone(), self.data_notes.clone())
-            } else {
-                let loaded = data::load(&new.data)?;
-                (Arc::new(loaded.dataset), loaded.notes)
-            };
-            let refs = Arc::ptr_eq(&data, &self.data).then(|| self.metric_refs.clone());
-            *self = Session::with_data(new, self.backend.clone(), data, notes)?;
-            if let Some(refs) = refs {
-                self.metric_refs = refs;
-            }
-            return Ok(vec![
-                "the data, the architecture or the seed changed: the run restarted at step 0"
-                    .to_string(),
-            ]);
+        if let Some(what) = restart_reason(&old, &new) {
+            self.restart_on(new)?;
+            return Ok(vec![format!(
+                "{what} changed: the run restarted at step 0 with seed {} (Compare runs keeps the previous one)",
+                self.config.train.seed
+            )]);
         }
         let mut notes = Vec::new();
         let shape_changed = new.tricks.pack != old.tricks.pack

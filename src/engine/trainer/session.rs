@@ -110,6 +110,13 @@ pub struct Session {
     pub metric_refs: crate::engine::metrics::MetricRefs,
     /// The run's curves and evaluations so far (saved with checkpoints).
     pub log: super::run_log::RunLog,
+    /// Updates of the current round already done in slow motion ([`Session::step_update`]).
+    pub(super) round_progress: usize,
+    /// The last D update's numbers, reported with the round that a G update completes.
+    pub(super) round_d: Option<super::step::DNumbers>,
+    /// An update is under way: a panic now leaves the state half-updated, so the trainer
+    /// goes back to `last_good`.
+    pub(super) in_update: bool,
 }
 
 impl Session {
@@ -171,6 +178,9 @@ impl Session {
             latent,
             metric_refs: Default::default(),
             log: Default::default(),
+            round_progress: 0,
+            round_d: None,
+            in_update: false,
         })
     }
 
@@ -183,7 +193,7 @@ impl Session {
             .unwrap_or_default();
         let mixture = self.data.points().and_then(|p| p.mixture());
         RunInfo {
-            fresh: true,
+            origin: super::protocol::RunOrigin::Built,
             backend: self.backend.name.clone(),
             fallback_note: self.backend.note.clone(),
             config: self.config.clone(),
@@ -218,6 +228,11 @@ impl Session {
             side: self.shape.side,
             classes,
         }
+    }
+
+    /// Every value of D's parameters (inspection and tests: e.g. that clipping holds).
+    pub fn d_weights(&self) -> Vec<f32> {
+        crate::engine::nn::params::parameter_values(&self.state.d)
     }
 
     /// Completed rounds.

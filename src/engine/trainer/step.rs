@@ -18,7 +18,8 @@ use crate::engine::nn::params::{
 };
 
 /// One D update's numbers: loss, D(real), D(fake), gradient norm.
-struct DNumbers([f32; 4]);
+#[derive(Clone, Copy, Debug)]
+pub struct DNumbers([f32; 4]);
 /// One G update's numbers: loss, D(fake), gradient norm.
 struct GNumbers([f32; 3]);
 
@@ -185,13 +186,55 @@ impl Session {
     /// or gradient norm comes out NaN/Inf, the state is marked diverged (and not advanced
     /// further until restored or reset).
     pub fn step_once(&mut self, kind: StepKind) -> Result<StepStats, SessionError> {
-        if let Some((step, what)) = &self.diverged {
-            return Err(SessionError::Diverged {
+        self.refuse_if_diverged()?;
+        self.round_progress = 0;
+        let (d_updates, g_updates) = match kind {
+            StepKind::D => (1, 0),
+            StepKind::G => (0, 1),
+            StepKind::Round => (self.config.train.d_steps, self.config.train.g_steps),
+        };
+        self.run_updates(kind, d_updates, g_updates)
+    }
+
+    /// One update of a round, for slow motion: a round's D updates, then its G updates, one
+    /// call each. The call that does the round's last update completes it (the step counter
+    /// moves, its statistics are of kind `Round` with the round's last D numbers) and returns
+    /// true. The arithmetic and the random stream are exactly those of `step_once(Round)`.
+    pub fn step_update(&mut self) -> Result<(StepStats, bool), SessionError> {
+        self.refuse_if_diverged()?;
+        let (d, g) = (self.config.train.d_steps, self.config.train.g_steps);
+        let i = self.round_progress.min(d + g - 1);
+        let last = i + 1 == d + g;
+        let kind = match (last, i < d) {
+            (true, _) => StepKind::Round,
+            (false, true) => StepKind::D,
+            (false, false) => StepKind::G,
+        };
+        let (d_updates, g_updates) = if i < d { (1, 0) } else { (0, 1) };
+        let stats = self.run_updates(kind, d_updates, g_updates)?;
+        self.round_progress = if last { 0 } else { i + 1 };
+        Ok((stats, last))
+    }
+
+    fn refuse_if_diverged(&self) -> Result<(), SessionError> {
+        match &self.diverged {
+            Some((step, what)) => Err(SessionError::Diverged {
                 step: *step,
                 what: what.clone(),
-            });
+            }),
+            None => Ok(()),
         }
+    }
+
+    /// `d_updates` D updates, then `g_updates` G updates; a `Round` completes the round.
+    fn run_updates(
+        &mut self,
+        kind: StepKind,
+        d_updates: usize,
+        g_updates: usize,
+    ) -> Result<StepStats, SessionError> {
         self.last_good = Some(self.state.detached_copy());
+        self.in_update = true;
         let momentum = crate::engine::nn::bn_momentum(self.state.step);
         self.state.g.set_bn_momentum(momentum);
         self.state.d.set_bn_momentum(momentum);
@@ -208,18 +251,16 @@ impl Session {
             d_grad_norm: nan,
             millis: 0.0,
         };
-        let d_updates = match kind {
-            StepKind::D => 1,
-            StepKind::G => 0,
-            StepKind::Round => self.config.train.d_steps,
-        };
-        let g_updates = match kind {
-            StepKind::D => 0,
-            StepKind::G => 1,
-            StepKind::Round => self.config.train.g_steps,
-        };
+        if kind == StepKind::Round && d_updates == 0 {
+            // The last update of a round in slow motion: it reports the round's D numbers.
+            if let Some(DNumbers([loss, real, fake, norm])) = self.round_d {
+                (stats.d_loss, stats.d_real, stats.d_fake, stats.d_grad_norm) =
+                    (loss, real, fake, norm);
+            }
+        }
         for _ in 0..d_updates {
             let DNumbers([loss, real, fake, norm]) = self.d_update();
+            self.round_d = Some(DNumbers([loss, real, fake, norm]));
             (stats.d_loss, stats.d_real, stats.d_fake, stats.d_grad_norm) =
                 (loss, real, fake, norm);
             if let Some(what) = first_bad(&[("D loss", loss), ("D gradient norm", norm)]) {
@@ -239,10 +280,12 @@ impl Session {
         stats.step = self.state.step;
         stats.millis = started.elapsed().as_secs_f32() * 1000.0;
         self.log.push_stats(stats);
+        self.in_update = false;
         Ok(stats)
     }
 
     fn mark_diverged(&mut self, what: String) -> SessionError {
+        self.in_update = false;
         let step = self.state.step;
         let weights = first_non_finite(&self.state.g)
             .map(|p| format!("G weight {p}"))
@@ -253,6 +296,18 @@ impl Session {
         };
         self.diverged = Some((step, what.clone()));
         SessionError::Diverged { step, what }
+    }
+
+    /// After a panic in the middle of an update: back to the state before it (nothing to do
+    /// when no update was under way). Returns the step the run is at.
+    pub fn recover_from_panic(&mut self) -> u64 {
+        if std::mem::take(&mut self.in_update)
+            && let Some(good) = self.last_good.take()
+        {
+            self.state = good.into_trainable();
+            self.round_progress = 0;
+        }
+        self.state.step
     }
 
     /// Goes back to the state before the step that diverged. Returns the step restored to.

@@ -25,6 +25,8 @@ pub struct Trainer {
     commands: SyncSender<Command>,
     events: Receiver<Event>,
     thread: Option<JoinHandle<()>>,
+    /// Why the thread ended, once it ended without a Stop.
+    ended: Option<String>,
 }
 
 /// The trainer thread is gone (it stopped or panicked) or its command queue is full.
@@ -53,7 +55,25 @@ impl Trainer {
             commands: cmd_tx,
             events: ev_rx,
             thread: Some(thread),
+            ended: None,
         })
+    }
+
+    /// Why the thread ended, if it ended without being asked to (a panic that escaped the
+    /// trainer's own guard): the driver reports it and starts a new trainer.
+    pub fn stopped_unexpectedly(&mut self) -> Option<String> {
+        if self.ended.is_none() && self.thread.as_ref().is_some_and(JoinHandle::is_finished) {
+            let why = match self.thread.take().map(JoinHandle::join) {
+                Some(Err(payload)) => payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_string()),
+                _ => "it ended".to_string(),
+            };
+            self.ended = Some(why);
+        }
+        self.ended.clone()
     }
 
     /// Queues a command without waiting.
