@@ -53,7 +53,13 @@ fn points_csv_png_and_folder_exports() {
         "x,y\n0.5,-1\n2,3\n"
     );
     export::write_samples(&pts, &dir.join("p.png")).expect("scatter");
-    assert_eq!(image::open(dir.join("p.png")).expect("png").width(), 512);
+    let scatter = image::open(dir.join("p.png")).expect("png").to_rgb8();
+    assert_eq!(scatter.dimensions(), (800, 700), "a picture with axes");
+    let orange = scatter
+        .pixels()
+        .filter(|p| p.0 == [230, 110, 20])
+        .count();
+    assert!(orange >= 2 * 13, "both points drawn as dots: {orange} px");
     let err = export::write_samples(&pts, &dir.join("p.idx")).expect_err("points are not images");
     assert!(matches!(err, ExportError::Unsupported { .. }), "{err}");
     // Unlabelled: as square as possible (2×2 tiles of 4 px, 1 px gaps).

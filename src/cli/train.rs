@@ -264,7 +264,22 @@ fn save_outputs(
         Some(p) => p.sample_flat(&mut crate::engine::rng::Rng::seeded(1), 1000),
         None => Vec::new(),
     };
-    export::write_png(&samples, &real, &out.join("samples.png"))?;
+    if samples.side == 0 {
+        // 2D: D's decision behind the points, as in the window.
+        let resolution = 128;
+        let bounds = export::points_bounds(&samples.values, &real);
+        let field = session.d_field(resolution, bounds).ok();
+        let title = format!("step {}: generated (orange), real (grey)", session.step());
+        export::write_points_png(
+            &samples,
+            &real,
+            field.as_deref().map(|f| (f, resolution)),
+            &title,
+            &out.join("samples.png"),
+        )?;
+    } else {
+        export::write_png(&samples, &real, &out.join("samples.png"))?;
+    }
     let g = match &session.state.ema {
         Some(ema) => ema.clone(),
         None => session.state.g.valid(),

@@ -9,7 +9,8 @@ use burn::tensor::Tensor;
 
 use super::checkpoint::write_atomically;
 use super::data::images::to_bytes;
-use super::trainer::protocol::{MetricValue, Samples};
+use super::plane_image::{PlaneScene, render};
+use super::trainer::protocol::{MetricValue, PlaneBounds, Samples};
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -87,53 +88,56 @@ pub fn grid_pixels(samples: &Samples, columns: usize) -> (usize, usize, Vec<u8>)
     (w, h, out)
 }
 
-/// A scatter plot of 2D samples (orange) over optional real points (grey), `size` px square,
-/// framing [-extent, extent]².
-pub fn scatter_pixels(fake: &[f32], real: &[f32], extent: f32, size: usize) -> Vec<u8> {
-    let mut out = vec![255u8; size * size * 3];
-    let mut dot = |p: &[f32], rgb: [u8; 3]| {
-        let to_px = |v: f32| ((v / extent + 1.0) * 0.5 * (size as f32 - 1.0)).round() as i64;
-        let (cx, cy) = (to_px(p[0]), to_px(-p[1]));
-        for dy in -1..=1 {
-            for dx in -1..=1 {
-                let (x, y) = (cx + dx, cy + dy);
-                if (0..size as i64).contains(&x) && (0..size as i64).contains(&y) {
-                    let at = (y as usize * size + x as usize) * 3;
-                    out[at..at + 3].copy_from_slice(&rgb);
-                }
-            }
-        }
-    };
-    real.chunks_exact(2).for_each(|p| dot(p, [170, 170, 170]));
-    fake.chunks_exact(2).for_each(|p| dot(p, [230, 110, 20]));
-    out
+/// The square around 2D samples and real points that a picture of them frames (at least
+/// ±1, at most ±50; non-finite values ignored).
+pub fn points_bounds(fake: &[f32], real: &[f32]) -> PlaneBounds {
+    let extent = fake
+        .iter()
+        .chain(real)
+        .filter(|v| v.is_finite())
+        .fold(1.0f32, |m, v| m.max(v.abs() * 1.1))
+        .min(50.0);
+    PlaneBounds::square(extent)
 }
 
-/// A PNG of the samples: a grid for images, a scatter plot for points.
-pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<(), ExportError> {
-    let png = if samples.side > 0 {
-        let (w, h, px) = grid_pixels(samples, grid_columns(samples));
-        encode_png(w as u32, h as u32, samples.channels, &px)
-    } else {
-        let extent = samples
-            .values
-            .iter()
-            .chain(real_points)
-            .fold(1.0f32, |m, v| {
-                if v.is_finite() {
-                    m.max(v.abs() * 1.1)
-                } else {
-                    m
-                }
-            })
-            .min(50.0);
-        encode_png(
-            512,
-            512,
-            3,
-            &scatter_pixels(&samples.values, real_points, extent, 512),
-        )
+/// Size of a picture of 2D samples.
+const POINTS_PX: (usize, usize) = (800, 700);
+
+/// A picture of 2D samples (orange) over real points (grey) with axes, and D's field behind
+/// them when given (`resolution`² values over `bounds`, as [`points_bounds`] frames them).
+pub fn write_points_png(
+    samples: &Samples,
+    real_points: &[f32],
+    field: Option<(&[f32], usize)>,
+    title: &str,
+    path: &Path,
+) -> Result<(), ExportError> {
+    let bounds = points_bounds(&samples.values, real_points);
+    let scene = PlaneScene {
+        bounds,
+        field: field.map(|(values, resolution)| (values, resolution, bounds)),
+        real: real_points,
+        generated: &samples.values,
+        modes: &[],
+        mode_radius: 0.0,
+        title: title.to_string(),
     };
+    let (w, h) = POINTS_PX;
+    write_rgb_png(w, h, &render(&scene, w, h), path)
+}
+
+/// A PNG of the samples: a grid for images, a scatter plot with axes for points.
+pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<(), ExportError> {
+    if samples.side == 0 {
+        let title = if real_points.is_empty() {
+            "generated samples"
+        } else {
+            "generated (orange) and real (grey) samples"
+        };
+        return write_points_png(samples, real_points, None, title, path);
+    }
+    let (w, h, px) = grid_pixels(samples, grid_columns(samples));
+    let png = encode_png(w as u32, h as u32, samples.channels, &px);
     write_atomically(path, &png).map_err(io(path))
 }
 

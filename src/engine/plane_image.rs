@@ -210,7 +210,7 @@ pub fn render(scene: &PlaneScene, width: usize, height: usize) -> Vec<u8> {
     let b = scene.bounds;
     // Margins: title above, tick labels left and below, the colour bar right.
     let (left, top) = (7 * GLYPH as i64, 2 * GLYPH as i64);
-    let bar = if scene.field.is_some() { 150 } else { 20 };
+    let bar = if scene.field.is_some() { 170 } else { 20 };
     let (right, bottom) = (width as i64 - bar, height as i64 - 2 * GLYPH as i64);
     // Keep the data's aspect ratio inside the plot area.
     let (pw, ph) = ((right - left).max(1) as f32, (bottom - top).max(1) as f32);
@@ -228,7 +228,16 @@ pub fn render(scene: &PlaneScene, width: usize, height: usize) -> Vec<u8> {
     };
     let (x0, y0) = to_px(b.min[0], b.max[1]);
     let (x1, y1) = to_px(b.max[0], b.min[1]);
-    c.text(left, 4, &scene.title, INK);
+    // The title, cut to the picture's width.
+    let fits = (width / GLYPH).saturating_sub(1);
+    let title: String = if scene.title.chars().count() > fits {
+        let mut t: String = scene.title.chars().take(fits.saturating_sub(3)).collect();
+        t.push_str("...");
+        t
+    } else {
+        scene.title.clone()
+    };
+    c.text(8, 4, &title, INK);
     if let Some((values, resolution, fb)) = scene.field {
         let fs = FieldScale::of(values);
         for py in y0..y1 {
@@ -246,7 +255,7 @@ pub fn render(scene: &PlaneScene, width: usize, height: usize) -> Vec<u8> {
                 c.set(px, py, field_colour(fs.position(v)));
             }
         }
-        colour_bar(&mut c, right + 30, y0, y1, fs);
+        colour_bar(&mut c, right + 24, y0, y1, fs);
     }
     let r = (scene.mode_radius * scale).round().max(4.0) as i64;
     for m in scene.modes {
@@ -311,9 +320,9 @@ fn colour_bar(c: &mut Canvas, x: i64, y0: i64, y1: i64, fs: FieldScale) {
     } else {
         (tick_label(fs.hi), tick_label(fs.lo))
     };
-    c.text(x + 30, y0, &top, INK);
-    c.text(x + 30, y1 - GLYPH as i64, &bottom, INK);
-    c.text(x + 30, (y0 + y1) / 2 - GLYPH as i64 / 2, "D", INK);
+    c.text(x + 28, y0, &top, INK);
+    c.text(x + 28, y1 - GLYPH as i64, &bottom, INK);
+    c.text(x + 28, (y0 + y1) / 2 - GLYPH as i64 / 2, "D", INK);
 }
 
 #[cfg(test)]
@@ -380,7 +389,7 @@ mod tests {
         assert!(has(FAKE_DOT) && has(LOST) && has(INK));
         // Left of centre is fake-coloured, right of centre real-coloured (away from marks).
         let mid_y = h / 2 + 40;
-        let plot_mid_x = (112 + (w - 150)) / 2;
+        let plot_mid_x = (112 + (w - 170)) / 2;
         assert_eq!(at(plot_mid_x - 60, mid_y), field_colour(0.0));
         assert_eq!(at(plot_mid_x + 60, mid_y), field_colour(1.0));
     }

@@ -8,12 +8,14 @@ use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame, RgbaImage};
 
 use super::checkpoint::write_atomically;
-use super::export::{ExportError, grid_columns, grid_pixels, scatter_pixels};
+use super::export::{ExportError, grid_columns, grid_pixels, points_bounds};
+use super::plane_image::{PlaneScene, render};
 use super::trainer::protocol::Samples;
 
 /// Frames a timelapse keeps at most (evenly chosen, the last one always in).
 pub const MAX_FRAMES: usize = 150;
-const SCATTER_PX: usize = 320;
+/// Size of a frame of 2D points (axes included).
+const SCATTER_PX: (usize, usize) = (480, 420);
 const BAR_PX: usize = 4;
 
 /// Indices of at most `max` of `n` frames, evenly spread, ending with the last.
@@ -58,13 +60,11 @@ pub fn write_timelapse_gif(
     }
     let last_step = snapshots.last().map_or(1, |(s, _)| (*s).max(1));
     // 2D points: one frame for the whole run, so the points move and the axes stay.
-    let extent = snapshots
+    let all: Vec<f32> = snapshots
         .iter()
-        .flat_map(|(_, s)| s.values.iter())
-        .chain(real_points)
-        .filter(|v| v.is_finite())
-        .fold(1.0f32, |m, v| m.max(v.abs() * 1.1))
-        .min(50.0);
+        .flat_map(|(_, s)| s.values.iter().copied())
+        .collect();
+    let bounds = points_bounds(&all, real_points);
     let mut frames = Vec::new();
     for i in frame_indices(snapshots.len(), MAX_FRAMES) {
         let (step, samples) = &snapshots[i];
@@ -73,8 +73,17 @@ pub fn write_timelapse_gif(
             let scale = if w < 300 { 2 } else { 1 };
             to_rgba(w, h, samples.channels, &px, scale)
         } else {
-            let px = scatter_pixels(&samples.values, real_points, extent, SCATTER_PX);
-            to_rgba(SCATTER_PX, SCATTER_PX, 3, &px, 1)
+            let scene = PlaneScene {
+                bounds,
+                field: None,
+                real: real_points,
+                generated: &samples.values,
+                modes: &[],
+                mode_radius: 0.0,
+                title: format!("step {step}"),
+            };
+            let (w, h) = SCATTER_PX;
+            to_rgba(w, h, 3, &render(&scene, w, h), 1)
         };
         let (w, h) = img.dimensions();
         let filled = (*step as f64 / last_step as f64 * w as f64).round() as u32;
