@@ -55,10 +55,7 @@ fn points_csv_png_and_folder_exports() {
     export::write_samples(&pts, &dir.join("p.png")).expect("scatter");
     let scatter = image::open(dir.join("p.png")).expect("png").to_rgb8();
     assert_eq!(scatter.dimensions(), (800, 700), "a picture with axes");
-    let orange = scatter
-        .pixels()
-        .filter(|p| p.0 == [230, 110, 20])
-        .count();
+    let orange = scatter.pixels().filter(|p| p.0 == [230, 110, 20]).count();
     assert!(orange >= 2 * 13, "both points drawn as dots: {orange} px");
     let err = export::write_samples(&pts, &dir.join("p.idx")).expect_err("points are not images");
     assert!(matches!(err, ExportError::Unsupported { .. }), "{err}");

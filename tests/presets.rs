@@ -11,10 +11,10 @@ use crate::util::{cpu, mnist, repo};
 
 #[test]
 fn every_preset_loads_and_runs_a_few_steps() {
-    let files = preset::list(&repo().join("presets"));
+    let files = preset::list_with_lessons(&repo().join("presets"));
     assert!(
-        files.len() >= 10,
-        "expected the shipped presets, found {files:?}"
+        files.len() >= 14,
+        "expected the shipped presets and lessons, found {files:?}"
     );
     for file in files {
         let p = Preset::load(&file).unwrap_or_else(|e| panic!("{e}"));
@@ -142,4 +142,42 @@ fn a_drawing_trains_and_survives_a_preset_round_trip() {
     };
     let err = bad.validate().expect_err("NaN point");
     assert_eq!(err.field, "data.points");
+}
+
+#[test]
+fn lessons_load_with_their_steps_and_bad_ones_name_the_field() {
+    let lesson = Preset::load(&repo().join("presets/lessons/collapse-and-cures.toml"))
+        .expect("loads")
+        .lesson
+        .expect("has a lesson");
+    assert!(lesson.steps.len() >= 5 && !lesson.bookmarks.is_empty());
+    let switch = lesson
+        .steps
+        .iter()
+        .find_map(|s| s.load.clone())
+        .expect("a switch");
+    assert!(
+        switch.exists(),
+        "the preset it switches to is resolved beside it: {switch:?}"
+    );
+    let head = "format = 1\n[data]\nkind = \"ring\"\n[lesson]\ntitle = \"t\"\n";
+    let bad_set = parse_err(&format!(
+        "{head}[[lesson.steps]]\nsay = \"x\"\n[lesson.steps.set.tricks]\nlabel_smoothing = 0.9\n"
+    ));
+    assert!(
+        bad_set.contains("lesson.steps[0].set") && bad_set.contains("tricks.label_smoothing"),
+        "{bad_set}"
+    );
+    let missing = parse_err(&format!(
+        "{head}[[lesson.steps]]\nsay = \"x\"\n[[lesson.steps]]\nsay = \"y\"\nload = \"nope.toml\"\n"
+    ));
+    assert!(missing.contains("lesson.steps[1].load"), "{missing}");
+    let empty = parse_err(&format!("{head}[[lesson.steps]]\nsay = \"\"\n"));
+    assert!(empty.contains("lesson.steps[0].say"), "{empty}");
+    let none = parse_err(head);
+    assert!(none.contains("lesson.steps"), "{none}");
+    let unknown = parse_err(&format!(
+        "{head}[[lesson.steps]]\nsay = \"x\"\nrun_too = 5\n"
+    ));
+    assert!(unknown.contains("run_too"), "{unknown}");
 }

@@ -307,7 +307,7 @@ impl GanvasApp {
     }
 
     fn left_panel_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.selectable_value(&mut self.left_tab, LeftTab::Training, "Training curves");
             let collapse = if self.view.alert.is_some() {
                 egui::RichText::new("Mode collapse (alert)").color(ui.visuals().error_fg_color)

@@ -149,7 +149,7 @@ fn history_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
 /// The heading over the samples: the step, where the samples come from, and the mode count
 /// in large type (readable from the back of a classroom).
 fn heading_ui(ui: &mut egui::Ui, view: &RunView, step: u64) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading(format!("Samples at step {step}"));
         if let Some(decay) = view.info.as_ref().and_then(|i| i.config.tricks.ema) {
             let now = crate::engine::nn::params::ema_decay_at(decay, step);

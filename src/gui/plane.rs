@@ -248,8 +248,9 @@ pub fn plane_ui(
         .filter(|l| l.step == step || view.pinned.is_none());
     let drawing = state.sketch.on;
     let home = home_bounds(view);
+    // The colour bar's width and the spacing before it.
     let bar_width = if t.field && state.field.is_some() {
-        96.0
+        92.0 + 2.0 * ui.spacing().item_spacing.x
     } else {
         0.0
     };

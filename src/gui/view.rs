@@ -184,8 +184,8 @@ impl RunView {
                 self.running = false;
                 self.snapshots.clear();
                 self.snapshot_version += 1;
+                // The error is shown once, in the panel that offers the fixes.
                 self.messages.clear();
-                self.messages.push(format!("Error: {error}"));
                 self.build_failed = Some((*config, error));
             }
             Event::Crashed { step, what } => {
