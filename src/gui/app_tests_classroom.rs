@@ -67,6 +67,12 @@ fn changing_the_objective_restarts_and_compare_shows_both_runs() {
             ))),
         "the button brings the preset's λ and the run restarts"
     );
+    // The trainer's note follows the new run's description.
+    assert!(until(&mut h, 10, |a| a
+        .view
+        .messages
+        .iter()
+        .any(|m| m.contains("restarted at step 0"))));
     let app = h.state();
     assert_eq!(app.compare.runs.len(), 1, "the old run is kept");
     assert_eq!(
