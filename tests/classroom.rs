@@ -24,20 +24,7 @@ fn preset(name: &str) -> TrainConfig {
         .config()
 }
 
-fn until(t: &Trainer, secs: u64, mut pred: impl FnMut(&Event) -> bool) -> Vec<Event> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(e) = t.recv_timeout(Duration::from_millis(50)) {
-            let done = pred(&e);
-            seen.push(e);
-            if done {
-                return seen;
-            }
-        }
-    }
-    panic!("timed out; saw {seen:?}");
-}
+use crate::util::events_until as until;
 
 #[test]
 fn slow_motion_updates_are_the_same_rounds_one_update_at_a_time() {

@@ -19,21 +19,7 @@ fn ring() -> ganvas::engine::config::TrainConfig {
         .config()
 }
 
-/// Events until `pred` matches (or panics after `secs`).
-fn until(t: &Trainer, secs: u64, mut pred: impl FnMut(&Event) -> bool) -> Vec<Event> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut seen = Vec::new();
-    while Instant::now() < deadline {
-        if let Some(e) = t.recv_timeout(Duration::from_millis(50)) {
-            let done = pred(&e);
-            seen.push(e);
-            if done {
-                return seen;
-            }
-        }
-    }
-    panic!("timed out; saw {seen:?}");
-}
+use crate::util::events_until as until;
 
 #[test]
 fn commands_are_honoured_in_order() {

@@ -3,7 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::time::{Duration, Instant};
+
 use ganvas::engine::backend::{self, Backend, BackendChoice};
+use ganvas::engine::trainer::protocol::Event;
+use ganvas::engine::trainer::thread::Trainer;
 
 /// The CPU backend (tests never need a GPU).
 pub fn cpu() -> Backend {
@@ -60,4 +64,21 @@ pub fn mnist() -> Option<(PathBuf, PathBuf)> {
         eprintln!("skipping the MNIST part: {} is absent", dir.display());
         None
     }
+}
+
+/// A trainer's events until `pred` matches one (which is the last), or a panic naming what was
+/// seen after `secs`.
+pub fn events_until(t: &Trainer, secs: u64, mut pred: impl FnMut(&Event) -> bool) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Some(e) = t.recv_timeout(Duration::from_millis(50)) {
+            let done = pred(&e);
+            seen.push(e);
+            if done {
+                return seen;
+            }
+        }
+    }
+    panic!("timed out; saw {seen:?}");
 }

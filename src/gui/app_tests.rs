@@ -17,7 +17,7 @@ fn window(preset: &str) -> Harness<'static, GanvasApp> {
     window_sized(preset, [1400.0, 900.0])
 }
 
-fn window_sized(preset: &str, size: [f32; 2]) -> Harness<'static, GanvasApp> {
+pub(super) fn window_sized(preset: &str, size: [f32; 2]) -> Harness<'static, GanvasApp> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("presets")
         .join(preset);
@@ -34,7 +34,7 @@ fn window_sized(preset: &str, size: [f32; 2]) -> Harness<'static, GanvasApp> {
 }
 
 /// Steps frames (the trainer works in real time meanwhile) until `done` or `secs` pass.
-fn until(
+pub(super) fn until(
     h: &mut Harness<'static, GanvasApp>,
     secs: u64,
     done: impl Fn(&GanvasApp) -> bool,

@@ -3,13 +3,12 @@
 //! the setup usable, a lesson's steps advance and act, the layout holds at 1024×640, and the
 //! 2D view exports as a picture.
 
-use std::time::{Duration, Instant};
-
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use super::GanvasApp;
+use super::tests::{until, window_sized as window};
 use crate::engine::backend::{BackendChoice, select};
 use crate::engine::config::Objective;
 use crate::engine::preset::Preset;
@@ -20,34 +19,6 @@ fn window_on(preset: Preset, size: [f32; 2]) -> Harness<'static, GanvasApp> {
     Harness::builder()
         .with_size(size)
         .build_eframe(move |cc| GanvasApp::new(cc, preset, backend, false, false).expect("app"))
-}
-
-fn window(name: &str, size: [f32; 2]) -> Harness<'static, GanvasApp> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("presets")
-        .join(name);
-    let mut h = window_on(Preset::load(&path).expect("preset"), size);
-    assert!(
-        until(&mut h, 30, |a| a.view.info.is_some()),
-        "the run is built"
-    );
-    h
-}
-
-fn until(
-    h: &mut Harness<'static, GanvasApp>,
-    secs: u64,
-    done: impl Fn(&GanvasApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        h.step();
-        if done(h.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    false
 }
 
 #[test]
