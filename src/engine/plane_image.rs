@@ -240,19 +240,26 @@ pub fn render(scene: &PlaneScene, width: usize, height: usize) -> Vec<u8> {
     c.text(8, 4, &title, INK);
     if let Some((values, resolution, fb)) = scene.field {
         let fs = FieldScale::of(values);
+        let last = (resolution - 1) as f32;
         for py in y0..y1 {
             for px in x0..x1 {
                 let x = b.min[0] + (px - x0) as f32 / scale;
                 let y = b.max[1] - (py - y0) as f32 / scale;
-                let col =
-                    ((x - fb.min[0]) / (fb.max[0] - fb.min[0]) * (resolution - 1) as f32).round();
-                let row =
-                    ((fb.max[1] - y) / (fb.max[1] - fb.min[1]) * (resolution - 1) as f32).round();
-                if col < 0.0 || row < 0.0 || col >= resolution as f32 || row >= resolution as f32 {
+                // Where (x, y) falls on the field's grid, sampled bilinearly (the window draws
+                // its texture smoothed too).
+                let col = (x - fb.min[0]) / (fb.max[0] - fb.min[0]) * last;
+                let row = (fb.max[1] - y) / (fb.max[1] - fb.min[1]) * last;
+                if !(0.0..=last).contains(&col) || !(0.0..=last).contains(&row) {
                     continue;
                 }
-                let v = values[row as usize * resolution + col as usize];
-                c.set(px, py, field_colour(fs.position(v)));
+                let (c0, r0) = (col.floor() as usize, row.floor() as usize);
+                let (c1, r1) = ((c0 + 1).min(resolution - 1), (r0 + 1).min(resolution - 1));
+                let (u, v) = (col - c0 as f32, row - r0 as f32);
+                let at = |r: usize, c: usize| values[r * resolution + c];
+                let top = at(r0, c0) * (1.0 - u) + at(r0, c1) * u;
+                let bottom = at(r1, c0) * (1.0 - u) + at(r1, c1) * u;
+                let value = top * (1.0 - v) + bottom * v;
+                c.set(px, py, field_colour(fs.position(value)));
             }
         }
         colour_bar(&mut c, right + 24, y0, y1, fs);

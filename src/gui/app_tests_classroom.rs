@@ -202,5 +202,24 @@ fn the_2d_view_exports_with_its_heatmap_axes_and_step() {
         coloured * 10 >= total * 9,
         "{coloured} of {total} pixels coloured"
     );
+    // The animation of the run's history, written on a helper thread.
+    let gif = dir.join("view.gif");
+    h.state_mut()
+        .file_chosen(FileJob::ExportPlaneGif, gif.clone());
+    assert!(
+        until(&mut h, 60, |a| a
+            .view
+            .messages
+            .iter()
+            .any(|m| m.starts_with("Exported a"))),
+        "the animation is written"
+    );
+    let file = std::io::BufReader::new(std::fs::File::open(&gif).expect("gif"));
+    let decoder = image::codecs::gif::GifDecoder::new(file).expect("a GIF");
+    let frames = image::AnimationDecoder::into_frames(decoder)
+        .collect_frames()
+        .expect("frames");
+    assert!(frames.len() >= 2, "{} frames", frames.len());
+    assert_eq!(frames[0].buffer().dimensions(), (960, 720));
     let _ = std::fs::remove_dir_all(&dir);
 }
