@@ -158,12 +158,12 @@ fn csv_points_errors_name_the_line() {
 #[test]
 fn emnist_style_transpose_swaps_rows_and_columns() {
     let dir = temp_dir("idx-transpose");
-    // One 2×3 image: rows [1 2 3] [4 5 6].
+    // One 3×3 image: rows [1 2 3] [4 5 6] [7 8 9].
     let mut b = vec![0, 0, 8, 3];
-    for d in [1u32, 2, 3] {
+    for d in [1u32, 3, 3] {
         b.extend_from_slice(&d.to_be_bytes());
     }
-    b.extend([1, 2, 3, 4, 5, 6]);
+    b.extend(1..=9u8);
     std::fs::write(dir.join("e.idx"), b).expect("write");
     let set = data::load(&DataConfig::Idx {
         images: dir.join("e.idx"),
@@ -173,6 +173,99 @@ fn emnist_style_transpose_swaps_rows_and_columns() {
     .expect("loads")
     .dataset;
     let set = set.images().expect("images");
-    assert_eq!((set.height, set.width), (3, 2));
-    assert_eq!(set.image(0), &[1, 4, 2, 5, 3, 6]);
+    assert_eq!((set.height, set.width), (3, 3));
+    assert_eq!(set.image(0), &[1, 4, 7, 2, 5, 8, 3, 6, 9]);
+}
+
+/// A gzip stream whose data bytes were damaged in the middle (stored blocks: the deflate
+/// structure stays intact, only the CRC tells).
+#[test]
+fn a_gzip_file_damaged_in_the_middle_is_refused_by_its_checksum() {
+    let dir = temp_dir("gz-crc");
+    let raw = idx_images(20, 28, 20 * 28 * 28);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    e.write_all(&raw).expect("gzip");
+    let mut bytes = e.finish().expect("gzip");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    let path = dir.join("damaged.idx.gz");
+    std::fs::write(&path, bytes).expect("write");
+    let err = load_idx(&path).expect_err("damaged").to_string();
+    assert!(
+        err.contains("checksum") && err.contains("damaged.idx.gz"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_stray_label_value_is_named_instead_of_making_classes() {
+    let dir = temp_dir("labels");
+    let images = dir.join("i.idx");
+    std::fs::write(&images, idx_images(100, 28, 100 * 28 * 28)).expect("write");
+    let mut labels = vec![0, 0, 8, 1, 0, 0, 0, 100];
+    labels.extend((0..100u8).map(|i| i % 10));
+    labels[8 + 57] = 200;
+    let path = dir.join("l.idx");
+    std::fs::write(&path, &labels).expect("write");
+    let load = || {
+        data::load(&DataConfig::Idx {
+            images: images.clone(),
+            labels: Some(path.clone()),
+            transpose: false,
+        })
+    };
+    let err = load().expect_err("one label of 200 among 0-9").to_string();
+    assert!(
+        err.contains("200 (item 57)") && err.contains("l.idx"),
+        "{err}"
+    );
+    // Letters-style labels (1..=26, no 0) are fine: one empty class of 27.
+    let mut letters = vec![0, 0, 8, 1, 0, 0, 0, 100];
+    letters.extend((0..100u8).map(|i| 1 + i % 26));
+    std::fs::write(&path, &letters).expect("write");
+    assert_eq!(load().expect("letters").dataset.num_classes(), 27);
+}
+
+#[test]
+fn non_square_images_are_refused_not_taken_for_points() {
+    let dir = temp_dir("non-square");
+    let mut b = vec![0, 0, 8, 3];
+    for d in [10u32, 28, 20] {
+        b.extend_from_slice(&d.to_be_bytes());
+    }
+    b.extend(std::iter::repeat_n(1u8, 10 * 28 * 20));
+    let path = dir.join("wide.idx");
+    std::fs::write(&path, b).expect("write");
+    let err = load_idx(&path).expect_err("28x20").to_string();
+    assert!(err.contains("28×20") && err.contains("square"), "{err}");
+}
+
+#[test]
+fn an_image_beside_the_class_folders_is_left_out_and_the_labels_stay() {
+    let dir = temp_dir("loose");
+    let grey = image::GrayImage::from_fn(8, 8, |x, _| image::Luma([(x * 30) as u8]));
+    for class in ["cats", "dogs"] {
+        std::fs::create_dir_all(dir.join(class)).expect("dir");
+        for i in 0..3 {
+            grey.save(dir.join(class).join(format!("{i}.png")))
+                .expect("png");
+        }
+    }
+    grey.save(dir.join("stray.png")).expect("png");
+    let loaded = data::load(&DataConfig::ImageFolder {
+        path: dir.to_path_buf(),
+        size: 28,
+        channels: 1,
+    })
+    .expect("loads");
+    assert_eq!(loaded.dataset.num_classes(), 2, "labels kept");
+    assert_eq!(loaded.dataset.images().map(|s| s.len()), Some(6));
+    assert!(
+        loaded
+            .notes
+            .iter()
+            .any(|n| n.contains("stray.png") && n.contains("left out")),
+        "{:?}",
+        loaded.notes
+    );
 }

@@ -9,11 +9,13 @@ mod collapse_metrics;
 mod data_files;
 mod divergence;
 mod exports;
+mod fuzzing;
 mod gradients;
 #[cfg(unix)]
 mod interrupted_runs;
 mod learning;
 mod presets;
+mod reliability;
 mod trainer_thread;
 mod variant_matrix;
 mod wgpu_backend;

@@ -202,12 +202,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Ok(soft) => eprintln!("skipping wgpu: {}", soft.note.unwrap_or_default()),
         Err(e) => eprintln!("skipping wgpu: {e}"),
     }
-    println!("threads: {threads}");
-    println!(
+    outln!("threads: {threads}");
+    outln!(
         "| model | backend | ganvas steps/s, median ({} runs) | PyTorch steps/s, median | ratio of medians |",
         args.repeat.max(1)
     );
-    println!("|---|---|---|---|---|");
+    outln!("|---|---|---|---|---|");
     for (torch_device, backend) in backends {
         let models: [(&str, TrainConfig, u64); 2] = [
             ("ring MLP GAN (3x128)", ring_config(), args.ring_steps),
@@ -248,7 +248,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 (_, Some(e)) => (format!("n/a ({e})"), "-".to_string()),
                 (None, None) => ("n/a (skipped)".to_string(), "-".to_string()),
             };
-            println!(
+            outln!(
                 "| {label} b{} | {} | {:.1} ({}) | {t} | {ratio} |",
                 if i == 0 { 256 } else { args.dcgan_batch },
                 backend.name,
@@ -258,7 +258,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(rss) = peak_rss_mib() {
-        println!("peak RSS of this ganvas process: {rss:.0} MiB");
+        outln!("peak RSS of this ganvas process: {rss:.0} MiB");
     }
     Ok(())
 }

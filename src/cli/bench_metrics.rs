@@ -17,8 +17,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Measures and prints one table row per preset.
 pub fn run(presets: &[PathBuf], backend: &Backend, rounds: u64) -> anyhow::Result<()> {
-    println!("| preset | ms/round | ms/evaluation | metrics_every | overhead |");
-    println!("|---|---|---|---|---|");
+    outln!("| preset | ms/round | ms/evaluation | metrics_every | overhead |");
+    outln!("|---|---|---|---|---|");
     for path in presets {
         let preset = Preset::load(path)?;
         let mut session = Session::new(preset.config(), backend.clone())?;
@@ -45,7 +45,7 @@ pub fn run(presets: &[PathBuf], backend: &Backend, rounds: u64) -> anyhow::Resul
                 .collect(),
         );
         let every = session.config.train.metrics_every as f64;
-        println!(
+        outln!(
             "| {} | {round_ms:.1} | {eval_ms:.0} (first {first_ms:.0}) | {every} | {:.1} % |",
             path.display(),
             100.0 * eval_ms / (every * round_ms + eval_ms)

@@ -71,7 +71,7 @@ pub fn attach_classifier(session: &mut Session) -> anyhow::Result<()> {
 /// Prints a report: `name value` lines, then the histogram.
 pub fn print_report(report: &MetricsReport) {
     for v in &report.values {
-        println!("{:<22} {:.4}", v.name, v.value);
+        outln!("{:<22} {:.4}", v.name, v.value);
     }
     if let Some(h) = &report.histogram {
         let covered = h.covered_bins();
@@ -81,7 +81,7 @@ pub fn print_report(report: &MetricsReport) {
             .zip(&h.counts)
             .map(|(l, c)| format!("{l}:{c}"))
             .collect();
-        println!(
+        outln!(
             "histogram ({} of {} covered, of {} samples) {}",
             covered.len(),
             h.counts.len(),
@@ -95,7 +95,7 @@ pub fn print_report(report: &MetricsReport) {
                 .zip(&h.accuracy)
                 .map(|(l, a)| format!("{l}:{a:.2}"))
                 .collect();
-            println!("per-class accuracy {}", acc.join(" "));
+            outln!("per-class accuracy {}", acc.join(" "));
         }
     }
 }
@@ -118,7 +118,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         !report.values.is_empty(),
         "no collapse metrics for this data (a 2D set without known modes)"
     );
-    println!("step                   {}", report.step);
+    outln!("step                   {}", report.step);
     print_report(&report);
     Ok(())
 }

@@ -1,8 +1,17 @@
 //! The headless command line: train a preset, sample a checkpoint, benchmark.
 
+/// Prints a line of a command's output (stdout). A closed stdout (`ganvas eval … | head -1`)
+/// ends the process quietly, as Unix tools do, instead of panicking in `println!`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::print_line(format_args!($($arg)*))
+    };
+}
+
 pub mod bench;
 pub mod bench_metrics;
 pub mod eval;
+pub mod fuzz;
 pub mod interrupt;
 pub mod sample;
 pub mod train;
@@ -35,6 +44,9 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
     Bench(bench::BenchArgs),
+    /// Fuzz the file parsers (for developers: scripts/fuzz.sh).
+    #[command(hide = true)]
+    Fuzz(fuzz::FuzzArgs),
     /// Open the window (the embedded default preset unless --preset is given).
     #[cfg(feature = "gui")]
     Gui(GuiArgs),
@@ -92,6 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Sample(a) => sample::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Fuzz(a) => fuzz::run(&a),
         #[cfg(feature = "gui")]
         Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend, a.perf_log),
     }
@@ -105,9 +118,25 @@ impl Args {
             Command::Sample(a) => Some(a.backend),
             Command::Eval(a) => Some(a.backend),
             Command::Bench(_) => None,
+            Command::Fuzz(_) => Some(BackendChoice::Cpu),
             #[cfg(feature = "gui")]
             Command::Gui(a) => Some(a.backend),
         }
+    }
+}
+
+/// The function behind `outln!`.
+pub fn print_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 

@@ -76,7 +76,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         classes,
     };
     export::write_samples(&samples, &args.out)?;
-    println!(
+    outln!(
         "wrote {} samples from step {} of {} to {}",
         args.n,
         ckpt.step,

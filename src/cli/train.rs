@@ -42,7 +42,15 @@ pub struct TrainArgs {
     /// that a crash costs at most that much of it. Ctrl-C always saves before it stops.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub autosave: u64,
+    /// Replace a run that the output directory already holds (without it, ganvas refuses
+    /// to write a new run over an existing one).
+    #[arg(long)]
+    pub force: bool,
 }
+
+/// The most rounds one command may train (about 30 years at 1,000 steps/s): a larger --steps
+/// is a typo, and step arithmetic must not overflow.
+pub const MAX_STEPS: u64 = 1_000_000_000_000;
 
 /// Metrics shown beside the progress bar.
 const SHOWN: [&str; 4] = [
@@ -61,7 +69,22 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let preset = super::load_preset(args.preset.as_ref())?;
     let mut config = match (&resumed, &args.preset) {
         (Some(ckpt), None) => ckpt.config.clone(),
-        _ => preset.config(),
+        (Some(ckpt), Some(path)) => {
+            // A preset beside --resume must describe the same run: anything else would be
+            // silently overruled by the checkpoint's own configuration.
+            let differs = resume_differences(&ckpt.config, &preset.config());
+            anyhow::ensure!(
+                differs.is_empty(),
+                "{} does not describe the run in {} ({} differ{}): leave --preset out to go on \
+                 with the checkpoint's own configuration, or start a new run with --out",
+                path.display(),
+                ckpt.path.display(),
+                differs.join(", "),
+                if differs.len() == 1 { "s" } else { "" }
+            );
+            ckpt.config.clone()
+        }
+        (None, _) => preset.config(),
     };
     if let Some(seed) = args.seed {
         config.train.seed = seed;
@@ -73,11 +96,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         (None, Some(ckpt)) if ckpt.step < planned => planned - ckpt.step,
         (None, _) => planned,
     };
+    let done_before = resumed.as_ref().map_or(0, |c| c.step);
+    anyhow::ensure!(
+        steps <= MAX_STEPS && done_before.checked_add(steps).is_some(),
+        "--steps {steps} is too many (at most {MAX_STEPS})"
+    );
     let resumed_dir = resumed
         .as_ref()
         .and_then(|c| c.path.parent().map(PathBuf::from))
         .filter(|dir| !dir.as_os_str().is_empty());
-    let out = args.out.clone().or(resumed_dir).unwrap_or_else(|| {
+    let out = args.out.clone().or(resumed_dir.clone()).unwrap_or_else(|| {
         let stem = args
             .preset
             .as_ref()
@@ -87,7 +115,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             });
         PathBuf::from("runs").join(stem)
     });
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    guard_output(&out, resumed.as_ref(), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(config, backend)?;
     for note in &session.data_notes {
@@ -149,10 +177,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             Ok(s) => s,
             Err(e) => {
                 bar.abandon();
-                save_outputs(&session, &history, &out)?;
+                let what = match e {
+                    crate::engine::trainer::session::SessionError::Diverged { step, what } => {
+                        format!("training diverged at step {step} ({what})")
+                    }
+                    other => other.to_string(),
+                };
                 anyhow::bail!(
-                    "{e}; the last good state was not saved over (see {})",
-                    out.display()
+                    "{what}; {}",
+                    save_after_divergence(&mut session, &history, &out)
                 );
             }
         };
@@ -200,27 +233,111 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
     save_outputs(&session, &history, &out)?;
-    println!(
+    outln!(
         "trained {} steps in {secs:.1} s ({:.1} steps/s)",
         steps,
         steps as f64 / secs.max(1e-9)
     );
     if let Some(s) = last {
-        println!(
+        outln!(
             "final: G loss {:.4}, D loss {:.4}, D(real) {:.3}, D(fake) {:.3}",
-            s.g_loss, s.d_loss, s.d_real, s.d_fake
+            s.g_loss,
+            s.d_loss,
+            s.d_real,
+            s.d_fake
         );
     }
     if let Some(last) = reports.last() {
         super::eval::print_report(last);
     }
     if let Some(alert) = crate::engine::metrics::collapse::assess(&reports) {
-        println!("{}", alert.message);
+        outln!("{}", alert.message);
     }
-    println!(
+    outln!(
         "wrote {}/{{checkpoint.ganvas,metrics.csv,samples.png,generator.safetensors}}",
         out.display()
     );
+    Ok(())
+}
+
+/// After a divergence: saves the state before the step that diverged when its weights are
+/// finite, and says what happened to the run's files (a NaN state is never written).
+fn save_after_divergence(
+    session: &mut Session,
+    history: &[MetricValue],
+    out: &std::path::Path,
+) -> String {
+    let restored = session.restore_last_good();
+    match (restored, save_outputs(session, history, out)) {
+        (Some(step), Ok(())) => format!(
+            "saved the last good state (step {step}) in {}; lower the learning rates before going on",
+            out.display()
+        ),
+        (_, Err(e)) => format!(
+            "the files in {} were left as they were ({e:#})",
+            out.display()
+        ),
+        (None, Ok(())) => format!("saved the run in {}", out.display()),
+    }
+}
+
+/// Sections of a preset's configuration that differ from a resumed checkpoint's (its number
+/// of steps aside: that is what --steps changes; data paths compared as files).
+fn resume_differences(
+    checkpoint: &crate::engine::config::TrainConfig,
+    preset: &crate::engine::config::TrainConfig,
+) -> Vec<&'static str> {
+    let same_data = checkpoint.data == preset.data
+        || checkpoint::same_data_files(&checkpoint.data, &preset.data);
+    let mut a = checkpoint.train.clone();
+    a.steps = preset.train.steps;
+    [
+        ("data", !same_data),
+        ("model", checkpoint.model != preset.model),
+        ("objective", checkpoint.objective != preset.objective),
+        ("train", a != preset.train),
+        ("optimizer", checkpoint.optimizer != preset.optimizer),
+        ("tricks", checkpoint.tricks != preset.tricks),
+    ]
+    .into_iter()
+    .filter(|(_, differs)| *differs)
+    .map(|(name, _)| name)
+    .collect()
+}
+
+/// Before any training: the output directory exists and takes files, and does not hold
+/// another run (unless it is the run being resumed, or --force says to replace it).
+fn guard_output(
+    out: &std::path::Path,
+    resumed: Option<&checkpoint::Checkpoint>,
+    force: bool,
+) -> anyhow::Result<()> {
+    let existing = out.join(checkpoint::LATEST);
+    if existing.exists() && !force {
+        let same = resumed.is_some_and(|c| {
+            std::fs::canonicalize(&c.path).ok() == std::fs::canonicalize(&existing).ok()
+        });
+        if !same {
+            let step = checkpoint::Checkpoint::read(&existing)
+                .map(|c| format!("step {}", c.step))
+                .unwrap_or_else(|_| "unreadable".into());
+            anyhow::bail!(
+                "{} already holds a run ({step}): go on with --resume {}, write elsewhere with --out, \
+                 or replace it with --force",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let probe = out.join(format!(".ganvas-write-test.{}", std::process::id()));
+    std::fs::write(&probe, b"ok").with_context(|| {
+        format!(
+            "cannot write into {} (checked before training)",
+            out.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::config::TrainConfig;
+use crate::engine::config::{DataConfig, TrainConfig};
 use crate::engine::nn::{Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
 use crate::engine::trainer::run_log::RunLog;
@@ -31,7 +31,6 @@ pub enum CheckpointError {
     #[error("cannot access {path}: {source}")]
     Io {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     #[error("{path} is not a ganvas checkpoint ({reason})")]
@@ -50,6 +49,11 @@ pub enum CheckpointError {
         section: String,
         message: String,
     },
+    #[error(
+        "not saved to {path}: the run holds non-finite weights ({what}) after training diverged; \
+         restore the last good state or reset first (a file already there is kept)"
+    )]
+    NonFinite { path: PathBuf, what: String },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -112,6 +116,21 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
         source,
     };
     let state = &session.state;
+    // A diverged run's NaN weights must never replace a good checkpoint.
+    let bad = crate::engine::nn::params::first_non_finite(&state.g)
+        .map(|p| format!("G {p}"))
+        .or_else(|| crate::engine::nn::params::first_non_finite(&state.d).map(|p| format!("D {p}")))
+        .or_else(|| {
+            state.ema.as_ref().and_then(|e| {
+                crate::engine::nn::params::first_non_finite(e).map(|p| format!("EMA of G {p}"))
+            })
+        });
+    if let Some(what) = bad {
+        return Err(CheckpointError::NonFinite {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
     let mut sections: Vec<(String, Vec<u8>)> = vec![
         ("g".into(), record_bytes(state.g.valid(), path, "g")?),
         ("d".into(), record_bytes(state.d.valid(), path, "d")?),
@@ -148,7 +167,10 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
         side: shape.side,
         classes: shape.classes,
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
-        config: session.config.clone(),
+        config: TrainConfig {
+            data: absolute_data(&session.config.data),
+            ..session.config.clone()
+        },
     };
     let header = toml::to_string(&header).map_err(|e| CheckpointError::Record {
         path: path.to_path_buf(),
@@ -166,6 +188,60 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
     write_atomically(path, &out).map_err(io)
 }
 
+/// `data` with its files named by absolute paths, so that `eval`, `sample` and `--resume`
+/// find them from any working directory (a path that does not resolve stays as it is).
+fn absolute_data(data: &DataConfig) -> DataConfig {
+    let absolute = |p: &mut PathBuf| {
+        if let Ok(full) = std::fs::canonicalize(&*p) {
+            *p = full;
+        }
+    };
+    let mut out = data.clone();
+    match &mut out {
+        DataConfig::Csv { path } | DataConfig::ImageFolder { path, .. } => absolute(path),
+        DataConfig::Idx { images, labels, .. } => {
+            absolute(images);
+            if let Some(l) = labels {
+                absolute(l);
+            }
+        }
+        DataConfig::Cifar10 { files } => files.iter_mut().for_each(absolute),
+        _ => {}
+    }
+    out
+}
+
+/// Whether two data sources read the same files (paths compared once resolved).
+pub fn same_data_files(a: &DataConfig, b: &DataConfig) -> bool {
+    absolute_data(a) == absolute_data(b)
+}
+
+/// Removes temporary files that a killed save of `name` left in `dir` (their writer's
+/// process is gone). Only where /proc tells which processes live; elsewhere they stay.
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
@@ -176,6 +252,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_temporaries(dir, &name);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -187,6 +264,27 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Whether the sample shape a header states is one ganvas makes: 2D points, or square images
+/// of 28, 32 or 64 px with 1 or 3 channels, and at most 1,000 classes.
+fn check_shape(config: &TrainConfig, shape: SampleShape) -> Result<(), String> {
+    let points = shape.len == 2 && shape.channels == 0 && shape.side == 0;
+    let image = [28, 32, 64].contains(&shape.side)
+        && [1, 3].contains(&shape.channels)
+        && shape.len == shape.channels * shape.side * shape.side;
+    if !(points || image) || shape.classes > 1000 {
+        return Err(format!(
+            "its sample shape is not one ganvas makes: {shape:?}"
+        ));
+    }
+    if config.model.conditional && shape.classes == 0 {
+        return Err("a conditional model without classes".into());
+    }
+    if points != config.data.is_points() {
+        return Err("its data and its sample shape disagree".into());
+    }
+    Ok(())
 }
 
 /// A parsed checkpoint file.
@@ -259,16 +357,24 @@ impl Checkpoint {
         for (w, s) in words.iter_mut().zip(&header.rng) {
             *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state"))?;
         }
+        // Everything that sizes the networks is checked before any of them is built.
+        header
+            .config
+            .validate()
+            .map_err(|e| bad(&format!("its configuration is invalid: {e}")))?;
+        let shape = SampleShape {
+            len: header.len,
+            channels: header.channels,
+            side: header.side,
+            classes: header.classes,
+        };
+        check_shape(&header.config, shape).map_err(|m| bad(&m))?;
+        crate::engine::memory::check(&header.config, shape).map_err(|m| bad(&m))?;
         Ok(Self {
             path,
             config: header.config,
             step: header.step,
-            shape: SampleShape {
-                len: header.len,
-                channels: header.channels,
-                side: header.side,
-                classes: header.classes,
-            },
+            shape,
             rng: Rng::from_state(words),
             sections,
         })
@@ -288,11 +394,15 @@ impl Checkpoint {
             message,
         };
         let bytes = self.section(name).ok_or_else(|| err("missing".into()))?;
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-            .map_err(|e| err(e.to_string()))?;
-        module
-            .try_load_record(record)
-            .map_err(|e| err(e.to_string()))
+        // burn's record parser panics on some damaged bytes: a panic is a damaged file too.
+        crate::engine::quiet::catching(|| {
+            let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+                .map_err(|e| err(e.to_string()))?;
+            module
+                .try_load_record(record)
+                .map_err(|e| err(e.to_string()))
+        })
+        .map_err(|panic| err(format!("damaged record ({panic})")))?
     }
 
     /// Loads into `session`, which must have the same architecture; the checkpoint's config
@@ -313,13 +423,17 @@ impl Checkpoint {
         let d = self.load_module(state.d.clone(), "d")?;
         let opt = |o: &burn::optim::ModuleOptimizer, name: &str| {
             let bytes = self.section(name).unwrap_or_default().to_vec();
-            o.clone()
-                .from_bytes(Bytes::from_bytes_vec(bytes))
-                .map_err(|e| CheckpointError::Record {
-                    path: self.path.clone(),
-                    section: name.to_string(),
-                    message: e.to_string(),
-                })
+            let err = |message: String| CheckpointError::Record {
+                path: self.path.clone(),
+                section: name.to_string(),
+                message,
+            };
+            crate::engine::quiet::catching(|| {
+                o.clone()
+                    .from_bytes(Bytes::from_bytes_vec(bytes))
+                    .map_err(|e| err(e.to_string()))
+            })
+            .map_err(|panic| err(format!("damaged record ({panic})")))?
         };
         let opt_g = opt(
             &crate::engine::trainer::session::make_optimizer(&self.config.optimizer.g),

@@ -18,7 +18,6 @@ pub enum ExportError {
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     #[error("{path}: {message}")]

@@ -48,7 +48,6 @@ pub enum PresetError {
     #[error("cannot read preset {path}: {source}")]
     Io {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     #[error("preset {path}: {message}")]
@@ -56,11 +55,7 @@ pub enum PresetError {
     #[error("preset {path}: format {found} is not supported (this ganvas reads format {FORMAT})")]
     Format { path: PathBuf, found: u32 },
     #[error("preset {path}: {source}")]
-    Invalid {
-        path: PathBuf,
-        #[source]
-        source: ConfigError,
-    },
+    Invalid { path: PathBuf, source: ConfigError },
     #[error("preset {path}: {message}")]
     Lesson { path: PathBuf, message: String },
 }

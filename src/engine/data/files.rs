@@ -12,6 +12,28 @@ const IMAGE_EXTENSIONS: [&str; 6] = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 pub struct FolderReport {
     /// Files with an image extension that could not be decoded.
     pub unreadable: Vec<PathBuf>,
+    /// Images at the top of a tree of class folders, left out (they have no class).
+    pub loose: Vec<PathBuf>,
+}
+
+/// The most an image may need decoded (a small file can claim a huge picture): 16,384 px a
+/// side and 512 MiB.
+fn decode_limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(16_384);
+    limits.max_image_height = Some(16_384);
+    limits.max_alloc = Some(512 << 20);
+    limits
+}
+
+/// Decodes one image file within [`decode_limits`].
+pub fn decode_image(path: &Path) -> Result<image::DynamicImage, String> {
+    let mut reader = image::ImageReader::open(path)
+        .map_err(|e| e.to_string())?
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    reader.limits(decode_limits());
+    reader.decode().map_err(|e| e.to_string())
 }
 
 /// Reads every image under `root` (one level of subfolders: each subfolder is a class),
@@ -48,13 +70,20 @@ pub fn load_image_folder(
             files.push((path, None));
         }
     }
+    let mut report = FolderReport::default();
+    // Class folders make the labels; an image lying beside them has none and is left out
+    // (said in the report) rather than turning the whole set unlabelled.
+    if files.iter().any(|(_, c)| c.is_some()) {
+        let (kept, loose): (Vec<_>, Vec<_>) = files.into_iter().partition(|(_, c)| c.is_some());
+        report.loose = loose.into_iter().map(|(p, _)| p).collect();
+        files = kept;
+    }
     let labelled = files.iter().all(|(_, c)| c.is_some());
     let mut class_names: Vec<String> = Vec::new();
     let mut pixels = Vec::new();
     let mut labels = Vec::new();
-    let mut report = FolderReport::default();
     for (path, class) in files {
-        let Ok(img) = image::open(&path) else {
+        let Ok(img) = decode_image(&path) else {
             report.unreadable.push(path);
             continue;
         };

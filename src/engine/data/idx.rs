@@ -18,10 +18,18 @@ const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
 
 /// Loads an image file and, optionally, its labels file.
-pub fn load_idx(images: &Path, labels: Option<&Path>) -> Result<ImageSet, DataError> {
+pub fn load_idx(images: &Path, labels_path: Option<&Path>) -> Result<ImageSet, DataError> {
     let (dims, pixels) = read_idx(images, IMAGES_MAGIC, 3)?;
     let (count, height, width) = (dims[0], dims[1], dims[2]);
-    let labels = match labels {
+    if height != width {
+        return Err(DataError::Malformed {
+            path: images.to_path_buf(),
+            message: format!(
+                "the images are {height}×{width} pixels; ganvas trains square images (pad or resize them)"
+            ),
+        });
+    }
+    let labels = match labels_path {
         None => None,
         Some(path) => {
             let (ldims, bytes) = read_idx(path, LABELS_MAGIC, 1)?;
@@ -38,9 +46,10 @@ pub fn load_idx(images: &Path, labels: Option<&Path>) -> Result<ImageSet, DataEr
             Some(bytes.into_iter().map(u16::from).collect::<Vec<u16>>())
         }
     };
-    let classes = labels
-        .as_ref()
-        .map_or(0, |l| l.iter().copied().max().map_or(0, |m| m as usize + 1));
+    let classes = match (&labels, labels_path) {
+        (Some(l), Some(path)) => class_count(l, path)?,
+        _ => 0,
+    };
     Ok(ImageSet {
         pixels,
         labels,
@@ -51,6 +60,47 @@ pub fn load_idx(images: &Path, labels: Option<&Path>) -> Result<ImageSet, DataEr
     })
 }
 
+/// The number of classes labels `0..=max` make, refusing a labels file where most of those
+/// classes would be empty: one stray value (a damaged byte, 200 among digits 0–9) would
+/// otherwise make 201 classes, and the conditional models and class metrics with them.
+fn class_count(labels: &[u16], path: &Path) -> Result<usize, DataError> {
+    let Some(&max) = labels.iter().max() else {
+        return Ok(0);
+    };
+    let classes = max as usize + 1;
+    let mut counts = vec![0usize; classes];
+    for &l in labels {
+        counts[l as usize] += 1;
+    }
+    let used = counts.iter().filter(|&&c| c > 0).count();
+    if used * 2 >= classes {
+        return Ok(classes);
+    }
+    // Name the values that stand apart: those after the first gap in the labels that occur.
+    let first = counts.iter().position(|&c| c > 0).unwrap_or(0);
+    let typical = (first..classes)
+        .take_while(|&v| counts[v] > 0)
+        .last()
+        .unwrap_or(first);
+    let odd: Vec<String> = (typical + 1..classes)
+        .filter(|&v| counts[v] > 0)
+        .take(3)
+        .map(|v| {
+            let at = labels.iter().position(|&l| l as usize == v).unwrap_or(0);
+            format!("{v} (item {at})")
+        })
+        .collect();
+    Err(DataError::Malformed {
+        path: path.to_path_buf(),
+        message: format!(
+            "labels run up to {max} but only {used} of those {classes} classes occur; \
+             labels {first}–{typical} hold the others, and {} {} out: a damaged file?",
+            odd.join(", "),
+            if odd.len() == 1 { "stands" } else { "stand" }
+        ),
+    })
+}
+
 /// Reads one IDX file of unsigned bytes with the given magic and rank.
 fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     let io = |source| DataError::Io {
@@ -58,7 +108,16 @@ fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<usize>, Vec<u8>
         source,
     };
     let file = File::open(path).map_err(io)?;
-    let file_len = file.metadata().map_err(io)?.len();
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_dir() {
+        return Err(DataError::Malformed {
+            path: path.to_path_buf(),
+            message:
+                "is a folder, not an IDX file (pick the …-idx3-ubyte or …-idx1-ubyte file in it)"
+                    .to_string(),
+        });
+    }
+    let file_len = meta.len();
     let mut raw = BufReader::new(file);
     let mut head = [0u8; 2];
     raw.read_exact(&mut head)
@@ -131,7 +190,7 @@ fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<usize>, Vec<u8>
     // For gzip the decompressed size is unknown until read: read at most what was promised,
     // growing the buffer as data arrives rather than trusting the header.
     let mut data = Vec::new();
-    reader
+    (&mut reader)
         .take(promised)
         .read_to_end(&mut data)
         .map_err(|e| DataError::Malformed {
@@ -146,6 +205,27 @@ fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<usize>, Vec<u8>
                 data.len()
             ),
         ));
+    }
+    // Read on to the end: gzip checks its CRC there (a file damaged in the middle decodes to
+    // wrong pixels without complaint until then), and data past what the header promises
+    // means the header is wrong.
+    let mut more = [0u8; 1];
+    match reader.read(&mut more) {
+        Ok(0) => {}
+        Ok(_) => {
+            return Err(DataError::Malformed {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the file holds more data than its header promises ({dims:?}): a damaged header?"
+                ),
+            });
+        }
+        Err(e) => {
+            return Err(DataError::Malformed {
+                path: path.to_path_buf(),
+                message: format!("damaged compressed data: {e}"),
+            });
+        }
     }
     Ok((dims, data))
 }

@@ -19,7 +19,6 @@ pub enum DataError {
     #[error("cannot read {path}: {source}")]
     Io {
         path: PathBuf,
-        #[source]
         source: std::io::Error,
     },
     #[error("{path}: wrong file type: {message}")]
@@ -129,6 +128,20 @@ pub fn load(config: &DataConfig) -> Result<Loaded, DataError> {
             channels,
         } => {
             let (set, report) = files::load_image_folder(path, *size, *channels)?;
+            if !report.loose.is_empty() {
+                notes.push(format!(
+                    "{} image(s) at the top of {} were left out: they sit beside the class folders, so they have no class ({})",
+                    report.loose.len(),
+                    path.display(),
+                    report
+                        .loose
+                        .iter()
+                        .take(3)
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
             if !report.unreadable.is_empty() {
                 let names: Vec<String> = report
                     .unreadable

@@ -147,6 +147,15 @@ pub fn read_csv_points(path: &Path) -> Result<Vec<[f32; 2]>, DataError> {
     })
 }
 
+/// The largest coordinate a point may have: the models and the 2D view work on values of
+/// order one; beyond this, arithmetic on them overflows long before training means anything.
+pub const MAX_COORDINATE: f32 = 1e6;
+
+/// Whether a coordinate is finite and within ±[`MAX_COORDINATE`].
+pub fn in_range(v: f32) -> bool {
+    v.is_finite() && v.abs() <= MAX_COORDINATE
+}
+
 /// The parser behind [`read_csv_points`], on text.
 pub fn parse_csv_points(text: &str) -> Result<Vec<[f32; 2]>, String> {
     let mut points = Vec::new();
@@ -161,7 +170,14 @@ pub fn parse_csv_points(text: &str) -> Result<Vec<[f32; 2]>, String> {
             _ => None,
         };
         match parsed {
-            Some((x, y)) if x.is_finite() && y.is_finite() => points.push([x, y]),
+            Some((x, y)) if !(in_range(x) && in_range(y)) => {
+                return Err(format!(
+                    "line {}: `{line}`: coordinates must be finite and within ±{MAX_COORDINATE:e} \
+                     (scale the points down)",
+                    index + 1
+                ));
+            }
+            Some((x, y)) => points.push([x, y]),
             _ if points.is_empty() && index == 0 => {} // a header line
             _ => {
                 return Err(format!(

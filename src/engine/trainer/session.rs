@@ -17,17 +17,33 @@ use crate::engine::latent::LatentSampler;
 use crate::engine::nn::{Discriminator, Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
 
-/// Why a run could not be built or a command could not be carried out.
+/// Why a run could not be built or a command could not be carried out. Each message says it
+/// all once: no variant also exposes its inner error as a source, which `{:#}` would print a
+/// second time.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error("invalid configuration: {0}")]
-    Config(#[from] crate::engine::validate::ConfigError),
+    Config(crate::engine::validate::ConfigError),
     #[error("cannot load the data: {0}")]
-    Data(#[from] data::DataError),
+    Data(data::DataError),
     #[error(transparent)]
     Checkpoint(#[from] crate::engine::checkpoint::CheckpointError),
     #[error("training diverged at step {step} ({what}); restore the last good state or reset")]
     Diverged { step: u64, what: String },
+    #[error("not enough memory: {0}")]
+    Memory(String),
+}
+
+impl From<crate::engine::validate::ConfigError> for SessionError {
+    fn from(e: crate::engine::validate::ConfigError) -> Self {
+        SessionError::Config(e)
+    }
+}
+
+impl From<data::DataError> for SessionError {
+    fn from(e: data::DataError) -> Self {
+        SessionError::Data(e)
+    }
 }
 
 /// Everything a step changes; copied as the last good state before each update.
@@ -137,6 +153,8 @@ impl Session {
         crate::keep_freed_memory_mapped();
         config.validate()?;
         let shape = sample_shape(&data);
+        // Before anything is allocated: a run that cannot fit would abort the process.
+        crate::engine::memory::check(&config, shape).map_err(SessionError::Memory)?;
         let ad = backend.device.clone().autodiff();
         let seed = config.train.seed;
         // Dropout masks come from the device's generator; everything else from `rng`.
