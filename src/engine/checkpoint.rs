@@ -310,10 +310,25 @@ impl Checkpoint {
     /// Reads and checks a checkpoint (or a run directory's latest one).
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
         let path = resolve(path);
-        let bytes = std::fs::read(&path).map_err(|source| CheckpointError::Io {
+        let io = |source| CheckpointError::Io {
             path: path.clone(),
             source,
-        })?;
+        };
+        // The whole file is read into memory: one larger than the memory free is refused.
+        let len = std::fs::metadata(&path).map_err(io)?.len();
+        if let Some(free) = crate::engine::memory::available_bytes()
+            && len > free / 2
+        {
+            return Err(CheckpointError::NotACheckpoint {
+                path: path.clone(),
+                reason: format!(
+                    "{} is more than this machine can read in ({} free)",
+                    crate::engine::memory::gib(len),
+                    crate::engine::memory::gib(free)
+                ),
+            });
+        }
+        let bytes = std::fs::read(&path).map_err(io)?;
         let bad = |reason: &str| CheckpointError::NotACheckpoint {
             path: path.clone(),
             reason: reason.to_string(),

@@ -99,11 +99,7 @@ impl Preset {
     /// Reads a preset that another preset's lesson switches to: its own lesson, if any, is
     /// dropped (a lesson stays the one it was loaded from, and lessons cannot loop).
     pub fn load_without_lesson(path: &Path) -> Result<Self, PresetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse_checking_lesson(&text, path, false)
+        Self::parse_checking_lesson(&read_text(path)?, path, false)
     }
 
     fn parse_checking_lesson(
@@ -149,11 +145,7 @@ impl Preset {
 
     /// Reads, parses and validates a preset file.
     pub fn load(path: &Path) -> Result<Self, PresetError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PresetError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(&text, path)
+        Self::parse(&read_text(path)?, path)
     }
 
     /// The preset as TOML text.
@@ -170,6 +162,33 @@ impl Preset {
             }
         })
     }
+}
+
+/// The largest preset file read (a drawing of a million points is ~40 MB of TOML).
+const MAX_PRESET_BYTES: u64 = 64 << 20;
+
+/// A preset file's text, refusing folders and files too large to be a preset.
+fn read_text(path: &Path) -> Result<String, PresetError> {
+    let io = |source| PresetError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() || meta.len() > MAX_PRESET_BYTES {
+        return Err(PresetError::Syntax {
+            path: path.to_path_buf(),
+            message: if meta.is_dir() {
+                "is a folder, not a preset file".to_string()
+            } else {
+                format!(
+                    "{} bytes is too large for a preset (at most {} MiB)",
+                    meta.len(),
+                    MAX_PRESET_BYTES >> 20
+                )
+            },
+        });
+    }
+    std::fs::read_to_string(path).map_err(io)
 }
 
 fn resolve(path: &mut PathBuf, dir: &Path) {

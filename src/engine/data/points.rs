@@ -137,15 +137,30 @@ impl PointSet {
 /// Reads `x,y` rows; a first line that does not parse is taken as a header. Blank lines and
 /// lines starting with `#` are ignored.
 pub fn read_csv_points(path: &Path) -> Result<Vec<[f32; 2]>, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+    let io = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // A million points (the most a drawing holds) take ~30 MB as text.
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > MAX_CSV_BYTES {
+        return Err(DataError::TooLarge {
+            path: path.to_path_buf(),
+            message: format!(
+                "{len} bytes; a CSV of points may have at most {} MiB",
+                MAX_CSV_BYTES >> 20
+            ),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
     parse_csv_points(&text).map_err(|message| DataError::Malformed {
         path: path.to_path_buf(),
         message,
     })
 }
+
+/// The largest CSV of points read (256 MiB: millions of rows).
+pub const MAX_CSV_BYTES: u64 = 256 << 20;
 
 /// The largest coordinate a point may have: the models and the 2D view work on values of
 /// order one; beyond this, arithmetic on them overflows long before training means anything.
