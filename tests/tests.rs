@@ -16,6 +16,7 @@ mod interrupted_runs;
 mod learning;
 mod presets;
 mod reliability;
+mod six_steps;
 mod trainer_thread;
 mod variant_matrix;
 mod wgpu_backend;
