@@ -31,7 +31,7 @@ fn round_trip_gives_identical_samples_and_resume_continues_the_run() {
     let mut a = Session::new(cfg.clone(), cpu()).expect("builds");
     losses(&mut a, 3);
     let report = a.evaluate();
-    checkpoint::save(&a, &path).expect("saves");
+    a.save_checkpoint(&path).expect("saves");
     let saved_log = a.log.clone();
     let later_a = losses(&mut a, 3);
 
@@ -39,7 +39,7 @@ fn round_trip_gives_identical_samples_and_resume_continues_the_run() {
     let ckpt = Checkpoint::read(&path).expect("reads");
     assert_eq!(ckpt.step, 3);
     assert!(b.log.stats.is_empty());
-    ckpt.restore_into(&mut b).expect("same architecture");
+    b.restore(&ckpt).expect("same architecture");
     // The curves and evaluations that led to the checkpoint come back with it.
     assert_eq!(b.log, saved_log);
     assert_eq!(
@@ -48,7 +48,7 @@ fn round_trip_gives_identical_samples_and_resume_continues_the_run() {
     );
     assert_eq!(b.log.reports, vec![report]);
     let mut a2 = Session::new(b.config.clone(), cpu()).expect("builds");
-    ckpt.restore_into(&mut a2).expect("restores");
+    a2.restore(&ckpt).expect("restores");
     assert_eq!(
         a2.snapshot(),
         b.snapshot(),
@@ -86,13 +86,12 @@ fn another_architecture_or_a_damaged_file_is_a_clear_error() {
     let dir = temp_dir("ckpt-bad");
     let path = dir.join("ring.ganvas");
     let ring = Session::new(config("ring8-vanilla.toml"), cpu()).expect("builds");
-    checkpoint::save(&ring, &path).expect("saves");
+    ring.save_checkpoint(&path).expect("saves");
     let mut wider_cfg = config("ring8-vanilla.toml");
     wider_cfg.model.width = 64;
     let mut wider = Session::new(wider_cfg, cpu()).expect("builds");
-    let err = Checkpoint::read(&path)
-        .expect("reads")
-        .restore_into(&mut wider)
+    let err = wider
+        .restore(&Checkpoint::read(&path).expect("reads"))
         .expect_err("mismatch");
     assert!(matches!(err, CheckpointError::Architecture { .. }), "{err}");
     assert!(

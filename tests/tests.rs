@@ -2,6 +2,7 @@
 
 mod util;
 
+mod checkpoint_fixture;
 mod checkpoints;
 mod classroom;
 mod cli;

@@ -3,7 +3,7 @@
 //! the CPU. Skipped, with a message, where no wgpu adapter exists.
 
 use ganvas::engine::backend::{self, BackendChoice};
-use ganvas::engine::checkpoint::{self, Checkpoint};
+use ganvas::engine::checkpoint::Checkpoint;
 use ganvas::engine::config::{Activation, DataConfig, ModelFamily, Objective};
 use ganvas::engine::preset;
 use ganvas::engine::trainer::protocol::StepKind;
@@ -41,7 +41,7 @@ fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
     }
     let dir = temp_dir("wgpu");
     let path = dir.join("gpu.ganvas");
-    checkpoint::save(&s, &path).expect("saves from wgpu tensors");
+    s.save_checkpoint(&path).expect("saves from wgpu tensors");
     let g = Checkpoint::read(&path)
         .expect("reads")
         .generator(&burn::tensor::Device::flex())

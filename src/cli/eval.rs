@@ -105,7 +105,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let ckpt = Checkpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(ckpt.config.clone(), backend)?;
-    ckpt.restore_into(&mut session)?;
+    session.restore(&ckpt)?;
     if let Some(t) = args.truncation {
         session.config.tricks.truncation = t.0;
     }

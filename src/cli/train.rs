@@ -122,7 +122,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         eprintln!("note: {note}");
     }
     if let Some(ckpt) = &resumed {
-        ckpt.restore_into(&mut session)?;
+        session.restore(ckpt)?;
         eprintln!("resumed from {} at step {}", ckpt.path.display(), ckpt.step);
     }
     super::eval::attach_classifier(&mut session)?;
@@ -374,7 +374,7 @@ fn save_outputs(
     history: &[MetricValue],
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
-    checkpoint::save(session, &out.join(checkpoint::LATEST))?;
+    session.save_checkpoint(&out.join(checkpoint::LATEST))?;
     export::write_metrics_csv(history, &out.join("metrics.csv"))?;
     let samples = session.snapshot();
     let real = match session.data.points() {

@@ -1,7 +1,9 @@
-//! Checkpoints: G, D, both optimizers' states, the EMA of G, the config, the step and the
-//! random state, in one file. Model and optimizer states are burn records (burnpack: plain
-//! tensors, nothing executes on load); the header is TOML. Files are written to a temporary
-//! name and renamed, so a crash never leaves a half-written checkpoint under the real name.
+//! Checkpoints: a file format over a [`ModelState`] (G, D, both optimizers' states, the EMA of
+//! G, the step and the random state), the run's config and its log, in one file. It knows
+//! nothing of sessions: the trainer saves and restores through it. Model and optimizer states
+//! are burn records (burnpack: plain tensors, nothing executes on load); the header is TOML.
+//! Files are written to a temporary name and renamed, so a crash never leaves a half-written
+//! checkpoint under the real name.
 //!
 //! Layout: `GANVASCK`, u32 format version, then length-prefixed (u64 LE) sections: the TOML
 //! header, then each named record in the order the header lists.
@@ -17,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::config::{DataConfig, TrainConfig};
 use crate::engine::nn::{Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
+use crate::engine::state::{ModelState, make_optimizer};
 use crate::engine::trainer::run_log::RunLog;
-use crate::engine::trainer::session::Session;
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
 const VERSION: u32 = 1;
@@ -109,13 +111,22 @@ fn record_bytes<M: Module>(
     Ok(bytes.to_vec())
 }
 
-/// Writes the session's state to `path` atomically.
-pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
+/// What a checkpoint holds, borrowed from a run.
+#[derive(Clone, Copy)]
+pub struct Contents<'a> {
+    pub state: &'a ModelState,
+    pub log: &'a RunLog,
+    pub config: &'a TrainConfig,
+    pub shape: SampleShape,
+}
+
+/// Writes `contents` to `path` atomically.
+pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> {
     let io = |source| CheckpointError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let state = &session.state;
+    let state = contents.state;
     // A diverged run's NaN weights must never replace a good checkpoint.
     let bad = crate::engine::nn::params::first_non_finite(&state.g)
         .map(|p| format!("G {p}"))
@@ -149,7 +160,7 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
     if let Some(ema) = &state.ema {
         sections.push(("ema".into(), record_bytes(ema.clone(), path, "ema")?));
     }
-    let log = session
+    let log = contents
         .log
         .encode()
         .map_err(|message| CheckpointError::Record {
@@ -158,7 +169,7 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
             message,
         })?;
     sections.push(("log".into(), log));
-    let shape = session.shape;
+    let shape = contents.shape;
     let header = Header {
         step: state.step,
         rng: state.rng.state().map(|w| format!("{w:016x}")),
@@ -168,8 +179,8 @@ pub fn save(session: &Session, path: &Path) -> Result<(), CheckpointError> {
         classes: shape.classes,
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
         config: TrainConfig {
-            data: absolute_data(&session.config.data),
-            ..session.config.clone()
+            data: absolute_data(&contents.config.data),
+            ..contents.config.clone()
         },
     };
     let header = toml::to_string(&header).map_err(|e| CheckpointError::Record {
@@ -420,11 +431,16 @@ impl Checkpoint {
         .map_err(|panic| err(format!("damaged record ({panic})")))?
     }
 
-    /// Loads into `session`, which must have the same architecture; the checkpoint's config
-    /// (objective, tricks, optimizers; not the data source), step and random state replace
-    /// the session's.
-    pub fn restore_into(&self, session: &mut Session) -> Result<(), CheckpointError> {
-        let expected = architecture(&session.config, session.shape);
+    /// The saved state and log, loaded into networks shaped like `current`'s, which must have
+    /// the same architecture (`config` and `shape` describe `current`). The caller takes the
+    /// checkpoint's config (objective, tricks, optimizers) along with them.
+    pub fn restored(
+        &self,
+        current: &ModelState,
+        config: &TrainConfig,
+        shape: SampleShape,
+    ) -> Result<(ModelState, RunLog), CheckpointError> {
+        let expected = architecture(config, shape);
         let found = architecture(&self.config, self.shape);
         if expected != found {
             return Err(CheckpointError::Architecture {
@@ -433,9 +449,8 @@ impl Checkpoint {
                 found,
             });
         }
-        let state = &mut session.state;
-        let g = self.load_module(state.g.clone(), "g")?;
-        let d = self.load_module(state.d.clone(), "d")?;
+        let g = self.load_module(current.g.clone(), "g")?;
+        let d = self.load_module(current.d.clone(), "d")?;
         let opt = |o: &burn::optim::ModuleOptimizer, name: &str| {
             let bytes = self.section(name).unwrap_or_default().to_vec();
             let err = |message: String| CheckpointError::Record {
@@ -450,14 +465,8 @@ impl Checkpoint {
             })
             .map_err(|panic| err(format!("damaged record ({panic})")))?
         };
-        let opt_g = opt(
-            &crate::engine::trainer::session::make_optimizer(&self.config.optimizer.g),
-            "opt_g",
-        )?;
-        let opt_d = opt(
-            &crate::engine::trainer::session::make_optimizer(&self.config.optimizer.d),
-            "opt_d",
-        )?;
+        let opt_g = opt(&make_optimizer(&self.config.optimizer.g), "opt_g")?;
+        let opt_d = opt(&make_optimizer(&self.config.optimizer.d), "opt_d")?;
         let ema = match self.section("ema") {
             Some(_) => Some(self.load_module(g.valid(), "ema")?),
             None => None,
@@ -471,25 +480,16 @@ impl Checkpoint {
             })?,
             None => RunLog::default(),
         };
-        session.log = log;
-        let state = &mut session.state;
-        state.g = g;
-        state.d = d;
-        state.opt_g = opt_g;
-        state.opt_d = opt_d;
-        state.ema = ema;
-        state.rng = self.rng.clone();
-        state.step = self.step;
-        // Same architecture, so the data the session loaded stand for the checkpoint's (they
-        // may live at another path on this machine): keep the session's data source.
-        let data = session.config.data.clone();
-        session.config = TrainConfig {
-            data,
-            ..self.config.clone()
+        let state = ModelState {
+            g,
+            d,
+            opt_g,
+            opt_d,
+            ema,
+            rng: self.rng.clone(),
+            step: self.step,
         };
-        session.diverged = None;
-        session.last_good = None;
-        Ok(())
+        Ok((state, log))
     }
 
     /// The sampling generator (the EMA when saved, else G) without loading any data.

@@ -18,6 +18,7 @@ pub mod preset;
 pub mod quiet;
 pub mod recipes;
 pub mod rng;
+pub mod state;
 pub mod timelapse;
 pub mod trainer;
 pub mod validate;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::engine::backend::{BackendChoice, select};
-use crate::engine::checkpoint::{self, Checkpoint};
+use crate::engine::checkpoint::Checkpoint;
 use crate::engine::config::DataConfig;
 use crate::engine::data::{files, idx, points};
 use crate::engine::preset::Preset;
@@ -247,7 +247,7 @@ pub fn drive_checkpoint(path: &Path) -> Result<(), String> {
         return Ok(());
     }
     let mut session = Session::new(config, cpu()?).map_err(|e| e.to_string())?;
-    ckpt.restore_into(&mut session).map_err(|e| e.to_string())?;
+    session.restore(&ckpt).map_err(|e| e.to_string())?;
     let _ = session.metrics_on(Some(64));
     session
         .step_once(StepKind::Round)
@@ -285,7 +285,7 @@ fn checkpoints(dir: &Path) -> std::io::Result<Vec<Vec<u8>>> {
                 .map_err(std::io::Error::other)?;
         }
         let path = dir.join(format!("seed{i}.ganvas"));
-        checkpoint::save(&s, &path).map_err(std::io::Error::other)?;
+        s.save_checkpoint(&path).map_err(std::io::Error::other)?;
         out.push(std::fs::read(&path)?);
     }
     Ok(out)

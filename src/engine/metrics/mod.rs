@@ -10,7 +10,7 @@ pub mod stats;
 
 use std::sync::{Arc, OnceLock};
 
-use crate::engine::data::Mixture;
+use crate::engine::data::{ImageSet, Mixture};
 use crate::engine::trainer::protocol::{Histogram, HistogramKind, MetricValue, MetricsReport};
 use classifier::Classifier;
 use images::{ClassReference, DiversityReference};
@@ -122,6 +122,29 @@ impl MetricRefs {
     pub fn classifier(&self) -> Option<&Arc<Classifier>> {
         self.classes.as_ref().map(|c| &c.classifier)
     }
+
+    /// Turns on the class metrics with `classifier` (trained on `set`); attaching the one
+    /// already attached keeps its reference.
+    pub fn attach_classifier(&mut self, classifier: Arc<Classifier>, set: &ImageSet) {
+        if self
+            .classifier()
+            .is_none_or(|c| !Arc::ptr_eq(c, &classifier))
+        {
+            self.classes = Some(Arc::new(ClassReference::new(classifier, set)));
+        }
+    }
+
+    /// Diversity (and, with a classifier, class) metrics of generated images against `set`.
+    pub fn image_report(
+        &self,
+        step: u64,
+        set: &ImageSet,
+        values: &[f32],
+        classes: &[u32],
+    ) -> MetricsReport {
+        let diversity = self.diversity.get_or_init(|| DiversityReference::new(set));
+        images::image_report(step, diversity, self.classes.as_deref(), values, classes)
+    }
 }
 
 /// Named values at a step as [`MetricValue`]s.
@@ -134,65 +157,6 @@ pub fn named(step: u64, values: &[(&'static str, f64)]) -> Vec<MetricValue> {
             value,
         })
         .collect()
-}
-
-impl crate::engine::trainer::session::Session {
-    /// Turns on the class metrics with `classifier` (trained on this run's data).
-    pub fn attach_classifier(&mut self, classifier: Arc<Classifier>) {
-        if let Some(set) = self.data.images() {
-            let attached = self.metric_refs.classifier();
-            if attached.is_none_or(|c| !Arc::ptr_eq(c, &classifier)) {
-                self.metric_refs.classes = Some(Arc::new(ClassReference::new(classifier, set)));
-            }
-        }
-    }
-
-    /// The metrics that apply to this run's data at the current step: mode coverage for 2D
-    /// mixtures; diversity and (with a classifier) class metrics for images.
-    /// [`metrics`](Self::metrics), also kept in the run's log (and so in its checkpoints).
-    pub fn evaluate(&mut self) -> MetricsReport {
-        let report = self.metrics();
-        self.log.push_report(report.clone());
-        report
-    }
-
-    pub fn metrics(&self) -> MetricsReport {
-        self.metrics_on(None)
-    }
-
-    /// [`metrics`](Self::metrics) on `samples` generated samples instead of the usual count
-    /// (2,500 points, 1,000 images): a larger draw makes a final figure less noisy, but
-    /// FID-lite and PRDC depend on the count, so compare them only at the same one.
-    pub fn metrics_on(&self, samples: Option<usize>) -> MetricsReport {
-        let step = self.step();
-        // A seed tied to the step: the same checkpoint gives the same numbers.
-        let seed = 0x4D45_5452 ^ step;
-        let mut report = MetricsReport {
-            step,
-            values: Vec::new(),
-            histogram: None,
-        };
-        if let Some(mixture) = self.data.points().and_then(|p| p.mixture()) {
-            let samples = self.sample_n(samples.unwrap_or(METRIC_SAMPLES), seed);
-            let coverage = mode_coverage(&samples.values, mixture);
-            report.values = named(step, &coverage.values());
-            report.histogram = Some(coverage.histogram(samples.count()));
-        } else if let Some(set) = self.data.images() {
-            let samples = self.sample_n(samples.unwrap_or(images::IMAGE_METRIC_SAMPLES), seed);
-            let diversity = self
-                .metric_refs
-                .diversity
-                .get_or_init(|| DiversityReference::new(set));
-            report = images::image_report(
-                step,
-                diversity,
-                self.metric_refs.classes.as_deref(),
-                &samples.values,
-                &samples.classes,
-            );
-        }
-        report
-    }
 }
 
 #[cfg(test)]

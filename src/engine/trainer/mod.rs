@@ -2,11 +2,13 @@
 //! drives one through the plain-data [`protocol`].
 
 mod classifier_job;
+mod evaluate;
 pub mod field;
 pub mod protocol;
 pub mod reconfigure;
 pub mod run_log;
 pub mod session;
+mod session_checkpoint;
 pub mod step;
 pub mod tensors;
 pub mod thread;

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use burn::module::Module;
 
-use super::session::{Session, SessionError, make_optimizer};
+use super::session::{Session, SessionError};
 use crate::engine::config::{OptimizerConfig, TrainConfig};
 use crate::engine::data;
 use crate::engine::nn::build_models;
 use crate::engine::rng::Rng;
+use crate::engine::state::make_optimizer;
 
 fn optimizer_changed(old: &OptimizerConfig, new: &OptimizerConfig) -> bool {
     old.with_lr(1.0) != new.with_lr(1.0)

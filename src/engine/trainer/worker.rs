@@ -232,7 +232,7 @@ impl Worker {
                 let Some(session) = &self.session else {
                     return self.no_run();
                 };
-                match crate::engine::checkpoint::save(session, &path) {
+                match session.save_checkpoint(&path) {
                     Ok(()) => self.emit(Event::CheckpointSaved {
                         path,
                         step: session.step(),
@@ -244,7 +244,7 @@ impl Worker {
                 let Some(session) = &self.session else {
                     return;
                 };
-                if let Err(e) = crate::engine::checkpoint::save(session, &path) {
+                if let Err(e) = session.save_checkpoint(&path) {
                     self.emit(Event::Error(format!(
                         "the crash copy could not be written: {e:#}"
                     )));
@@ -462,7 +462,7 @@ impl Worker {
             return self.no_run();
         };
         let result = crate::engine::checkpoint::Checkpoint::read(&path)
-            .and_then(|c| c.restore_into(session).map(|()| c.step));
+            .and_then(|c| session.restore(&c).map(|()| c.step));
         match result {
             Ok(step) => {
                 self.set_running(false);
