@@ -187,6 +187,11 @@ fn list(values: &[f64]) -> String {
 
 /// Runs `ganvas bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    // A figure holds for one processor: every table says which.
+    outln!(
+        "processor: {}",
+        crate::engine::processor::Processor::detect()
+    );
     #[cfg(feature = "gui")]
     if let Some(points) = args.plot_points {
         return crate::gui::plot_bench::run(points);

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod nn;
 pub mod plane_image;
 pub mod preset;
+pub mod processor;
 pub mod quiet;
 pub mod recipes;
 pub mod rng;
