@@ -388,6 +388,17 @@ fn each_error_is_said_once_naming_the_file() {
         assert_eq!(text(&o).matches(says).count(), 1, "{}", text(&o));
         assert!(text(&o).contains(file), "{}", text(&o));
     }
+    // A file that is not there, through each kind of error that wraps a system error.
+    let missing = "No such file or directory";
+    for args in [
+        &["train", "--resume", "no-run", "--steps", "1"][..],
+        &["train", "--preset", "no-preset.toml", "--steps", "1"],
+        &["eval", "--checkpoint", "no-run"],
+    ] {
+        let o = ganvas_in(&dir, args);
+        refused(&o, missing);
+        assert_eq!(text(&o).matches(missing).count(), 1, "{}", text(&o));
+    }
 }
 
 #[test]

@@ -30,10 +30,10 @@ pub const LATEST: &str = "checkpoint.ganvas";
 /// Why a checkpoint could not be written or used.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("cannot access {path}: {source}")]
+    #[error("cannot access {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path} is not a ganvas checkpoint ({reason})")]
     NotACheckpoint { path: PathBuf, reason: String },
@@ -124,7 +124,7 @@ pub struct Contents<'a> {
 pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> {
     let io = |source| CheckpointError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let state = contents.state;
     // A diverged run's NaN weights must never replace a good checkpoint.
@@ -323,7 +323,7 @@ impl Checkpoint {
         let path = resolve(path);
         let io = |source| CheckpointError::Io {
             path: path.clone(),
-            source,
+            cause: source,
         };
         // The whole file is read into memory: one larger than the memory free is refused.
         let len = std::fs::metadata(&path).map_err(io)?.len();

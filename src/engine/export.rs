@@ -15,10 +15,10 @@ use super::trainer::protocol::{MetricValue, PlaneBounds, Samples};
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: {message}")]
     Unsupported { path: PathBuf, message: String },
@@ -27,7 +27,7 @@ pub enum ExportError {
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     move |source| ExportError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 

@@ -45,17 +45,17 @@ pub struct Preset {
 /// Why a preset could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
-    #[error("cannot read preset {path}: {source}")]
+    #[error("cannot read preset {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("preset {path}: {message}")]
     Syntax { path: PathBuf, message: String },
     #[error("preset {path}: format {found} is not supported (this ganvas reads format {FORMAT})")]
     Format { path: PathBuf, found: u32 },
-    #[error("preset {path}: {source}")]
-    Invalid { path: PathBuf, source: ConfigError },
+    #[error("preset {path}: {cause}")]
+    Invalid { path: PathBuf, cause: ConfigError },
     #[error("preset {path}: {message}")]
     Lesson { path: PathBuf, message: String },
 }
@@ -125,7 +125,7 @@ impl Preset {
             .validate()
             .map_err(|source| PresetError::Invalid {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             })?;
         if !with_lesson {
             preset.lesson = None;
@@ -158,7 +158,7 @@ impl Preset {
         super::checkpoint::write_atomically(path, self.to_toml().as_bytes()).map_err(|source| {
             PresetError::Io {
                 path: path.to_path_buf(),
-                source,
+                cause: source,
             }
         })
     }
@@ -171,7 +171,7 @@ const MAX_PRESET_BYTES: u64 = 64 << 20;
 fn read_text(path: &Path) -> Result<String, PresetError> {
     let io = |source| PresetError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() || meta.len() > MAX_PRESET_BYTES {

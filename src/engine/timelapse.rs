@@ -120,7 +120,7 @@ pub fn write_gif(frames: Vec<Frame>, path: &Path) -> Result<(), ExportError> {
     }
     write_atomically(path, &bytes).map_err(|source| ExportError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })
 }
 

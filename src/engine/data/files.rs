@@ -46,7 +46,7 @@ pub fn load_image_folder(
 ) -> Result<(ImageSet, FolderReport), DataError> {
     let io = |source| DataError::Io {
         path: root.to_path_buf(),
-        source,
+        cause: source,
     };
     let mut files: Vec<(PathBuf, Option<String>)> = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(root).map_err(io)?.flatten().collect();
@@ -58,7 +58,7 @@ pub fn load_image_folder(
             let mut inner: Vec<_> = std::fs::read_dir(&path)
                 .map_err(|source| DataError::Io {
                     path: path.clone(),
-                    source,
+                    cause: source,
                 })?
                 .flatten()
                 .map(|e| e.path())
@@ -161,7 +161,7 @@ pub fn load_cifar10(files: &[PathBuf]) -> Result<ImageSet, DataError> {
     for path in files {
         let io = |source| DataError::Io {
             path: path.clone(),
-            source,
+            cause: source,
         };
         let len = std::fs::metadata(path).map_err(io)?.len() as usize;
         if len == 0 || !len.is_multiple_of(CIFAR_RECORD) {

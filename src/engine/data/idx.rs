@@ -105,7 +105,7 @@ fn class_count(labels: &[u16], path: &Path) -> Result<usize, DataError> {
 fn read_idx(path: &Path, magic: u32, rank: usize) -> Result<(Vec<usize>, Vec<u8>), DataError> {
     let io = |source| DataError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let file = File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;

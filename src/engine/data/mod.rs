@@ -16,10 +16,10 @@ use super::config::DataConfig;
 /// Why a data source could not be used; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: wrong file type: {message}")]
     BadMagic { path: PathBuf, message: String },

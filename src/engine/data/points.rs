@@ -139,7 +139,7 @@ impl PointSet {
 pub fn read_csv_points(path: &Path) -> Result<Vec<[f32; 2]>, DataError> {
     let io = |source| DataError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     // A million points (the most a drawing holds) take ~30 MB as text.
     let len = std::fs::metadata(path).map_err(io)?.len();
