@@ -8,7 +8,7 @@ use std::fmt;
 /// The widest matrix-product kernel gemm picks on this machine, in the order it tries them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SimdLevel {
-    /// x86-64 with AVX-512F (gemm's `x86-v4` kernels, which this build enables through burn).
+    /// x86-64 with AVX-512F, in a build with the `avx512` feature (gemm's `x86-v4` kernels).
     Avx512,
     /// x86-64 with AVX2 and FMA.
     Avx2Fma,
@@ -19,11 +19,12 @@ pub enum SimdLevel {
 }
 
 impl SimdLevel {
-    /// What gemm dispatches to here (it checks the same features in the same order).
+    /// What gemm dispatches to here (it checks the same features in the same order; its
+    /// AVX-512 kernels exist only in a build with the `avx512` feature).
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            if cfg!(feature = "avx512") && std::arch::is_x86_feature_detected!("avx512f") {
                 return SimdLevel::Avx512;
             }
             if std::arch::is_x86_feature_detected!("fma") {
@@ -143,5 +144,12 @@ mod tests {
             SimdLevel::Neon,
             "an x86 machine reports an x86 level"
         );
+        if !cfg!(feature = "avx512") {
+            assert_ne!(
+                p.simd,
+                SimdLevel::Avx512,
+                "this build has no AVX-512 kernels"
+            );
+        }
     }
 }
