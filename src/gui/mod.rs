@@ -19,6 +19,7 @@ mod missing_data;
 mod panels;
 mod perf;
 mod plane;
+mod plane_layers;
 pub mod plot_bench;
 mod recovery;
 mod setup;
