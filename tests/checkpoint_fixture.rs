@@ -16,6 +16,7 @@
 use std::process::Command;
 
 use ganvas::engine::checkpoint::Checkpoint;
+use ganvas::engine::family::gan;
 use ganvas::engine::trainer::protocol::StepKind;
 use ganvas::engine::trainer::session::Session;
 
@@ -28,6 +29,11 @@ const SAMPLES: &str = "tests/fixtures/checkpoint-v1.samples.idx";
 fn a_checkpoint_of_the_first_format_restores_and_trains_on() {
     let ckpt = Checkpoint::read(&repo().join(FIXTURE)).expect("the fixture reads");
     assert_eq!(ckpt.step, 3);
+    assert_eq!(
+        (ckpt.format, ckpt.family.key),
+        (1, "gan"),
+        "no family named: a GAN"
+    );
     assert!(ckpt.config.model.conditional && ckpt.config.tricks.ema.is_some());
     let mut s = Session::new(ckpt.config.clone(), cpu()).expect("its run builds");
     s.restore(&ckpt).expect("restores");
@@ -37,8 +43,23 @@ fn a_checkpoint_of_the_first_format_restores_and_trains_on() {
         [1, 2, 3],
         "its curves come back"
     );
+    // The first format's six curves are the GAN family's, in its order.
+    let first = &s.log.stats[0];
+    assert_eq!(first.kind, StepKind::Round);
+    assert_eq!(first.family.key, "gan");
+    assert!(first.values.iter().all(|v| v.is_finite()), "{first:?}");
+    assert!(first.value(gan::D_REAL) > 0.0 && first.value(gan::D_REAL) < 1.0);
+    // Saved again, it is format 2 and names its family; the curves survive the round trip.
+    let dir = temp_dir("fixture-resave");
+    let again = dir.join("again.ganvas");
+    s.save_checkpoint(&again).expect("saves");
+    let back = Checkpoint::read(&again).expect("reads");
+    assert_eq!((back.format, back.family.key), (2, "gan"));
+    let mut t = Session::new(back.config.clone(), cpu()).expect("builds");
+    t.restore(&back).expect("restores");
+    assert_eq!(t.log.stats, s.log.stats);
     let st = s.step_once(StepKind::Round).expect("keeps training");
-    assert!(st.g_loss.is_finite() && st.d_loss.is_finite());
+    assert!(st.value(gan::G_LOSS).is_finite() && st.value(gan::D_LOSS).is_finite());
     assert_eq!(s.step(), 4);
 }
 

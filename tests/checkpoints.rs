@@ -2,6 +2,7 @@
 //! architecture or a damaged file is a clear error, and `sample` reads a run directory.
 
 use ganvas::engine::checkpoint::{self, Checkpoint, CheckpointError};
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::Preset;
 use ganvas::engine::trainer::protocol::StepKind;
 use ganvas::engine::trainer::session::Session;
@@ -17,7 +18,7 @@ fn config(name: &str) -> ganvas::engine::config::TrainConfig {
 fn losses(s: &mut Session, n: usize) -> Vec<(f32, f32)> {
     (0..n)
         .map(|_| s.step_once(StepKind::Round).expect("step"))
-        .map(|st| (st.d_loss, st.g_loss))
+        .map(|st| (st.value(gan::D_LOSS), st.value(gan::G_LOSS)))
         .collect()
 }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ganvas::engine::config::{DataConfig, Objective, TrainConfig};
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::Preset;
 use ganvas::engine::recipes::apply_recipe;
 use ganvas::engine::trainer::protocol::{
@@ -44,11 +45,21 @@ fn slow_motion_updates_are_the_same_rounds_one_update_at_a_time() {
         };
         assert_eq!(
             kinds,
-            [StepKind::D, StepKind::D, StepKind::Round],
+            [
+                StepKind::Phase(gan::D),
+                StepKind::Phase(gan::D),
+                StepKind::Round
+            ],
             "round {round}"
         );
-        assert_eq!((a.step, a.d_loss, a.g_loss), (b.step, b.d_loss, b.g_loss));
-        assert_eq!((a.d_real, a.d_fake), (b.d_real, b.d_fake));
+        assert_eq!(
+            (a.step, a.value(gan::D_LOSS), a.value(gan::G_LOSS)),
+            (b.step, b.value(gan::D_LOSS), b.value(gan::G_LOSS))
+        );
+        assert_eq!(
+            (a.value(gan::D_REAL), a.value(gan::D_FAKE)),
+            (b.value(gan::D_REAL), b.value(gan::D_FAKE))
+        );
     }
     assert_eq!(whole.snapshot().values, parts.snapshot().values);
 }
@@ -77,9 +88,9 @@ fn slow_motion_shows_d_changing_the_field_then_g_moving_the_points() {
     assert_eq!(
         kinds[..4],
         [
-            Some(StepKind::D),
+            Some(StepKind::Phase(gan::D)),
             Some(StepKind::Round),
-            Some(StepKind::D),
+            Some(StepKind::Phase(gan::D)),
             Some(StepKind::Round)
         ],
         "each update is shown: D, then the G update that completes the round"

@@ -3,6 +3,7 @@
 
 use ganvas::engine::config::{DataConfig, TrainConfig};
 use ganvas::engine::data::ImageSet;
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::Preset;
 use ganvas::engine::trainer::protocol::StepKind;
 use ganvas::engine::trainer::session::Session;
@@ -115,7 +116,7 @@ fn first_losses(config: &TrainConfig, rounds: usize) -> Vec<(f32, f32)> {
     let mut s = Session::new(config.clone(), cpu()).expect("builds");
     (0..rounds)
         .map(|_| s.step_once(StepKind::Round).expect("step"))
-        .map(|st| (st.d_loss, st.g_loss))
+        .map(|st| (st.value(gan::D_LOSS), st.value(gan::G_LOSS)))
         .collect()
 }
 
@@ -157,7 +158,10 @@ fn the_ema_of_g_follows_g_early_and_leaves_training_alone() {
     for _ in 0..400 {
         let a = plain.step_once(StepKind::Round).expect("step");
         let b = averaged.step_once(StepKind::Round).expect("step");
-        last = ((a.d_loss, a.g_loss), (b.d_loss, b.g_loss));
+        last = (
+            (a.value(gan::D_LOSS), a.value(gan::G_LOSS)),
+            (b.value(gan::D_LOSS), b.value(gan::G_LOSS)),
+        );
     }
     assert_eq!(last.0, last.1, "the same losses with and without EMA");
     let g = plain.sample_n(500, 7).values;

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::{self, Preset, PresetError};
 use ganvas::engine::trainer::protocol::StepKind;
 use ganvas::engine::trainer::session::Session;
@@ -45,7 +46,7 @@ fn every_preset_loads_and_runs_a_few_steps() {
                 .step_once(StepKind::Round)
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             assert!(
-                st.d_loss.is_finite() && st.g_loss.is_finite(),
+                st.value(gan::D_LOSS).is_finite() && st.value(gan::G_LOSS).is_finite(),
                 "{}",
                 file.display()
             );

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ganvas::engine::config::DataConfig;
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::{self, Preset};
 use ganvas::engine::trainer::protocol::StepKind;
 use ganvas::engine::trainer::session::Session;
@@ -41,7 +42,12 @@ fn six_rounds(file: &Path) -> Option<Vec<[f32; 4]>> {
             let st = s
                 .step_once(StepKind::Round)
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            [st.g_loss, st.d_loss, st.d_real, st.d_fake]
+            [
+                st.value(gan::G_LOSS),
+                st.value(gan::D_LOSS),
+                st.value(gan::D_REAL),
+                st.value(gan::D_FAKE),
+            ]
         })
         .collect();
     Some(rounds)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::Preset;
 use ganvas::engine::trainer::protocol::{
     Command, Event, PlaneBounds, RenderRequest, RunState, StepKind,
@@ -21,6 +22,11 @@ fn ring() -> ganvas::engine::config::TrainConfig {
 
 use crate::util::events_until as until;
 
+/// A GAN phase's key, as the family describes it.
+fn t_key(phase: usize) -> &'static str {
+    gan::DESCRIPTION.phases[phase].key
+}
+
 #[test]
 fn commands_are_honoured_in_order() {
     let wakes = Arc::new(AtomicUsize::new(0));
@@ -35,23 +41,37 @@ fn commands_are_honoured_in_order() {
     .expect("spawns");
     until(&t, 20, |e| matches!(e, Event::Ready(_)));
     // A D step changes only D; then a config change; then a G step uses the new config.
-    t.send(Command::StepD).expect("send");
+    t.send(Command::Step { phase: gan::D }).expect("send");
     let mut changed = ring();
     changed.optimizer.g = changed.optimizer.g.with_lr(1e-4);
     t.send(Command::SetConfig(Box::new(changed))).expect("send");
-    t.send(Command::StepG).expect("send");
+    t.send(Command::Step { phase: gan::G }).expect("send");
+    // A phase the family does not have is refused and changes nothing.
+    t.send(Command::Step { phase: 7 }).expect("send");
     t.send(Command::StepRound).expect("send");
     let mut order = Vec::new();
     until(&t, 20, |e| {
         match e {
-            Event::Step(s) => order.push(format!("{:?}", s.kind)),
+            Event::Step(s) => order.push(match s.kind {
+                StepKind::Phase(p) => t_key(p).to_string(),
+                StepKind::Round => format!("round -> step {}", s.step),
+            }),
             Event::ConfigApplied { .. } => order.push("config".into()),
+            Event::Error(m) => order.push(m.clone()),
             _ => {}
         }
-        order.len() == 4
+        order.len() == 5
     });
-    assert_eq!(order, vec!["D", "config", "G", "Round"]);
-    assert_eq!(StepKind::Round, StepKind::Round);
+    assert_eq!(
+        order,
+        vec![
+            "d",
+            "config",
+            "g",
+            "this model has no update phase 7",
+            "round -> step 1"
+        ]
+    );
     assert!(wakes.load(Ordering::Relaxed) > 0, "the waker was called");
     t.stop();
 }

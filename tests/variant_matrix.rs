@@ -5,6 +5,7 @@
 
 use ganvas::engine::backend::{self, Backend, BackendChoice};
 use ganvas::engine::config::{DataConfig, ModelFamily, Objective, TrainConfig};
+use ganvas::engine::family::gan;
 use ganvas::engine::preset::Preset;
 use ganvas::engine::recipes::{OBJECTIVE_NAMES, apply_recipe};
 use ganvas::engine::trainer::protocol::StepKind;
@@ -103,17 +104,31 @@ fn exercise(label: &str, config: TrainConfig, backend: &Backend) -> Option<usize
     for kind in [
         StepKind::Round,
         StepKind::Round,
-        StepKind::D,
-        StepKind::G,
+        StepKind::Phase(gan::D),
+        StepKind::Phase(gan::G),
         StepKind::Round,
     ] {
         let st = s
             .step_once(kind)
             .unwrap_or_else(|e| panic!("{label}, {kind:?}: {e}"));
         let numbers = match kind {
-            StepKind::D => vec![st.d_loss, st.d_real, st.d_fake, st.d_grad_norm],
-            StepKind::G => vec![st.g_loss, st.d_fake, st.g_grad_norm],
-            StepKind::Round => vec![st.d_loss, st.g_loss, st.d_grad_norm, st.g_grad_norm],
+            StepKind::Phase(gan::D) => vec![
+                st.value(gan::D_LOSS),
+                st.value(gan::D_REAL),
+                st.value(gan::D_FAKE),
+                st.value(gan::D_GRAD_NORM),
+            ],
+            StepKind::Phase(_) => vec![
+                st.value(gan::G_LOSS),
+                st.value(gan::D_FAKE),
+                st.value(gan::G_GRAD_NORM),
+            ],
+            StepKind::Round => vec![
+                st.value(gan::D_LOSS),
+                st.value(gan::G_LOSS),
+                st.value(gan::D_GRAD_NORM),
+                st.value(gan::G_GRAD_NORM),
+            ],
         };
         assert!(
             numbers.iter().all(|v| v.is_finite()),
@@ -182,7 +197,7 @@ fn plain_wgan_trains_past_its_second_step() {
     let mut s = Session::new(config, cpu()).expect("builds");
     for _ in 0..20 {
         let st = s.step_once(StepKind::Round).expect("trains");
-        assert!(st.d_loss.is_finite() && st.g_loss.is_finite());
+        assert!(st.value(gan::D_LOSS).is_finite() && st.value(gan::G_LOSS).is_finite());
     }
     // Clipping holds: no weight of D beyond ±0.01 after its updates.
     let mut too_big = 0;

@@ -5,6 +5,7 @@
 use ganvas::engine::backend::{self, BackendChoice};
 use ganvas::engine::checkpoint::Checkpoint;
 use ganvas::engine::config::{Activation, DataConfig, ModelFamily, Objective};
+use ganvas::engine::family::gan;
 use ganvas::engine::preset;
 use ganvas::engine::trainer::protocol::StepKind;
 use ganvas::engine::trainer::session::Session;
@@ -37,7 +38,11 @@ fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
     let mut s = Session::new(config, gpu).expect("builds on wgpu");
     for _ in 0..2 {
         let st = s.step_once(StepKind::Round).expect("no divergence");
-        assert!(st.d_loss.is_finite() && st.g_loss.is_finite() && st.d_grad_norm > 0.0);
+        assert!(
+            st.value(gan::D_LOSS).is_finite()
+                && st.value(gan::G_LOSS).is_finite()
+                && st.value(gan::D_GRAD_NORM) > 0.0
+        );
     }
     let dir = temp_dir("wgpu");
     let path = dir.join("gpu.ganvas");

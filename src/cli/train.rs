@@ -239,13 +239,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         steps as f64 / secs.max(1e-9)
     );
     if let Some(s) = last {
-        outln!(
-            "final: G loss {:.4}, D loss {:.4}, D(real) {:.3}, D(fake) {:.3}",
-            s.g_loss,
-            s.d_loss,
-            s.d_real,
-            s.d_fake
-        );
+        outln!("final: {}", headline_text(&s));
     }
     if let Some(last) = reports.last() {
         super::eval::print_report(last);
@@ -352,21 +346,33 @@ fn stopped_note(session: &Session, target: u64, out: &std::path::Path) -> String
     )
 }
 
-/// The four training curves of one round as metric values (the CSV's rows).
+/// The headline curves of one round (a GAN's losses and D outputs) as metric values (the
+/// CSV's rows).
 fn curve_values(stats: &StepStats) -> Vec<MetricValue> {
-    [
-        ("g_loss", stats.g_loss),
-        ("d_loss", stats.d_loss),
-        ("d_real", stats.d_real),
-        ("d_fake", stats.d_fake),
-    ]
-    .into_iter()
-    .map(|(name, value)| MetricValue {
-        name: name.into(),
-        step: stats.step,
-        value: value as f64,
-    })
-    .collect()
+    let headline = stats.family.curves.iter().map(|c| c.headline);
+    stats
+        .named()
+        .zip(headline)
+        .filter(|(_, h)| *h)
+        .map(|((name, value), _)| MetricValue {
+            name: name.into(),
+            step: stats.step,
+            value: value as f64,
+        })
+        .collect()
+}
+
+/// "G loss 0.6931, D loss 1.3862, …": the headline curves of a round.
+fn headline_text(stats: &StepStats) -> String {
+    let family = stats.family;
+    family
+        .curves
+        .iter()
+        .zip(&stats.values)
+        .filter(|(c, _)| c.headline)
+        .map(|(c, v)| format!("{} {v:.4}", c.label))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn save_outputs(

@@ -6,7 +6,9 @@
 //! checkpoint under the real name.
 //!
 //! Layout: `GANVASCK`, u32 format version, then length-prefixed (u64 LE) sections: the TOML
-//! header, then each named record in the order the header lists.
+//! header, then each named record in the order the header lists. Format 2 names the model
+//! family in the header (format 1, GAN only, has none) and lays its log out by the family's
+//! named curves; format 1 files still load.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,13 +19,14 @@ use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::config::{DataConfig, TrainConfig};
+use crate::engine::family::{FamilyDescription, gan};
 use crate::engine::nn::{Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
 use crate::engine::state::{ModelState, make_optimizer};
-use crate::engine::trainer::run_log::RunLog;
+use crate::engine::trainer::run_log::{LogFormat, RunLog};
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// The file name a run directory's latest checkpoint has.
 pub const LATEST: &str = "checkpoint.ganvas";
 
@@ -60,6 +63,9 @@ pub enum CheckpointError {
 
 #[derive(Serialize, Deserialize)]
 struct Header {
+    /// The model family's key; absent in format 1, whose checkpoints are all GANs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    family: Option<String>,
     step: u64,
     /// xoshiro state as hex (TOML integers are signed 64-bit).
     rng: [String; 4],
@@ -171,6 +177,7 @@ pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> 
     sections.push(("log".into(), log));
     let shape = contents.shape;
     let header = Header {
+        family: Some(gan::DESCRIPTION.key.to_string()),
         step: state.step,
         rng: state.rng.state().map(|w| format!("{w:016x}")),
         len: shape.len,
@@ -301,6 +308,9 @@ fn check_shape(config: &TrainConfig, shape: SampleShape) -> Result<(), String> {
 /// A parsed checkpoint file.
 pub struct Checkpoint {
     pub path: PathBuf,
+    /// The file's format version (1 or 2).
+    pub format: u32,
+    pub family: &'static FamilyDescription,
     pub config: TrainConfig,
     pub step: u64,
     pub shape: SampleShape,
@@ -379,6 +389,14 @@ impl Checkpoint {
         if sections.len() != header.sections.len() {
             return Err(bad("sections are missing (truncated file?)"));
         }
+        let family = match header.family.as_deref() {
+            None => &gan::DESCRIPTION,
+            Some(key) => FamilyDescription::named(key).ok_or_else(|| {
+                bad(&format!(
+                    "it holds a {key} model, a family this ganvas does not know (a newer ganvas made it?)"
+                ))
+            })?,
+        };
         let mut words = [0u64; 4];
         for (w, s) in words.iter_mut().zip(&header.rng) {
             *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state"))?;
@@ -398,12 +416,22 @@ impl Checkpoint {
         crate::engine::memory::check(&header.config, shape).map_err(|m| bad(&m))?;
         Ok(Self {
             path,
+            format: version,
+            family,
             config: header.config,
             step: header.step,
             shape,
             rng: Rng::from_state(words),
             sections,
         })
+    }
+
+    fn log_format(&self) -> LogFormat {
+        if self.format < 2 {
+            LogFormat::GanSix
+        } else {
+            LogFormat::Named
+        }
     }
 
     fn section(&self, name: &str) -> Option<&[u8]> {
@@ -473,11 +501,15 @@ impl Checkpoint {
         };
         // Checkpoints written before the log existed simply have no curves.
         let log = match self.section("log") {
-            Some(bytes) => RunLog::decode(bytes).map_err(|message| CheckpointError::Record {
-                path: self.path.clone(),
-                section: "log".into(),
-                message,
-            })?,
+            Some(bytes) => {
+                RunLog::decode(bytes, self.family, self.log_format()).map_err(|message| {
+                    CheckpointError::Record {
+                        path: self.path.clone(),
+                        section: "log".into(),
+                        message,
+                    }
+                })?
+            }
             None => RunLog::default(),
         };
         let state = ModelState {

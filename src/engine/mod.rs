@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod export;
+pub mod family;
 pub mod fuzz;
 pub mod latent;
 pub mod lesson;

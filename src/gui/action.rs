@@ -24,8 +24,8 @@ pub enum Action {
     /// Train until the run has done this many rounds, then pause.
     PlayUntil(u64),
     Pause,
-    StepD,
-    StepG,
+    /// One update of the family's phase with this index (a GAN's D or G step).
+    Step(usize),
     StepRound,
     ResetSameSeed,
     ResetNewSeed(u64),

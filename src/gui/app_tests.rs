@@ -10,6 +10,7 @@ use egui_kittest::kittest::Queryable;
 use super::GanvasApp;
 use crate::engine::backend::{BackendChoice, select};
 use crate::engine::config::Objective;
+use crate::engine::family::gan;
 use crate::engine::preset::Preset;
 use crate::engine::trainer::protocol::StepKind;
 
@@ -84,10 +85,10 @@ fn a_d_step_changes_d_loss_but_not_g() {
     h.get_by_label("D step").click();
     assert!(until(&mut h, 20, |a| a.view.history.len() == 1
         && a.view.snapshot_version > version));
-    let stats = h.state().view.history[0];
-    assert_eq!(stats.kind, StepKind::D);
+    let stats = h.state().view.history[0].clone();
+    assert_eq!(stats.kind, StepKind::Phase(gan::D));
     assert!(
-        stats.d_loss.is_finite() && stats.g_loss.is_nan(),
+        stats.value(gan::D_LOSS).is_finite() && stats.value(gan::G_LOSS).is_nan(),
         "{stats:?}"
     );
     let g_after = &h.state().view.snapshots.last().expect("snapshot").1;

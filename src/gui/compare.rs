@@ -9,6 +9,7 @@ use super::action::Action;
 use super::panels::samples_image;
 use super::view::RunView;
 use crate::engine::config::TrainConfig;
+use crate::engine::family::FamilyDescription;
 use crate::engine::trainer::protocol::{MetricValue, Samples, StepStats};
 
 /// Points kept per curve of a kept run (older steps are thinned evenly).
@@ -18,8 +19,10 @@ const KEPT_POINTS: usize = 4000;
 pub struct KeptRun {
     pub label: String,
     pub shown: bool,
-    /// (step, G loss, D loss, D(real), D(fake)), thinned.
-    curves: Vec<[f64; 5]>,
+    /// The compared curves' legends, in the order of `curves`' columns after the step.
+    labels: Vec<&'static str>,
+    /// (step, then each compared curve), thinned.
+    curves: Vec<Row>,
     metrics: Vec<MetricValue>,
     samples: Option<(u64, Samples)>,
     texture: Option<egui::TextureHandle>,
@@ -34,7 +37,10 @@ pub struct Compare {
     current: Thinned,
 }
 
-/// Every `stride`-th stat of a growing history, as (step, G loss, D loss, D(real), D(fake)):
+/// A step and the values of the family's compared curves at it.
+type Row = Vec<f64>;
+
+/// Every `stride`-th stat of a growing history, as [`row`]s:
 /// when more than twice [`KEPT_POINTS`] are kept, every other goes and the stride doubles, so
 /// each new step costs O(1) amortised.
 #[derive(Default)]
@@ -42,7 +48,7 @@ struct Thinned {
     version: Option<u64>,
     consumed: usize,
     stride: usize,
-    rows: Vec<[f64; 5]>,
+    rows: Vec<Row>,
 }
 
 impl Thinned {
@@ -70,27 +76,38 @@ impl Thinned {
         self.consumed = view.history.len();
     }
 
-    /// The kept rows and the newest step (always drawn), without non-finite values.
-    fn rows(&self, view: &RunView) -> Vec<[f64; 5]> {
+    /// The kept rows and the newest step (always drawn).
+    fn rows(&self, view: &RunView) -> Vec<Row> {
         let mut out = self.rows.clone();
         if let Some(last) = view.history.last().map(row)
             && out.last() != Some(&last)
         {
             out.push(last);
         }
-        out.retain(|p| p.iter().all(|v| v.is_finite()));
         out
     }
 }
 
-fn row(s: &StepStats) -> [f64; 5] {
-    [
-        s.step as f64,
-        s.g_loss as f64,
-        s.d_loss as f64,
-        s.d_real as f64,
-        s.d_fake as f64,
-    ]
+/// The legends of the curves runs of this family are compared on.
+fn compared_labels(family: &FamilyDescription) -> Vec<&'static str> {
+    family
+        .curves
+        .iter()
+        .filter(|c| c.headline)
+        .map(|c| c.label)
+        .collect()
+}
+
+fn row(s: &StepStats) -> Row {
+    let compared = s
+        .family
+        .curves
+        .iter()
+        .zip(&s.values)
+        .filter(|(c, _)| c.headline);
+    std::iter::once(s.step as f64)
+        .chain(compared.map(|(_, v)| *v as f64))
+        .collect()
 }
 
 impl Default for Compare {
@@ -128,16 +145,14 @@ pub fn run_label(config: &TrainConfig, step: u64) -> String {
 }
 
 /// Every `k`-th stat so that at most `max` remain (the last one always kept).
-fn thin(history: &[StepStats], max: usize) -> Vec<[f64; 5]> {
+fn thin(history: &[StepStats], max: usize) -> Vec<Row> {
     let k = history.len().div_ceil(max.max(1)).max(1);
-    let mut out: Vec<[f64; 5]> = history
+    history
         .iter()
         .enumerate()
         .filter(|(i, _)| i % k == 0 || *i + 1 == history.len())
         .map(|(_, s)| row(s))
-        .collect();
-    out.retain(|p| p.iter().all(|v| v.is_finite()));
-    out
+        .collect()
 }
 
 impl Compare {
@@ -151,6 +166,7 @@ impl Compare {
                 run_label(&info.config, view.step)
             ),
             shown: true,
+            labels: compared_labels(view.family()),
             curves: thin(&view.history, KEPT_POINTS),
             metrics: view.metric_values().cloned().collect(),
             samples: view.snapshots.last().cloned(),
@@ -159,42 +175,48 @@ impl Compare {
     }
 }
 
-/// The curves that can be compared: the four training curves and every metric seen.
+/// The curves that can be compared: the current and kept runs' compared training curves
+/// (for a GAN: G and D loss, D(real), D(fake)) and every metric seen.
 fn choices(view: &RunView, compare: &Compare) -> Vec<String> {
-    let mut names: Vec<String> = ["G loss", "D loss", "mean D(real)", "mean D(fake)"]
+    let mut names: Vec<String> = Vec::new();
+    let training = compared_labels(view.family())
         .into_iter()
-        .map(String::from)
-        .collect();
+        .chain(compare.runs.iter().flat_map(|r| r.labels.iter().copied()));
     let metrics = view
         .metric_values()
-        .chain(compare.runs.iter().flat_map(|r| r.metrics.iter()));
-    for m in metrics {
-        if !names.contains(&m.name) {
-            names.push(m.name.clone());
+        .chain(compare.runs.iter().flat_map(|r| r.metrics.iter()))
+        .map(|m| m.name.as_str());
+    for name in training.chain(metrics) {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
         }
     }
     names
 }
 
+/// The finite points of `curve`: a training curve's column of `rows`, else the metric of
+/// that name.
 fn series<'a>(
     curve: &str,
-    curves: &[[f64; 5]],
+    labels: &[&str],
+    rows: &[Row],
     metrics: impl IntoIterator<Item = &'a MetricValue>,
 ) -> Vec<[f64; 2]> {
-    let column = match curve {
-        "G loss" => 1,
-        "D loss" => 2,
-        "mean D(real)" => 3,
-        "mean D(fake)" => 4,
-        _ => {
-            return metrics
-                .into_iter()
-                .filter(|m| m.name == curve)
-                .map(|m| [m.step as f64, m.value])
-                .collect();
-        }
+    let points: Vec<[f64; 2]> = match labels.iter().position(|l| *l == curve) {
+        Some(i) => rows
+            .iter()
+            .filter_map(|r| Some([r[0], *r.get(i + 1)?]))
+            .collect(),
+        None => metrics
+            .into_iter()
+            .filter(|m| m.name == curve)
+            .map(|m| [m.step as f64, m.value])
+            .collect(),
     };
-    curves.iter().map(|c| [c[0], c[column]]).collect()
+    points
+        .into_iter()
+        .filter(|p| p.iter().all(|v| v.is_finite()))
+        .collect()
 }
 
 /// The panel.
@@ -252,10 +274,11 @@ pub fn compare_ui(
         .x_axis_label("step")
         .show(ui, |p| {
             for run in compare.runs.iter().filter(|r| r.shown) {
-                let pts = series(&compare.curve, &run.curves, &run.metrics);
+                let pts = series(&compare.curve, &run.labels, &run.curves, &run.metrics);
                 p.line(Line::new(run.label.as_str(), PlotPoints::new(pts)));
             }
-            let pts = series(&compare.curve, &current, view.metric_values());
+            let labels = compared_labels(view.family());
+            let pts = series(&compare.curve, &labels, &current, view.metric_values());
             p.line(Line::new("current run", PlotPoints::new(pts)).width(2.0));
         });
     grids_ui(ui, compare);
@@ -309,7 +332,7 @@ mod tests {
     use super::*;
 
     fn stat(step: u64) -> StepStats {
-        StepStats::round(step, [step as f32, 1.0, 0.5, 0.5, 1.0, 1.0])
+        StepStats::gan_round(step, [step as f32, 1.0, 0.5, 0.5, 1.0, 1.0])
     }
 
     #[test]
@@ -338,5 +361,27 @@ mod tests {
         view.history.extend((0..3).map(stat));
         thinned.update(&view);
         assert_eq!(thinned.rows(&view).len(), 3);
+    }
+
+    #[test]
+    fn a_curve_is_read_from_its_column_and_nan_points_are_left_out() {
+        let mut stats: Vec<StepStats> = (0..4).map(stat).collect();
+        stats[2].values[1] = f32::NAN;
+        let rows = thin(&stats, 100);
+        let labels = compared_labels(&crate::engine::family::gan::DESCRIPTION);
+        assert_eq!(labels, ["G loss", "D loss", "mean D(real)", "mean D(fake)"]);
+        let g = series("G loss", &labels, &rows, []);
+        assert_eq!(g, vec![[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]);
+        let d = series("D loss", &labels, &rows, []);
+        assert_eq!(d.iter().map(|p| p[0]).collect::<Vec<_>>(), [0.0, 1.0, 3.0]);
+        let fid = MetricValue {
+            name: "fid_lite".into(),
+            step: 3,
+            value: 12.5,
+        };
+        assert_eq!(
+            series("fid_lite", &labels, &rows, [&fid]),
+            vec![[3.0, 12.5]]
+        );
     }
 }

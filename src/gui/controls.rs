@@ -83,10 +83,14 @@ pub fn controls_ui(
                 Action::Play
             });
         }
+        // The family's phases: "D step" and "G step" for a GAN.
+        for (i, phase) in view.family().phases.iter().enumerate() {
+            if ui.button(phase.button).on_hover_text(phase.hint).clicked() {
+                actions.push(Action::Step(i));
+            }
+        }
         for (label, tip, action) in [
-            ("D step", "One discriminator update: only D's weights move (watch D's heatmap change)", Action::StepD),
-            ("G step", "One generator update: only G's weights move (watch the orange points follow D's gradient)", Action::StepG),
-            ("Step", "One full round: d_steps D updates, then g_steps G updates (S)", Action::StepRound),
+            ("Step", "One full round: every phase as the configuration says, e.g. d_steps D updates, then g_steps G updates (S)", Action::StepRound),
             ("Reset", "Start again from step 0 with the same seed (R)", Action::ResetSameSeed),
         ] {
             if ui.button(label).on_hover_text(tip).clicked() {

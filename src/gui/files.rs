@@ -198,16 +198,9 @@ pub fn export(
         }
         FileJob::ExportMetrics => {
             let mut rows: Vec<MetricValue> =
-                Vec::with_capacity(view.history.len() * 4 + view.reports.len() * 16);
+                Vec::with_capacity(view.history.len() * 6 + view.reports.len() * 16);
             for s in &view.history {
-                for (name, value) in [
-                    ("g_loss", s.g_loss),
-                    ("d_loss", s.d_loss),
-                    ("d_real", s.d_real),
-                    ("d_fake", s.d_fake),
-                    ("g_grad_norm", s.g_grad_norm),
-                    ("d_grad_norm", s.d_grad_norm),
-                ] {
+                for (name, value) in s.named() {
                     if value.is_finite() {
                         rows.push(MetricValue {
                             name: name.into(),

@@ -30,12 +30,12 @@ impl Default for PlotSettings {
     }
 }
 
-/// The six curves, shaped and bucketed for drawing ([`Curve`]): each new step is added in
-/// O(1); a cleared history or new settings rebuild them once.
+/// The family's curves, shaped and bucketed for drawing ([`Curve`]): each new step is added
+/// in O(1); a cleared history, another family or new settings rebuild them once.
 #[derive(Default)]
 pub struct PlotCache {
-    /// (history version, shaping) the curves were built with.
-    key: Option<(u64, u32, bool)>,
+    /// (history version, family, shaping) the curves were built with.
+    key: Option<(u64, &'static str, u32, bool)>,
     /// History entries already in the curves.
     consumed: usize,
     curves: Vec<Curve>,
@@ -43,8 +43,10 @@ pub struct PlotCache {
 
 impl PlotCache {
     pub fn update(&mut self, view: &RunView, settings: PlotSettings) {
+        let family = view.family();
         let key = (
             view.history_version,
+            family.key,
             settings.smoothing.to_bits(),
             settings.log_scale,
         );
@@ -53,26 +55,27 @@ impl PlotCache {
                 smoothing: settings.smoothing as f64,
                 log_scale: settings.log_scale,
             };
-            self.curves = vec![Curve::new(shaping); 6];
+            self.curves = vec![Curve::new(shaping); family.curves.len()];
             self.consumed = 0;
             self.key = Some(key);
         }
         for s in &view.history[self.consumed..] {
             let x = s.step as f64;
-            for (curve, v) in self.curves.iter_mut().zip(s.curves()) {
-                curve.push(x, v as f64);
+            for (curve, v) in self.curves.iter_mut().zip(&s.values) {
+                curve.push(x, *v as f64);
             }
         }
         self.consumed = view.history.len();
     }
 
-    /// Points to draw for curve `i` (G loss, D loss, D(real), D(fake), G and D gradient norms).
+    /// Points to draw for curve `i` of the family's description.
     pub fn points(&self, i: usize) -> Vec<[f64; 2]> {
         self.curves.get(i).map(Curve::points).unwrap_or_default()
     }
 }
 
-/// Loss curves, D's outputs and gradient norms over steps.
+/// The family's plots over steps (for a GAN: losses, D's outputs, gradient norms), each with
+/// the curves its description puts there.
 pub fn plots_ui(
     ui: &mut egui::Ui,
     view: &RunView,
@@ -88,32 +91,20 @@ pub fn plots_ui(
             .on_hover_text("Exponential moving average of each curve (the data are kept raw)");
     });
     cache.update(view, *settings);
-    let series = |i: usize| PlotPoints::new(cache.points(i));
-    let height = (ui.available_height() / 3.0 - 24.0).max(100.0);
-    ui.label("Losses").on_hover_text("Click a legend entry to hide its curve; drag to pan, scroll to zoom, double-click to reset");
-    Plot::new("losses")
-        .height(height)
-        .legend(Legend::default())
-        .show(ui, |p| {
-            p.line(Line::new("G loss", series(0)));
-            p.line(Line::new("D loss", series(1)));
-        });
-    ui.label("D's output on real and generated samples");
-    Plot::new("d_outputs")
-        .height(height)
-        .legend(Legend::default())
-        .show(ui, |p| {
-            p.line(Line::new("mean D(real)", series(2)));
-            p.line(Line::new("mean D(fake)", series(3)));
-        });
-    ui.label("Gradient norms").on_hover_text("L2 norm of all of G's (D's) weight gradients in an update: vanishing or exploding gradients show here");
-    Plot::new("grad_norms")
-        .height(height)
-        .legend(Legend::default())
-        .show(ui, |p| {
-            p.line(Line::new("G gradient norm", series(4)));
-            p.line(Line::new("D gradient norm", series(5)));
-        });
+    let family = view.family();
+    let plots = family.plots.len().max(1) as f32;
+    let height = (ui.available_height() / plots - 24.0).max(100.0);
+    for (p, plot) in family.plots.iter().enumerate() {
+        ui.label(plot.title).on_hover_text(plot.hint);
+        Plot::new(plot.id)
+            .height(height)
+            .legend(Legend::default())
+            .show(ui, |pl| {
+                for (i, curve) in family.curves_in(p) {
+                    pl.line(Line::new(curve.label, PlotPoints::new(cache.points(i))));
+                }
+            });
+    }
 }
 
 /// A slider over the snapshot history: scrub back to see when the samples changed (a collapse

@@ -9,6 +9,7 @@ use egui_plot::{Legend, Plot, Points};
 use super::action::Action;
 use super::plane_layers::{colour_bar_ui, field_image, gradient_arrows, manifold_mesh, mode_map};
 use super::view::RunView;
+use crate::engine::family::gan;
 use crate::engine::plane_image::FieldScale;
 use crate::engine::trainer::protocol::{PlaneBounds, PlaneLayers, Samples, StepKind};
 
@@ -232,8 +233,8 @@ pub fn plane_ui(
         sketch_controls(ui, &mut state.sketch, actions);
         if let Some(after) = state.field.as_ref().and_then(|f| f.after) {
             let text = match after {
-                StepKind::D => "last update: D (its heatmap changed; the points stay)",
-                StepKind::G | StepKind::Round => {
+                StepKind::Phase(gan::D) => "last update: D (its heatmap changed; the points stay)",
+                StepKind::Phase(_) | StepKind::Round => {
                     "last update: G (the points moved along D's gradient)"
                 }
             };

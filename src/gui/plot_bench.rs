@@ -19,7 +19,7 @@ fn stat(step: u64) -> StepStats {
     // Noisy but deterministic curves, with the occasional spike.
     let noise = ((step.wrapping_mul(2_654_435_761) >> 7) % 1000) as f32 / 1000.0;
     let spike = if step.is_multiple_of(9973) { 20.0 } else { 0.0 };
-    StepStats::round(
+    StepStats::gan_round(
         step,
         [
             0.7 + noise + spike,

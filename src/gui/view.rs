@@ -1,6 +1,7 @@
 //! What the window knows about the run: built only from trainer events.
 
 use crate::engine::config::TrainConfig;
+use crate::engine::family::{FamilyDescription, gan};
 use crate::engine::metrics::collapse::{self, CollapseAlert};
 use crate::engine::trainer::protocol::{
     ClassifierStatus, Event, MetricValue, MetricsReport, PlaneLayers, RunInfo, RunOrigin, RunState,
@@ -234,6 +235,11 @@ impl RunView {
         }
     }
 
+    /// The run's model family (a GAN's until the first run is described).
+    pub fn family(&self) -> &'static FamilyDescription {
+        self.info.as_ref().map_or(&gan::DESCRIPTION, |i| i.family)
+    }
+
     /// The layers shown at `step`: the newest received at or before it.
     pub fn field_at(&self, step: u64) -> Option<&PlaneLayers> {
         self.field_history.iter().rev().find(|l| l.step <= step)
@@ -301,7 +307,7 @@ mod tests {
     use super::*;
 
     fn stats(step: u64) -> StepStats {
-        StepStats::round(step, [1.0, 1.0, 0.5, 0.5, 1.0, 1.0])
+        StepStats::gan_round(step, [1.0, 1.0, 0.5, 0.5, 1.0, 1.0])
     }
 
     #[test]

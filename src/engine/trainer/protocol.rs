@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::config::TrainConfig;
+use crate::engine::family::{FamilyDescription, gan};
 
 /// What the driver asks of the trainer. Commands are handled in the order sent.
 #[derive(Clone, Debug)]
@@ -16,11 +17,9 @@ pub enum Command {
     PlayUntil(u64),
     /// Stop training after the current step; stay responsive.
     Pause,
-    /// One discriminator (critic) update, then pause.
-    StepD,
-    /// One generator update, then pause.
-    StepG,
-    /// One full round (d_steps D updates, g_steps G updates), then pause.
+    /// One update of the family's phase `phase` (a GAN's D or G update), then pause.
+    Step { phase: usize },
+    /// One full round (for a GAN: d_steps D updates, g_steps G updates), then pause.
     StepRound,
     /// Apply a changed configuration between steps; the answer says what took effect. A
     /// change to what is learned (data, architecture, objective, seed) restarts the run.
@@ -76,25 +75,22 @@ pub enum RunState {
 /// Which update a [`StepStats`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepKind {
-    D,
-    G,
+    /// One update of the family's phase with this index (for a GAN, [`gan::D`] or [`gan::G`]).
+    Phase(usize),
+    /// A whole round: every phase, as the configuration says.
     Round,
 }
 
-/// Statistics of one update or round. Values not measured by this kind of step are NaN.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Statistics of one update or round: the family's curves, in the order its description
+/// lists them. Values not measured by this kind of step are NaN.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StepStats {
     /// Completed rounds after this update.
     pub step: u64,
     pub kind: StepKind,
-    pub g_loss: f32,
-    pub d_loss: f32,
-    /// Mean D output on real samples (a probability for the cross-entropy objectives).
-    pub d_real: f32,
-    /// Mean D output on generated samples.
-    pub d_fake: f32,
-    pub g_grad_norm: f32,
-    pub d_grad_norm: f32,
+    /// The family whose curves `values` holds.
+    pub family: &'static FamilyDescription,
+    pub values: Vec<f32>,
     /// Wall time of the update(s), in milliseconds.
     pub millis: f32,
 }
@@ -108,33 +104,43 @@ impl RunInfo {
 }
 
 impl StepStats {
-    /// A round's statistics from its six curves, in the order of [`curves`](Self::curves)
-    /// (no wall time).
-    pub fn round(step: u64, curves: [f32; 6]) -> Self {
-        let [g_loss, d_loss, d_real, d_fake, g_grad_norm, d_grad_norm] = curves;
+    /// Statistics of `family` with nothing measured yet (every value NaN, no wall time).
+    pub fn unmeasured(family: &'static FamilyDescription, step: u64, kind: StepKind) -> Self {
         Self {
             step,
-            kind: StepKind::Round,
-            g_loss,
-            d_loss,
-            d_real,
-            d_fake,
-            g_grad_norm,
-            d_grad_norm,
+            kind,
+            family,
+            values: vec![f32::NAN; family.curves.len()],
             millis: 0.0,
         }
     }
 
-    /// G loss, D loss, D(real), D(fake), G and D gradient norms: the plotted curves.
-    pub fn curves(&self) -> [f32; 6] {
-        [
-            self.g_loss,
-            self.d_loss,
-            self.d_real,
-            self.d_fake,
-            self.g_grad_norm,
-            self.d_grad_norm,
-        ]
+    /// A GAN round's statistics from its six curves, in the order of [`gan::DESCRIPTION`]
+    /// (G loss, D loss, D(real), D(fake), G and D gradient norms; no wall time).
+    pub fn gan_round(step: u64, curves: [f32; 6]) -> Self {
+        Self {
+            values: curves.to_vec(),
+            ..Self::unmeasured(&gan::DESCRIPTION, step, StepKind::Round)
+        }
+    }
+
+    /// Curve `i` of the family's description (NaN when out of range).
+    pub fn value(&self, i: usize) -> f32 {
+        self.values.get(i).copied().unwrap_or(f32::NAN)
+    }
+
+    /// The curve named `key` ("d_real"), if the family reports one.
+    pub fn get(&self, key: &str) -> Option<f32> {
+        self.family.curve_index(key).map(|i| self.value(i))
+    }
+
+    /// Each curve's key with its value, in the description's order.
+    pub fn named(&self) -> impl Iterator<Item = (&'static str, f32)> + '_ {
+        self.family
+            .curves
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.key, self.value(i)))
     }
 }
 
@@ -318,6 +324,8 @@ pub struct RunInfo {
     /// Why a requested GPU was not used, if it was not.
     pub fallback_note: Option<String>,
     pub config: TrainConfig,
+    /// The model family: its phases (the step buttons) and its curves (the plots).
+    pub family: &'static FamilyDescription,
     /// Notes from loading the data (skipped files).
     pub data_notes: Vec<String>,
     pub sample_len: usize,

@@ -5,11 +5,23 @@
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{MetricsReport, StepKind, StepStats};
+use crate::engine::family::FamilyDescription;
 
 /// Step statistics kept at most (about twice as many before each thinning).
 pub const MAX_STATS: usize = 20_000;
-/// Bytes of one encoded [`StepStats`]: step (u64), kind (u8), seven f32.
-const STATS_BYTES: usize = 8 + 1 + 7 * 4;
+/// The run log's kind byte for a whole round (phases are 0, 1, …).
+const ROUND: u8 = 255;
+
+/// How a checkpoint's log section lays out its statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Checkpoint format 1 (GAN only): count (u64), then per update step (u64), kind (u8: 0 D,
+    /// 1 G, 2 round) and seven f32 (the six GAN curves, the wall time).
+    GanSix,
+    /// Checkpoint format 2: count (u64), curves per update (u32), then per update step (u64),
+    /// kind (u8: the phase, 255 a round), the family's curves and the wall time (f32 each).
+    Named,
+}
 
 /// A run's curves and evaluations.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,18 +64,26 @@ impl RunLog {
         self.reports.push(report);
     }
 
-    /// The log as bytes: the statistics as little-endian numbers, then the reports as TOML.
+    /// The log as bytes ([`LogFormat::Named`]): the statistics as little-endian numbers,
+    /// then the reports as TOML.
     pub fn encode(&self) -> Result<Vec<u8>, String> {
-        let mut out = Vec::with_capacity(8 + self.stats.len() * STATS_BYTES);
+        let width = self.stats.first().map_or(0, |s| s.values.len());
+        if self.stats.iter().any(|s| s.values.len() != width) {
+            return Err("the statistics do not all hold the same curves".into());
+        }
+        let mut out = Vec::with_capacity(12 + self.stats.len() * (13 + 4 * width));
         out.extend_from_slice(&(self.stats.len() as u64).to_le_bytes());
+        out.extend_from_slice(&(width as u32).to_le_bytes());
         for s in &self.stats {
             out.extend_from_slice(&s.step.to_le_bytes());
             out.push(match s.kind {
-                StepKind::D => 0,
-                StepKind::G => 1,
-                StepKind::Round => 2,
+                StepKind::Phase(p) => u8::try_from(p)
+                    .ok()
+                    .filter(|&p| p != ROUND)
+                    .ok_or("too many phases")?,
+                StepKind::Round => ROUND,
             });
-            for v in s.curves().into_iter().chain([s.millis]) {
+            for v in s.values.iter().chain([&s.millis]) {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -77,20 +97,44 @@ impl RunLog {
         Ok(out)
     }
 
-    /// Reads [`encode`](Self::encode)'s bytes back; says what is wrong otherwise.
-    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+    /// Reads a log of `family` laid out as `format` back; says what is wrong otherwise.
+    pub fn decode(
+        bytes: &[u8],
+        family: &'static FamilyDescription,
+        format: LogFormat,
+    ) -> Result<Self, String> {
         let count = bytes
             .get(..8)
             .and_then(|b| b.try_into().ok())
             .map(u64::from_le_bytes)
             .ok_or("the log is cut short")? as usize;
+        let (width, start) = match format {
+            LogFormat::GanSix => (6, 8),
+            LogFormat::Named => {
+                let w = bytes
+                    .get(8..12)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_le_bytes)
+                    .ok_or("the log is cut short")?;
+                (w as usize, 12)
+            }
+        };
+        // An empty log says nothing of its width.
+        if count > 0 && width != family.curves.len() {
+            return Err(format!(
+                "the log holds {width} curves per update, the {} family reports {}",
+                family.name,
+                family.curves.len()
+            ));
+        }
+        let record = 9 + 4 * (width + 1);
         let end = count
-            .checked_mul(STATS_BYTES)
-            .and_then(|n| n.checked_add(8))
+            .checked_mul(record)
+            .and_then(|n| n.checked_add(start))
             .filter(|&n| n <= bytes.len())
             .ok_or("the log promises more statistics than it holds")?;
-        let stats = bytes[8..end]
-            .chunks_exact(STATS_BYTES)
+        let stats = bytes[start..end]
+            .chunks_exact(record)
             .map(|c| {
                 let f = |i: usize| {
                     let at = 9 + 4 * i;
@@ -98,15 +142,17 @@ impl RunLog {
                 };
                 let mut step = [0u8; 8];
                 step.copy_from_slice(&c[..8]);
-                let kind = match c[8] {
-                    0 => StepKind::D,
-                    1 => StepKind::G,
-                    _ => StepKind::Round,
+                let kind = match (format, c[8]) {
+                    (LogFormat::GanSix, 2) | (LogFormat::Named, ROUND) => StepKind::Round,
+                    (LogFormat::GanSix, k) => StepKind::Phase(usize::from(k.min(1))),
+                    (LogFormat::Named, k) => StepKind::Phase(usize::from(k)),
                 };
                 StepStats {
+                    step: u64::from_le_bytes(step),
                     kind,
-                    millis: f(6),
-                    ..StepStats::round(u64::from_le_bytes(step), std::array::from_fn(f))
+                    family,
+                    values: (0..width).map(f).collect(),
+                    millis: f(width),
                 }
             })
             .collect();
@@ -124,23 +170,22 @@ impl RunLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::family::gan;
     use crate::engine::trainer::protocol::{Histogram, HistogramKind, MetricValue};
+
+    fn decode(bytes: &[u8]) -> Result<RunLog, String> {
+        RunLog::decode(bytes, &gan::DESCRIPTION, LogFormat::Named)
+    }
 
     fn stats(step: u64) -> StepStats {
         StepStats {
-            step,
             kind: if step.is_multiple_of(3) {
-                StepKind::D
+                StepKind::Phase(gan::D)
             } else {
                 StepKind::Round
             },
-            g_loss: step as f32 * 0.5,
-            d_loss: f32::NAN,
-            d_real: 0.25,
-            d_fake: -1.5,
-            g_grad_norm: 3.0,
-            d_grad_norm: 4.0,
             millis: 2.0,
+            ..StepStats::gan_round(step, [step as f32 * 0.5, f32::NAN, 0.25, -1.5, 3.0, 4.0])
         }
     }
 
@@ -171,11 +216,13 @@ mod tests {
         }
         log.push_report(report(50));
         log.push_report(report(100));
-        let back = RunLog::decode(&log.encode().expect("encodes")).expect("decodes");
+        let back = decode(&log.encode().expect("encodes")).expect("decodes");
         assert_eq!(back.stats.len(), 100);
-        assert_eq!(back.stats[99].g_loss, 49.5);
-        assert_eq!(back.stats[3].kind, StepKind::D);
-        assert!(back.stats[5].d_loss.is_nan());
+        assert_eq!(back.stats[99].value(gan::G_LOSS), 49.5);
+        assert_eq!(back.stats[99].millis, 2.0);
+        assert_eq!(back.stats[3].kind, StepKind::Phase(gan::D));
+        assert_eq!(back.stats[4].kind, StepKind::Round);
+        assert!(back.stats[5].value(gan::D_LOSS).is_nan());
         assert_eq!(back.reports, log.reports);
         // It goes on thinning where it left off.
         assert_eq!((back.seen, back.stride), (log.seen, log.stride));
@@ -191,11 +238,37 @@ mod tests {
         assert!(log.stats.windows(2).all(|w| w[0].step < w[1].step));
         assert_eq!(log.stats[0].step, 0);
         let bytes = log.encode().expect("encodes");
-        assert!(RunLog::decode(&bytes[..5]).is_err());
-        assert!(RunLog::decode(&bytes[..bytes.len() / 2]).is_err());
+        assert!(decode(&bytes[..5]).is_err());
+        assert!(decode(&bytes[..bytes.len() / 2]).is_err());
         let mut lying = bytes.clone();
         lying[..8].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(RunLog::decode(&lying).is_err());
+        assert!(decode(&lying).is_err());
+        // A log of another width is not read as this family's curves.
+        let mut wide = bytes.clone();
+        wide[8..12].copy_from_slice(&7u32.to_le_bytes());
+        let err = decode(&wide).expect_err("refused");
+        assert!(err.contains("7 curves per update"), "{err}");
+    }
+
+    #[test]
+    fn the_first_formats_six_curve_records_are_read() {
+        // Two updates as checkpoint format 1 wrote them: a G update, then a round.
+        let mut bytes = 2u64.to_le_bytes().to_vec();
+        for (step, kind) in [(4u64, 1u8), (5, 2)] {
+            bytes.extend_from_slice(&step.to_le_bytes());
+            bytes.push(kind);
+            for v in [0.5f32, 1.0, 0.25, 0.75, 3.0, 4.0, 9.0] {
+                bytes.extend_from_slice(&(v * step as f32).to_le_bytes());
+            }
+        }
+        bytes.extend_from_slice(b"seen = 2\nstride = 1\nreports = []\n");
+        let log = RunLog::decode(&bytes, &gan::DESCRIPTION, LogFormat::GanSix).expect("decodes");
+        assert_eq!(log.stats.len(), 2);
+        assert_eq!(log.stats[0].kind, StepKind::Phase(gan::G));
+        assert_eq!(log.stats[1].kind, StepKind::Round);
+        assert_eq!(log.stats[1].get("d_real"), Some(1.25));
+        assert_eq!(log.stats[1].value(gan::D_GRAD_NORM), 20.0);
+        assert_eq!(log.stats[0].millis, 36.0);
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum SessionError {
     Diverged { step: u64, what: String },
     #[error("not enough memory: {0}")]
     Memory(String),
+    #[error("this model has no update phase {0}")]
+    NoSuchPhase(usize),
 }
 
 impl From<crate::engine::validate::ConfigError> for SessionError {
@@ -156,6 +158,7 @@ impl Session {
             backend: self.backend.name.clone(),
             fallback_note: self.backend.note.clone(),
             config: self.config.clone(),
+            family: &crate::engine::family::gan::DESCRIPTION,
             data_notes: self.data_notes.clone(),
             sample_len: self.shape.len,
             channels: self.shape.channels,

@@ -11,6 +11,7 @@ use super::session::{Session, SessionError};
 use super::tensors::{matrix, pack, read};
 use crate::engine::config::Objective;
 use crate::engine::data::Dataset;
+use crate::engine::family::gan;
 use crate::engine::loss::{d_loss, d_output, g_loss, gradient_penalty};
 use crate::engine::nn::layers::{Dropout, Pass};
 use crate::engine::nn::params::{
@@ -189,8 +190,9 @@ impl Session {
         self.refuse_if_diverged()?;
         self.round_progress = 0;
         let (d_updates, g_updates) = match kind {
-            StepKind::D => (1, 0),
-            StepKind::G => (0, 1),
+            StepKind::Phase(gan::D) => (1, 0),
+            StepKind::Phase(gan::G) => (0, 1),
+            StepKind::Phase(p) => return Err(SessionError::NoSuchPhase(p)),
             StepKind::Round => (self.config.train.d_steps, self.config.train.g_steps),
         };
         self.run_updates(kind, d_updates, g_updates)
@@ -207,8 +209,8 @@ impl Session {
         let last = i + 1 == d + g;
         let kind = match (last, i < d) {
             (true, _) => StepKind::Round,
-            (false, true) => StepKind::D,
-            (false, false) => StepKind::G,
+            (false, true) => StepKind::Phase(gan::D),
+            (false, false) => StepKind::Phase(gan::G),
         };
         let (d_updates, g_updates) = if i < d { (1, 0) } else { (0, 1) };
         let stats = self.run_updates(kind, d_updates, g_updates)?;
@@ -239,37 +241,34 @@ impl Session {
         self.state.g.set_bn_momentum(momentum);
         self.state.d.set_bn_momentum(momentum);
         let started = Instant::now();
-        let nan = f32::NAN;
-        let mut stats = StepStats {
-            step: self.state.step,
-            kind,
-            g_loss: nan,
-            d_loss: nan,
-            d_real: nan,
-            d_fake: nan,
-            g_grad_norm: nan,
-            d_grad_norm: nan,
-            millis: 0.0,
+        let mut stats = StepStats::unmeasured(&gan::DESCRIPTION, self.state.step, kind);
+        let v = &mut stats.values;
+        let put_d = |v: &mut Vec<f32>, DNumbers([loss, real, fake, norm]): DNumbers| {
+            (
+                v[gan::D_LOSS],
+                v[gan::D_REAL],
+                v[gan::D_FAKE],
+                v[gan::D_GRAD_NORM],
+            ) = (loss, real, fake, norm);
         };
         if kind == StepKind::Round && d_updates == 0 {
             // The last update of a round in slow motion: it reports the round's D numbers.
-            if let Some(DNumbers([loss, real, fake, norm])) = self.round_d {
-                (stats.d_loss, stats.d_real, stats.d_fake, stats.d_grad_norm) =
-                    (loss, real, fake, norm);
+            if let Some(numbers) = self.round_d {
+                put_d(v, numbers);
             }
         }
         for _ in 0..d_updates {
-            let DNumbers([loss, real, fake, norm]) = self.d_update();
-            self.round_d = Some(DNumbers([loss, real, fake, norm]));
-            (stats.d_loss, stats.d_real, stats.d_fake, stats.d_grad_norm) =
-                (loss, real, fake, norm);
+            let numbers = self.d_update();
+            self.round_d = Some(numbers);
+            put_d(v, numbers);
+            let DNumbers([loss, _, _, norm]) = numbers;
             if let Some(what) = first_bad(&[("D loss", loss), ("D gradient norm", norm)]) {
                 return Err(self.mark_diverged(what));
             }
         }
         for _ in 0..g_updates {
             let GNumbers([loss, fake, norm]) = self.g_update();
-            (stats.g_loss, stats.d_fake, stats.g_grad_norm) = (loss, fake, norm);
+            (v[gan::G_LOSS], v[gan::D_FAKE], v[gan::G_GRAD_NORM]) = (loss, fake, norm);
             if let Some(what) = first_bad(&[("G loss", loss), ("G gradient norm", norm)]) {
                 return Err(self.mark_diverged(what));
             }
@@ -279,7 +278,7 @@ impl Session {
         }
         stats.step = self.state.step;
         stats.millis = started.elapsed().as_secs_f32() * 1000.0;
-        self.log.push_stats(stats);
+        self.log.push_stats(stats.clone());
         self.in_update = false;
         Ok(stats)
     }

@@ -222,8 +222,7 @@ impl Worker {
                 self.next_update_at = Instant::now() + self.pace;
             }
             Command::Pause => self.set_running(false),
-            Command::StepD => self.manual_step(StepKind::D),
-            Command::StepG => self.manual_step(StepKind::G),
+            Command::Step { phase } => self.manual_step(StepKind::Phase(phase)),
             Command::StepRound => self.manual_step(StepKind::Round),
             Command::SetConfig(config) => self.set_config(*config),
             Command::Restart(config) => self.restart(*config),
@@ -357,20 +356,18 @@ impl Worker {
                 let metrics = round_done && stats.step % metrics_every == 0;
                 let samples = snapshot.then(|| session.snapshot());
                 let report = metrics.then(|| session.evaluate());
+                let (step, kind) = (stats.step, stats.kind);
                 self.emit(Event::Step(stats));
                 if let Some(samples) = samples {
-                    self.emit(Event::Snapshot {
-                        step: stats.step,
-                        samples,
-                    });
+                    self.emit(Event::Snapshot { step, samples });
                 }
                 if let Some(report) = report.filter(|r| !r.values.is_empty()) {
                     self.emit(Event::Metrics(report));
                 }
                 if layers && self.field_request.is_some() {
-                    self.d_field(Some(stats.kind));
+                    self.d_field(Some(kind));
                 }
-                if round_done && self.pause_at.is_some_and(|at| stats.step >= at) {
+                if round_done && self.pause_at.is_some_and(|at| step >= at) {
                     self.pause_at = None;
                     self.set_running(false);
                 }
