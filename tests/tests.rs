@@ -7,6 +7,7 @@ mod checkpoints;
 mod classroom;
 mod cli;
 mod collapse_metrics;
+mod cyclegan;
 mod data_files;
 mod divergence;
 mod exports;

@@ -4,6 +4,7 @@ pub mod adapt;
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
+pub mod cyclegan;
 pub mod data;
 pub mod export;
 pub mod family;

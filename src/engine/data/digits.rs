@@ -64,19 +64,83 @@ fn skeleton(digit: usize) -> Vec<Stroke> {
     }
 }
 
+/// Where a drawing's random style is drawn from: the stroke's half-width (in units of the
+/// box) and the shear (x moves by shear·y with y growing downwards, so a negative shear leans
+/// the top to the right, as italics do). The domains of
+/// the image-to-image pairs are digits drawn in two styles that keep the label.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DigitStyle {
+    pub width: (f32, f32),
+    pub shear: (f32, f32),
+    /// Largest rotation either way, in radians.
+    pub angle: f32,
+}
+
+impl DigitStyle {
+    /// The embedded dataset's style: any width and lean within handwriting's usual range.
+    pub const HANDWRITTEN: Self = Self {
+        width: (0.045, 0.085),
+        shear: (-0.3, 0.3),
+        angle: 0.22,
+    };
+    /// Fine pen strokes.
+    pub const THIN: Self = Self {
+        width: (0.03, 0.042),
+        ..Self::HANDWRITTEN
+    };
+    /// Marker strokes.
+    pub const THICK: Self = Self {
+        width: (0.095, 0.12),
+        ..Self::HANDWRITTEN
+    };
+    /// Upright: no lean, little rotation.
+    pub const UPRIGHT: Self = Self {
+        shear: (-0.05, 0.05),
+        angle: 0.05,
+        ..Self::HANDWRITTEN
+    };
+    /// Italic: a strong lean to the right.
+    pub const SLANTED: Self = Self {
+        shear: (-0.65, -0.5),
+        angle: 0.05,
+        ..Self::HANDWRITTEN
+    };
+}
+
+/// Maps `u`, drawn uniformly from `from`, onto the same place in `to` (so that every style
+/// takes the same draws from the generator, and the handwritten style's values are the
+/// ones it always had).
+fn remap(u: f32, from: (f32, f32), to: (f32, f32)) -> f32 {
+    if from == to {
+        return u;
+    }
+    let t = (u - from.0) / (from.1 - from.0);
+    to.0 + t * (to.1 - to.0)
+}
+
 /// Renders one digit with its own random style into 28×28 bytes.
 pub fn draw_digit(digit: usize, rng: &mut Rng) -> Vec<u8> {
-    let angle = rng.uniform_in(-0.22, 0.22) as f32;
+    draw_digit_styled(digit, rng, &DigitStyle::HANDWRITTEN)
+}
+
+/// Renders one digit with its own random draw from `style` into 28×28 bytes.
+pub fn draw_digit_styled(digit: usize, rng: &mut Rng, style: &DigitStyle) -> Vec<u8> {
+    let base = DigitStyle::HANDWRITTEN;
+    let angle = remap(
+        rng.uniform_in(-0.22, 0.22) as f32,
+        (-base.angle, base.angle),
+        (-style.angle, style.angle),
+    );
     let (sx, sy) = (
         rng.uniform_in(0.75, 1.0) as f32,
         rng.uniform_in(0.8, 1.02) as f32,
     );
-    let shear = rng.uniform_in(-0.3, 0.3) as f32;
+    let shear = remap(rng.uniform_in(-0.3, 0.3) as f32, base.shear, style.shear);
     let (tx, ty) = (
         rng.uniform_in(-0.06, 0.06) as f32,
         rng.uniform_in(-0.05, 0.05) as f32,
     );
-    let width = rng.uniform_in(0.045, 0.085) as f32;
+    let width = remap(rng.uniform_in(0.045, 0.085) as f32, base.width, style.width);
     let (sin, cos) = angle.sin_cos();
     let mut wobble = |p: [f32; 2]| {
         [

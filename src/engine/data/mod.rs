@@ -1,6 +1,7 @@
 //! Real data: 2D point distributions and image sets, loaded from a [`DataConfig`].
 
 pub mod digits;
+pub mod domains;
 pub mod files;
 pub mod idx;
 pub mod images;

@@ -1,0 +1,262 @@
+//! CycleGAN's networks (Zhu et al. 2017), sized for 28–64 px: a ResNet generator
+//! (a 7×7 stem, two stride-2 downsamplings, residual blocks, two upsamplings by nearest
+//! resize then a 3×3 convolution, which avoids the checkerboard artefacts of transposed
+//! convolutions, a 7×7 head and tanh) and a PatchGAN critic (strided 4×4 convolutions ending in
+//! one score per overlapping patch). Instance norm is burn's `InstanceNorm`. Weights start from
+//! N(0, 0.02), as the reference implementation's default. Images travel as [n, c, h, w].
+
+use burn::module::{Module, Param};
+use burn::nn::{InstanceNorm, InstanceNormConfig};
+use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::engine::nn::kernels::conv as kernels;
+use crate::engine::rng::Rng;
+
+/// A square convolution with its own kernel size, stride and zero padding.
+#[derive(Module, Debug)]
+pub struct Conv {
+    pub weight: Param<Tensor<4>>,
+    pub bias: Param<Tensor<1>>,
+    pub stride: usize,
+    pub padding: usize,
+}
+
+impl Conv {
+    pub fn new(
+        rng: &mut Rng,
+        [c_in, c_out, kernel]: [usize; 3],
+        stride: usize,
+        padding: usize,
+        device: &Device,
+    ) -> Self {
+        let n = c_out * c_in * kernel * kernel;
+        let w: Vec<f32> = rng.normals(n).into_iter().map(|v| 0.02 * v).collect();
+        Self {
+            weight: Param::from_tensor(Tensor::from_data(
+                TensorData::new(w, [c_out, c_in, kernel, kernel]),
+                device,
+            )),
+            bias: Param::from_tensor(Tensor::zeros([c_out], device)),
+            stride,
+            padding,
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        kernels::conv(
+            x,
+            self.weight.val(),
+            self.bias.val(),
+            self.stride,
+            self.padding,
+        )
+    }
+}
+
+fn instance_norm(channels: usize, device: &Device) -> InstanceNorm {
+    InstanceNormConfig::new(channels).init(device)
+}
+
+/// Nearest-neighbour upsampling by two: each pixel becomes a 2×2 block.
+pub fn upsample2(x: Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    x.reshape([n, c, h, 1, w, 1])
+        .expand([n, c, h, 2, w, 2])
+        .reshape([n, c, 2 * h, 2 * w])
+}
+
+/// conv → instance norm → ReLU.
+#[derive(Module, Debug)]
+pub struct ConvNormRelu {
+    pub conv: Conv,
+    pub norm: InstanceNorm,
+}
+
+impl ConvNormRelu {
+    fn new(
+        rng: &mut Rng,
+        shape: [usize; 3],
+        stride: usize,
+        padding: usize,
+        device: &Device,
+    ) -> Self {
+        Self {
+            conv: Conv::new(rng, shape, stride, padding, device),
+            norm: instance_norm(shape[1], device),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.norm.forward(self.conv.forward(x)))
+    }
+}
+
+/// x + IN(conv(ReLU(IN(conv(x))))), 3×3 convolutions keeping the size.
+#[derive(Module, Debug)]
+pub struct ResidualBlock {
+    pub first: ConvNormRelu,
+    pub second: Conv,
+    pub norm: InstanceNorm,
+}
+
+impl ResidualBlock {
+    fn new(rng: &mut Rng, channels: usize, device: &Device) -> Self {
+        Self {
+            first: ConvNormRelu::new(rng, [channels, channels, 3], 1, 1, device),
+            second: Conv::new(rng, [channels, channels, 3], 1, 1, device),
+            norm: instance_norm(channels, device),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let h = self
+            .norm
+            .forward(self.second.forward(self.first.forward(x.clone())));
+        x.add(h)
+    }
+}
+
+/// Sizes of a CycleGAN pair of networks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetSpec {
+    /// Channels of the generator's first layer (doubled at each downsampling).
+    pub g_filters: usize,
+    pub residual_blocks: usize,
+    /// Channels of the critic's first layer (doubled at each later layer).
+    pub d_filters: usize,
+}
+
+/// The ResNet generator: an image of one domain → an image of the other, same side.
+#[derive(Module, Debug)]
+pub struct ResnetGenerator {
+    pub stem: ConvNormRelu,
+    pub down: Vec<ConvNormRelu>,
+    pub blocks: Vec<ResidualBlock>,
+    pub up: Vec<ConvNormRelu>,
+    pub head: Conv,
+}
+
+impl ResnetGenerator {
+    /// From `c_in` to `c_out` channels; the side must be a multiple of 4.
+    pub fn new(rng: &mut Rng, c_in: usize, c_out: usize, spec: &NetSpec, device: &Device) -> Self {
+        let f = spec.g_filters;
+        Self {
+            stem: ConvNormRelu::new(rng, [c_in, f, 7], 1, 3, device),
+            down: vec![
+                ConvNormRelu::new(rng, [f, 2 * f, 3], 2, 1, device),
+                ConvNormRelu::new(rng, [2 * f, 4 * f, 3], 2, 1, device),
+            ],
+            blocks: (0..spec.residual_blocks)
+                .map(|_| ResidualBlock::new(rng, 4 * f, device))
+                .collect(),
+            up: vec![
+                ConvNormRelu::new(rng, [4 * f, 2 * f, 3], 1, 1, device),
+                ConvNormRelu::new(rng, [2 * f, f, 3], 1, 1, device),
+            ],
+            head: Conv::new(rng, [f, c_out, 7], 1, 3, device),
+        }
+    }
+
+    /// [n, c_in, s, s] in [-1, 1] → [n, c_out, s, s] in (-1, 1).
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut h = self.stem.forward(x);
+        for layer in &self.down {
+            h = layer.forward(h);
+        }
+        for block in &self.blocks {
+            h = block.forward(h);
+        }
+        for layer in &self.up {
+            h = layer.forward(upsample2(h));
+        }
+        self.head.forward(h).tanh()
+    }
+}
+
+/// The PatchGAN critic: a grid of scores, one per overlapping patch of the input.
+#[derive(Module, Debug)]
+pub struct PatchCritic {
+    /// Strided 4×4 convolutions halving the side (the first without instance norm).
+    pub down: Vec<Conv>,
+    pub norms: Vec<InstanceNorm>,
+    /// A stride-1 4×4 convolution, then the one-channel score map.
+    pub wide: Conv,
+    pub wide_norm: InstanceNorm,
+    pub score: Conv,
+}
+
+/// LeakyReLU's slope in the critic (the reference's 0.2).
+const SLOPE: f64 = 0.2;
+
+impl PatchCritic {
+    pub fn new(rng: &mut Rng, channels: usize, spec: &NetSpec, device: &Device) -> Self {
+        let f = spec.d_filters;
+        Self {
+            down: vec![
+                Conv::new(rng, [channels, f, 4], 2, 1, device),
+                Conv::new(rng, [f, 2 * f, 4], 2, 1, device),
+            ],
+            norms: vec![instance_norm(2 * f, device)],
+            wide: Conv::new(rng, [2 * f, 4 * f, 4], 1, 1, device),
+            wide_norm: instance_norm(4 * f, device),
+            score: Conv::new(rng, [4 * f, 1, 4], 1, 1, device),
+        }
+    }
+
+    /// [n, c, s, s] → [n, patches] scores (5×5 patches of a 28 px image).
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        let mut h = leaky_relu(self.down[0].forward(x), SLOPE);
+        h = leaky_relu(self.norms[0].forward(self.down[1].forward(h)), SLOPE);
+        h = leaky_relu(self.wide_norm.forward(self.wide.forward(h)), SLOPE);
+        let s = self.score.forward(h);
+        let [n, _, ph, pw] = s.dims();
+        s.reshape([n, ph * pw])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device() -> Device {
+        Device::flex()
+    }
+
+    #[test]
+    fn upsampling_repeats_each_pixel_into_a_block() {
+        let x = Tensor::<4>::from_data(
+            TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 2, 2]),
+            &device(),
+        );
+        let up: Vec<f32> = upsample2(x).into_data().try_to_vec::<f32>().expect("f32");
+        assert_eq!(
+            up,
+            [
+                1., 1., 2., 2., 1., 1., 2., 2., 3., 3., 4., 4., 3., 3., 4., 4.
+            ]
+        );
+    }
+
+    #[test]
+    fn the_networks_keep_the_side_and_map_channels() {
+        let spec = NetSpec {
+            g_filters: 4,
+            residual_blocks: 2,
+            d_filters: 4,
+        };
+        let mut rng = Rng::seeded(1);
+        let d = device();
+        let g = ResnetGenerator::new(&mut rng, 1, 3, &spec, &d);
+        let x = Tensor::<4>::zeros([2, 1, 28, 28], &d).add_scalar(0.5);
+        let y = g.forward(x);
+        assert_eq!(y.dims(), [2, 3, 28, 28]);
+        let values: Vec<f32> = y.into_data().try_to_vec::<f32>().expect("f32");
+        assert!(values.iter().all(|v| v.abs() < 1.0));
+        let critic = PatchCritic::new(&mut rng, 3, &spec, &d);
+        let scores = critic.forward(Tensor::zeros([2, 3, 28, 28], &d));
+        assert_eq!(scores.dims(), [2, 25], "5×5 patches at 28 px");
+        let scores = critic.forward(Tensor::zeros([1, 3, 32, 32], &d));
+        assert_eq!(scores.dims(), [1, 36], "6×6 patches at 32 px");
+    }
+}

@@ -1,0 +1,294 @@
+//! A CycleGAN run: both generators and both critics with their optimizers, the replay buffers
+//! and the random state; its two phases and its round (the generators' update, then the
+//! critics' on the translations that update made, as the reference implementation orders
+//! them). Reports the family's named curves as [`StepStats`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::loss::{critic_loss, generator_loss, l1};
+use super::nets::{PatchCritic, ResnetGenerator};
+use super::replay::ReplayBuffer;
+use super::{CRITICS, CycleConfig, DESCRIPTION, GENERATORS};
+use crate::engine::data::ImageSet;
+use crate::engine::data::domains::DomainPair;
+use crate::engine::nn::params::grad_norm;
+use crate::engine::rng::Rng;
+use crate::engine::trainer::protocol::{StepKind, StepStats};
+use crate::engine::trainer::tensors::read;
+
+/// G_AB: A → B and G_BA: B → A, updated together by one optimizer.
+#[derive(Module, Debug)]
+pub struct Generators {
+    pub ab: ResnetGenerator,
+    pub ba: ResnetGenerator,
+}
+
+/// D_A scores domain A, D_B domain B; updated together by one optimizer.
+#[derive(Module, Debug)]
+pub struct Critics {
+    pub a: PatchCritic,
+    pub b: PatchCritic,
+}
+
+/// Why a CycleGAN run cannot be built or stepped.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CycleError {
+    #[error(
+        "CycleGAN's generators downsample twice: the image side must be a multiple of 4 (it is {0})"
+    )]
+    Side(usize),
+    #[error(
+        "the identity loss compares an image with its translation, so it needs both domains to have the same channels ({a} and {b}); set identity = 0"
+    )]
+    IdentityChannels { a: usize, b: usize },
+    #[error("a CycleGAN run has no update phase {0}")]
+    NoSuchPhase(usize),
+    #[error("a batch needs at least one image per domain")]
+    EmptyBatch,
+}
+
+/// A CycleGAN training run.
+pub struct CycleRun {
+    pub config: CycleConfig,
+    pub domains: Arc<DomainPair>,
+    pub generators: Generators,
+    pub critics: Critics,
+    opt_g: ModuleOptimizer,
+    opt_d: ModuleOptimizer,
+    /// Past translations into A (for D_A) and into B (for D_B).
+    buffers: [ReplayBuffer; 2],
+    rng: Rng,
+    /// Completed rounds.
+    pub step: u64,
+    /// The backend's device, and the same with autodiff on (training).
+    device: Device,
+    ad: Device,
+}
+
+/// A batch of one domain on the autodiff device, [n, c, s, s].
+fn images(pixels: Vec<f32>, n: usize, set: &ImageSet, device: &Device) -> Tensor<4> {
+    let shape = [n, set.channels, set.height, set.width];
+    Tensor::from_data(TensorData::new(pixels, shape), device)
+}
+
+fn adam(c: &CycleConfig) -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_beta_1(c.beta1)
+        .with_beta_2(c.beta2)
+        .with_epsilon(1e-8)
+        .init()
+}
+
+/// The values of one-element tensors, read in one go.
+fn numbers(parts: Vec<Tensor<1>>) -> Vec<f32> {
+    read(Tensor::cat(parts, 0).unsqueeze())
+}
+
+impl CycleRun {
+    /// A fresh run on `domains`, its weights drawn from the config's seed.
+    pub fn new(
+        config: CycleConfig,
+        domains: Arc<DomainPair>,
+        device: &Device,
+    ) -> Result<Self, CycleError> {
+        let side = domains.side();
+        if !side.is_multiple_of(4) {
+            return Err(CycleError::Side(side));
+        }
+        let (ca, cb) = (domains.a.channels, domains.b.channels);
+        if config.identity > 0.0 && ca != cb {
+            return Err(CycleError::IdentityChannels { a: ca, b: cb });
+        }
+        if config.batch_size == 0 {
+            return Err(CycleError::EmptyBatch);
+        }
+        let ad = device.clone().autodiff();
+        let mut rng = Rng::seeded(config.seed);
+        let mut init = rng.fork();
+        let nets = &config.nets;
+        let generators = Generators {
+            ab: ResnetGenerator::new(&mut init, ca, cb, nets, &ad),
+            ba: ResnetGenerator::new(&mut init, cb, ca, nets, &ad),
+        };
+        let critics = Critics {
+            a: PatchCritic::new(&mut init, ca, nets, &ad),
+            b: PatchCritic::new(&mut init, cb, nets, &ad),
+        };
+        Ok(Self {
+            opt_g: adam(&config),
+            opt_d: adam(&config),
+            buffers: [
+                ReplayBuffer::new(config.replay),
+                ReplayBuffer::new(config.replay),
+            ],
+            config,
+            domains,
+            generators,
+            critics,
+            rng,
+            step: 0,
+            device: device.clone(),
+            ad,
+        })
+    }
+
+    /// A real batch of each domain, drawn independently (never paired).
+    fn real_batches(&mut self) -> (Tensor<4>, Tensor<4>) {
+        let n = self.config.batch_size;
+        let d = self.domains.clone();
+        let a = d.a.sample(&mut self.rng, n).pixels;
+        let b = d.b.sample(&mut self.rng, n).pixels;
+        (images(a, n, &d.a, &self.ad), images(b, n, &d.b, &self.ad))
+    }
+
+    /// One update of `kind`'s networks (a whole round: the generators, then the critics).
+    pub fn step_once(&mut self, kind: StepKind) -> Result<StepStats, CycleError> {
+        let started = Instant::now();
+        let mut stats = StepStats::unmeasured(&DESCRIPTION, self.step, kind);
+        let (a, b) = self.real_batches();
+        match kind {
+            StepKind::Phase(CRITICS) => {
+                let g = self.generators.clone().no_grad();
+                let fake_b = g.ab.forward(a.clone()).detach();
+                let fake_a = g.ba.forward(b.clone()).detach();
+                self.critics_update(a, b, fake_a, fake_b, &mut stats.values);
+            }
+            StepKind::Phase(GENERATORS) => {
+                self.generators_update(a, b, &mut stats.values);
+            }
+            StepKind::Round => {
+                let (fake_a, fake_b) =
+                    self.generators_update(a.clone(), b.clone(), &mut stats.values);
+                self.critics_update(a, b, fake_a, fake_b, &mut stats.values);
+                self.step += 1;
+            }
+            StepKind::Phase(p) => return Err(CycleError::NoSuchPhase(p)),
+        }
+        stats.step = self.step;
+        stats.millis = started.elapsed().as_secs_f32() * 1000.0;
+        Ok(stats)
+    }
+
+    /// Both generators' update; returns this update's translations (constants): into A, into B.
+    fn generators_update(
+        &mut self,
+        a: Tensor<4>,
+        b: Tensor<4>,
+        v: &mut [f32],
+    ) -> (Tensor<4>, Tensor<4>) {
+        let c = self.config;
+        let g = &self.generators;
+        let fake_b = g.ab.forward(a.clone());
+        let fake_a = g.ba.forward(b.clone());
+        let cycle_a = l1(g.ba.forward(fake_b.clone()), a.clone());
+        let cycle_b = l1(g.ab.forward(fake_a.clone()), b.clone());
+        // The critics' weights are constants here: only the gradient through them is needed.
+        let d = self.critics.clone().no_grad();
+        let adv_ab = generator_loss(d.b.forward(fake_b.clone()));
+        let adv_ba = generator_loss(d.a.forward(fake_a.clone()));
+        let mut loss = adv_ab.clone().add(adv_ba.clone()).add(
+            cycle_a
+                .clone()
+                .add(cycle_b.clone())
+                .mul_scalar(c.lambda_cycle),
+        );
+        let mut parts = vec![adv_ab, adv_ba, cycle_a, cycle_b];
+        if c.identity > 0.0 {
+            let idt_a = l1(g.ba.forward(a.clone()), a);
+            let idt_b = l1(g.ab.forward(b.clone()), b);
+            let weight = c.lambda_cycle * c.identity;
+            loss = loss.add(idt_a.clone().add(idt_b.clone()).mul_scalar(weight));
+            parts.extend([idt_a, idt_b]);
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), g);
+        let norm = grad_norm(g, &grads).unwrap_or_else(|| Tensor::zeros([1], &self.ad));
+        parts.push(norm);
+        let lr = c.lr_at(self.step);
+        self.generators = self.opt_g.step(lr, self.generators.clone(), grads);
+        let n = numbers(parts.into_iter().map(|t| t.detach()).collect());
+        (v[super::G_AB_ADV], v[super::G_BA_ADV]) = (n[0], n[1]);
+        (v[super::CYCLE_A], v[super::CYCLE_B]) = (n[2], n[3]);
+        if c.identity > 0.0 {
+            (v[super::IDENTITY_A], v[super::IDENTITY_B]) = (n[4], n[5]);
+        }
+        v[super::G_GRAD_NORM] = n[n.len() - 1];
+        (fake_a.detach(), fake_b.detach())
+    }
+
+    /// Both critics' update on real images and on translations passed through the replay
+    /// buffers.
+    fn critics_update(
+        &mut self,
+        a: Tensor<4>,
+        b: Tensor<4>,
+        fake_a: Tensor<4>,
+        fake_b: Tensor<4>,
+        v: &mut [f32],
+    ) {
+        let shown = |fake: Tensor<4>, buffer: &mut ReplayBuffer, rng: &mut Rng| {
+            let dims = fake.dims();
+            let len = dims[1] * dims[2] * dims[3];
+            let values = read(fake.reshape([dims[0], len]));
+            let mixed = buffer.exchange(&values, len, rng);
+            Tensor::<4>::from_data(TensorData::new(mixed, dims), &self.ad)
+        };
+        let [buf_a, buf_b] = &mut self.buffers;
+        let fake_a = shown(fake_a, buf_a, &mut self.rng);
+        let fake_b = shown(fake_b, buf_b, &mut self.rng);
+        let d = &self.critics;
+        let loss_a = critic_loss(d.a.forward(a), d.a.forward(fake_a));
+        let loss_b = critic_loss(d.b.forward(b), d.b.forward(fake_b));
+        let grads = GradientsParams::from_grads(loss_a.clone().add(loss_b.clone()).backward(), d);
+        let norm = grad_norm(d, &grads).unwrap_or_else(|| Tensor::zeros([1], &self.ad));
+        let lr = self.config.lr_at(self.step);
+        self.critics = self.opt_d.step(lr, self.critics.clone(), grads);
+        let n = numbers(vec![loss_a.detach(), loss_b.detach(), norm]);
+        (
+            v[super::D_A_LOSS],
+            v[super::D_B_LOSS],
+            v[super::D_GRAD_NORM],
+        ) = (n[0], n[1], n[2]);
+    }
+
+    /// `pixels` (whole images of the source domain, in [-1, 1]) translated A → B
+    /// (`a_to_b`) or B → A.
+    pub fn translate(&self, a_to_b: bool, pixels: &[f32]) -> Vec<f32> {
+        let d = &self.domains;
+        let (from, g) = if a_to_b {
+            (&d.a, self.generators.ab.valid())
+        } else {
+            (&d.b, self.generators.ba.valid())
+        };
+        let n = pixels.len() / from.image_len().max(1);
+        if n == 0 {
+            return Vec::new();
+        }
+        let x = images(
+            pixels[..n * from.image_len()].to_vec(),
+            n,
+            from,
+            &self.device,
+        );
+        let y = g.forward(x);
+        let [n, c, h, w] = y.dims();
+        read(y.reshape([n, c * h * w]))
+    }
+
+    /// Mean cycle L1 of the first `n` images of each domain: [A→B→A, B→A→B].
+    pub fn cycle_l1(&self, n: usize) -> [f32; 2] {
+        let d = self.domains.clone();
+        [(&d.a, true), (&d.b, false)].map(|(set, a_to_b)| {
+            let indices: Vec<usize> = (0..n.min(set.len())).collect();
+            let x = set.gather(&indices).pixels;
+            let there = self.translate(a_to_b, &x);
+            let back = self.translate(!a_to_b, &there);
+            let diff: f32 = back.iter().zip(&x).map(|(p, q)| (p - q).abs()).sum();
+            diff / x.len().max(1) as f32
+        })
+    }
+}

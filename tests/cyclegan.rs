@@ -1,0 +1,125 @@
+//! CycleGAN, the first family beside the GAN: its phases step the right networks, a short run
+//! learns to undo its own translations (cycle L1 falls), and inputs it cannot train on are
+//! refused with a message.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ganvas::engine::cyclegan::run::{CycleError, CycleRun};
+use ganvas::engine::cyclegan::{self, CycleConfig, NetSpec};
+use ganvas::engine::data::ImageSet;
+use ganvas::engine::data::domains::{DomainPair, EmbeddedPair, embedded_pair};
+use ganvas::engine::nn::params::parameter_values;
+use ganvas::engine::trainer::protocol::StepKind;
+
+use crate::util::cpu;
+
+fn small() -> CycleConfig {
+    CycleConfig {
+        nets: NetSpec {
+            g_filters: 8,
+            residual_blocks: 2,
+            d_filters: 8,
+        },
+        batch_size: 4,
+        ..CycleConfig::default()
+    }
+}
+
+fn run(config: CycleConfig) -> CycleRun {
+    let pair = Arc::new(embedded_pair(EmbeddedPair::ThinThick, 200));
+    CycleRun::new(config, pair, &cpu().device).expect("builds")
+}
+
+#[test]
+fn each_phase_moves_only_its_own_networks() {
+    let mut r = run(small());
+    let g0 = parameter_values(&r.generators);
+    let d0 = parameter_values(&r.critics);
+    let st = r
+        .step_once(StepKind::Phase(cyclegan::CRITICS))
+        .expect("critics");
+    assert_eq!(
+        parameter_values(&r.generators),
+        g0,
+        "a critics step leaves G alone"
+    );
+    let d1 = parameter_values(&r.critics);
+    assert_ne!(d1, d0, "a critics step moves the critics");
+    assert!(st.value(cyclegan::D_A_LOSS).is_finite() && st.value(cyclegan::CYCLE_A).is_nan());
+    let st = r
+        .step_once(StepKind::Phase(cyclegan::GENERATORS))
+        .expect("generators");
+    assert_eq!(
+        parameter_values(&r.critics),
+        d1,
+        "a generators step leaves D alone"
+    );
+    assert_ne!(parameter_values(&r.generators), g0);
+    assert!(st.value(cyclegan::CYCLE_B).is_finite() && st.value(cyclegan::D_B_LOSS).is_nan());
+    assert!(st.value(cyclegan::IDENTITY_A).is_finite());
+    assert_eq!(r.step, 0, "single phases do not complete a round");
+    let st = r.step_once(StepKind::Round).expect("round");
+    assert_eq!((st.step, r.step), (1, 1));
+    assert!(st.values.iter().all(|v| v.is_finite()), "{st:?}");
+}
+
+#[test]
+fn a_short_run_lowers_cycle_l1() {
+    let mut r = run(small());
+    let before = r.cycle_l1(64);
+    let started = Instant::now();
+    for _ in 0..60 {
+        r.step_once(StepKind::Round).expect("trains");
+    }
+    let after = r.cycle_l1(64);
+    eprintln!(
+        "cycle L1 {before:?} -> {after:?} in 60 rounds, {:.1} s",
+        started.elapsed().as_secs_f32()
+    );
+    for i in 0..2 {
+        assert!(
+            after[i] < 0.6 * before[i],
+            "direction {i}: cycle L1 {} -> {}",
+            before[i],
+            after[i]
+        );
+    }
+}
+
+#[test]
+fn inputs_cyclegan_cannot_train_on_are_refused() {
+    let p = embedded_pair(EmbeddedPair::UprightSlanted, 20);
+    let square = |side: usize, channels: usize| ImageSet {
+        pixels: vec![0; 20 * channels * side * side],
+        labels: None,
+        class_names: Vec::new(),
+        channels,
+        height: side,
+        width: side,
+    };
+    let names = || ["a".to_string(), "b".to_string()];
+    let odd = DomainPair::new(names(), square(30, 1), square(30, 1)).expect("a pair");
+    let err = CycleRun::new(small(), Arc::new(odd), &cpu().device).err();
+    assert_eq!(err, Some(CycleError::Side(30)));
+    let grey_colour = DomainPair::new(names(), p.a.clone(), square(28, 3)).expect("a pair");
+    let err = CycleRun::new(small(), Arc::new(grey_colour.clone()), &cpu().device).err();
+    let message = err.expect("refused").to_string();
+    assert!(message.contains("same channels (1 and 3)"), "{message}");
+    // Without the identity loss, grey ↔ colour trains.
+    let no_identity = CycleConfig {
+        identity: 0.0,
+        ..small()
+    };
+    let mut r = CycleRun::new(no_identity, Arc::new(grey_colour), &cpu().device).expect("builds");
+    let st = r.step_once(StepKind::Round).expect("steps");
+    assert!(st.value(cyclegan::IDENTITY_A).is_nan() && st.value(cyclegan::CYCLE_A).is_finite());
+    assert_eq!(
+        r.translate(true, &vec![0.0; 2 * 28 * 28]).len(),
+        2 * 3 * 28 * 28
+    );
+    assert_eq!(
+        r.step_once(StepKind::Phase(7)).err(),
+        Some(CycleError::NoSuchPhase(7))
+    );
+}
