@@ -67,12 +67,12 @@ fn each_phase_moves_only_its_own_networks() {
 #[test]
 fn a_short_run_lowers_cycle_l1() {
     let mut r = run(small());
-    let before = r.cycle_l1(64);
+    let before = r.cycle_l1_on([&r.domains.a, &r.domains.b], 64);
     let started = Instant::now();
     for _ in 0..60 {
         r.step_once(StepKind::Round).expect("trains");
     }
-    let after = r.cycle_l1(64);
+    let after = r.cycle_l1_on([&r.domains.a, &r.domains.b], 64);
     eprintln!(
         "cycle L1 {before:?} -> {after:?} in 60 rounds, {:.1} s",
         started.elapsed().as_secs_f32()

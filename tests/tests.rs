@@ -8,6 +8,7 @@ mod classroom;
 mod cli;
 mod collapse_metrics;
 mod cyclegan;
+mod cyclegan_cli;
 mod data_files;
 mod divergence;
 mod exports;

@@ -15,6 +15,8 @@ pub mod fuzz;
 pub mod interrupt;
 pub mod sample;
 pub mod train;
+pub mod train_cycle;
+pub mod translate;
 
 use std::path::PathBuf;
 
@@ -42,6 +44,8 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Print a checkpoint's collapse metrics (modes or classes covered, FID-lite, PRDC, …).
     Eval(eval::EvalArgs),
+    /// Translate images through a CycleGAN run's generator (A → B or B → A).
+    Translate(translate::TranslateArgs),
     /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
     Bench(bench::BenchArgs),
     /// Fuzz the file parsers (for developers: scripts/fuzz.sh).
@@ -103,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Train(a) => train::run(&a),
         Command::Sample(a) => sample::run(&a),
         Command::Eval(a) => eval::run(&a),
+        Command::Translate(a) => translate::run(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Fuzz(a) => fuzz::run(&a),
         #[cfg(feature = "gui")]
@@ -117,6 +122,7 @@ impl Args {
             Command::Train(a) => Some(a.backend),
             Command::Sample(a) => Some(a.backend),
             Command::Eval(a) => Some(a.backend),
+            Command::Translate(a) => Some(a.backend),
             Command::Bench(_) => None,
             Command::Fuzz(_) => Some(BackendChoice::Cpu),
             #[cfg(feature = "gui")]

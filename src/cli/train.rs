@@ -62,6 +62,19 @@ const SHOWN: [&str; 4] = [
 
 /// Runs `ganvas train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    // Another family's preset or run goes to that family's loop.
+    if let Some(path) = &args.preset
+        && crate::engine::preset::family_of(&crate::engine::preset::read_text(path)?).as_deref()
+            == Some(crate::engine::cyclegan::DESCRIPTION.key)
+    {
+        let preset = crate::engine::cyclegan::preset::CyclePreset::load(path)?;
+        return super::train_cycle::run(args, Some(preset));
+    }
+    if let Some(path) = &args.resume
+        && checkpoint::peek(path)?.0.key == crate::engine::cyclegan::DESCRIPTION.key
+    {
+        return super::train_cycle::run(args, None);
+    }
     let resumed = match &args.resume {
         Some(path) => Some(checkpoint::Checkpoint::read(path)?),
         None => None,
@@ -115,7 +128,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             });
         PathBuf::from("runs").join(stem)
     });
-    guard_output(&out, resumed.as_ref(), args.force)?;
+    guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(config, backend)?;
     for note in &session.data_notes {
@@ -301,19 +314,22 @@ fn resume_differences(
 
 /// Before any training: the output directory exists and takes files, and does not hold
 /// another run (unless it is the run being resumed, or --force says to replace it).
-fn guard_output(
+pub(super) fn guard_output(
     out: &std::path::Path,
-    resumed: Option<&checkpoint::Checkpoint>,
+    resumed: Option<&std::path::Path>,
     force: bool,
 ) -> anyhow::Result<()> {
     let existing = out.join(checkpoint::LATEST);
     if existing.exists() && !force {
-        let same = resumed.is_some_and(|c| {
-            std::fs::canonicalize(&c.path).ok() == std::fs::canonicalize(&existing).ok()
+        let same = resumed.is_some_and(|path| {
+            std::fs::canonicalize(path).ok() == std::fs::canonicalize(&existing).ok()
         });
         if !same {
-            let step = checkpoint::Checkpoint::read(&existing)
-                .map(|c| format!("step {}", c.step))
+            let step = checkpoint::peek(&existing)
+                .map(|(family, step)| match family.key {
+                    "gan" => format!("step {step}"),
+                    _ => format!("a {} run, step {step}", family.name),
+                })
                 .unwrap_or_else(|_| "unreadable".into());
             anyhow::bail!(
                 "{} already holds a run ({step}): go on with --resume {}, write elsewhere with --out, \

@@ -181,22 +181,25 @@ pub fn write_samples(samples: &Samples, path: &Path) -> Result<(), ExportError> 
 
 fn write_png_folder(samples: &Samples, dir: &Path) -> Result<(), ExportError> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let (c, s) = (samples.channels, samples.side);
-    let bytes = to_bytes(&samples.values);
     for i in 0..samples.count() {
-        let img = &bytes[i * samples.len..(i + 1) * samples.len];
-        let interleaved: Vec<u8> = (0..s * s)
-            .flat_map(|p| (0..c).map(move |ch| img[ch * s * s + p]))
-            .collect();
         let name = match samples.classes.get(i) {
             Some(k) => format!("{i:05}_class{k}.png"),
             None => format!("{i:05}.png"),
         };
-        let path = dir.join(name);
-        write_atomically(&path, &encode_png(s as u32, s as u32, c, &interleaved))
-            .map_err(io(&path))?;
+        write_one_png(samples, i, &dir.join(name))?;
     }
     Ok(())
+}
+
+/// Image `i` of `samples` alone, at its own size, as a PNG (atomically).
+pub fn write_one_png(samples: &Samples, i: usize, path: &Path) -> Result<(), ExportError> {
+    let (c, s) = (samples.channels.max(1), samples.side);
+    let values = &samples.values[i * samples.len..(i + 1) * samples.len];
+    let img = to_bytes(values);
+    let interleaved: Vec<u8> = (0..s * s)
+        .flat_map(|p| (0..c).map(|ch| img[ch * s * s + p]).collect::<Vec<_>>())
+        .collect();
+    write_atomically(path, &encode_png(s as u32, s as u32, c, &interleaved)).map_err(io(path))
 }
 
 /// Metric history as `step,name,value` rows.

@@ -19,6 +19,10 @@ pub const FORMAT: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct Preset {
     pub format: u32,
+    /// The model family: absent or "gan" here (other families have presets of their own, see
+    /// [`family_of`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -58,6 +62,20 @@ pub enum PresetError {
     Invalid { path: PathBuf, cause: ConfigError },
     #[error("preset {path}: {message}")]
     Lesson { path: PathBuf, message: String },
+    #[error(
+        "preset {path} trains the {found} family, which only `ganvas train --preset {path}` runs so far (the window opens GAN presets)"
+    )]
+    Family { path: PathBuf, found: String },
+}
+
+/// The family a preset's text names at its top level ("gan" when it names none), or None
+/// when the text is not TOML (the full parse then says why).
+pub fn family_of(text: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    match table.get("family") {
+        None => Some("gan".to_string()),
+        Some(v) => Some(v.as_str().unwrap_or("(not a name)").to_string()),
+    }
 }
 
 impl Preset {
@@ -77,6 +95,7 @@ impl Preset {
     pub fn from_config(name: &str, description: &str, config: &TrainConfig) -> Self {
         Self {
             format: FORMAT,
+            family: None,
             name: name.to_string(),
             description: description.to_string(),
             data: config.data.clone(),
@@ -107,6 +126,12 @@ impl Preset {
         path: &Path,
         with_lesson: bool,
     ) -> Result<Self, PresetError> {
+        if let Some(found) = family_of(text).filter(|f| f != "gan") {
+            return Err(PresetError::Family {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
         let mut preset: Preset = toml::from_str(text).map_err(|e| PresetError::Syntax {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
@@ -168,7 +193,7 @@ impl Preset {
 const MAX_PRESET_BYTES: u64 = 64 << 20;
 
 /// A preset file's text, refusing folders and files too large to be a preset.
-fn read_text(path: &Path) -> Result<String, PresetError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, PresetError> {
     let io = |source| PresetError::Io {
         path: path.to_path_buf(),
         cause: source,
@@ -200,7 +225,7 @@ fn resolve(path: &mut PathBuf, dir: &Path) {
     }
 }
 
-fn resolve_data_paths(data: &mut DataConfig, dir: &Path) {
+pub(crate) fn resolve_data_paths(data: &mut DataConfig, dir: &Path) {
     match data {
         DataConfig::Csv { path } | DataConfig::ImageFolder { path, .. } => resolve(path, dir),
         DataConfig::Idx { images, labels, .. } => {

@@ -3,10 +3,14 @@
 //! cycle loss (G_BA(G_AB(a)) ≈ a, and back) and an identity loss, Adam with linear decay and a
 //! replay buffer of past fakes (Zhu et al. 2017; the reference implementation's defaults).
 
+pub mod checkpoint;
 pub mod loss;
+pub mod metrics;
 pub mod nets;
+pub mod preset;
 pub mod replay;
 pub mod run;
+pub mod strips;
 
 use crate::engine::family::{CurveSpec, FamilyDescription, PhaseSpec, PlotSpec};
 pub use nets::NetSpec;

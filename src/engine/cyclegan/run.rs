@@ -19,6 +19,7 @@ use crate::engine::data::domains::DomainPair;
 use crate::engine::nn::params::grad_norm;
 use crate::engine::rng::Rng;
 use crate::engine::trainer::protocol::{StepKind, StepStats};
+use crate::engine::trainer::run_log::RunLog;
 use crate::engine::trainer::tensors::read;
 
 /// G_AB: A → B and G_BA: B → A, updated together by one optimizer.
@@ -58,11 +59,13 @@ pub struct CycleRun {
     pub domains: Arc<DomainPair>,
     pub generators: Generators,
     pub critics: Critics,
-    opt_g: ModuleOptimizer,
-    opt_d: ModuleOptimizer,
+    pub(super) opt_g: ModuleOptimizer,
+    pub(super) opt_d: ModuleOptimizer,
     /// Past translations into A (for D_A) and into B (for D_B).
     buffers: [ReplayBuffer; 2],
-    rng: Rng,
+    pub(super) rng: Rng,
+    /// The run's curves (every round's, thinned) and evaluations, saved with checkpoints.
+    pub log: RunLog,
     /// Completed rounds.
     pub step: u64,
     /// The backend's device, and the same with autodiff on (training).
@@ -76,7 +79,7 @@ fn images(pixels: Vec<f32>, n: usize, set: &ImageSet, device: &Device) -> Tensor
     Tensor::from_data(TensorData::new(pixels, shape), device)
 }
 
-fn adam(c: &CycleConfig) -> ModuleOptimizer {
+pub(super) fn adam(c: &CycleConfig) -> ModuleOptimizer {
     AdamConfig::new()
         .with_beta_1(c.beta1)
         .with_beta_2(c.beta2)
@@ -131,6 +134,7 @@ impl CycleRun {
             generators,
             critics,
             rng,
+            log: RunLog::default(),
             step: 0,
             device: device.clone(),
             ad,
@@ -171,6 +175,7 @@ impl CycleRun {
         }
         stats.step = self.step;
         stats.millis = started.elapsed().as_secs_f32() * 1000.0;
+        self.log.push_stats(stats.clone());
         Ok(stats)
     }
 
@@ -279,10 +284,10 @@ impl CycleRun {
         read(y.reshape([n, c * h * w]))
     }
 
-    /// Mean cycle L1 of the first `n` images of each domain: [A→B→A, B→A→B].
-    pub fn cycle_l1(&self, n: usize) -> [f32; 2] {
-        let d = self.domains.clone();
-        [(&d.a, true), (&d.b, false)].map(|(set, a_to_b)| {
+    /// Mean cycle L1 of the first `n` images of `sets` (domain A's, domain B's, e.g. held-out
+    /// images): [A→B→A, B→A→B].
+    pub fn cycle_l1_on(&self, sets: [&ImageSet; 2], n: usize) -> [f32; 2] {
+        [(sets[0], true), (sets[1], false)].map(|(set, a_to_b)| {
             let indices: Vec<usize> = (0..n.min(set.len())).collect();
             let x = set.gather(&indices).pixels;
             let there = self.translate(a_to_b, &x);

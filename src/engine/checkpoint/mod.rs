@@ -10,12 +10,12 @@
 //! family in the header (format 1, GAN only, has none) and lays its log out by the family's
 //! named curves; format 1 files still load.
 
-use std::io::Write;
+mod container;
+
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::config::{DataConfig, TrainConfig};
@@ -24,6 +24,10 @@ use crate::engine::nn::{Generator, SampleShape, build_models};
 use crate::engine::rng::Rng;
 use crate::engine::state::{ModelState, make_optimizer};
 use crate::engine::trainer::run_log::{LogFormat, RunLog};
+pub(crate) use container::{
+    encode_container, load_optimizer, load_record, optimizer_bytes, read_container, record_bytes,
+};
+pub use container::{resolve, write_atomically};
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
 const VERSION: u32 = 2;
@@ -53,6 +57,14 @@ pub enum CheckpointError {
         path: PathBuf,
         section: String,
         message: String,
+    },
+    #[error("{path} holds a {found} run, and this needs a {needed} one{hint}")]
+    WrongFamily {
+        path: PathBuf,
+        found: &'static str,
+        needed: &'static str,
+        /// What to do with it instead (", e.g. …"), or empty.
+        hint: &'static str,
     },
     #[error(
         "not saved to {path}: the run holds non-finite weights ({what}) after training diverged; \
@@ -101,22 +113,6 @@ pub fn architecture(config: &TrainConfig, shape: SampleShape) -> String {
     )
 }
 
-fn record_bytes<M: Module>(
-    module: M,
-    path: &Path,
-    section: &str,
-) -> Result<Vec<u8>, CheckpointError> {
-    let bytes = module
-        .into_record()
-        .into_bytes()
-        .map_err(|e| CheckpointError::Record {
-            path: path.to_path_buf(),
-            section: section.to_string(),
-            message: e.to_string(),
-        })?;
-    Ok(bytes.to_vec())
-}
-
 /// What a checkpoint holds, borrowed from a run.
 #[derive(Clone, Copy)]
 pub struct Contents<'a> {
@@ -152,17 +148,14 @@ pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> 
         ("g".into(), record_bytes(state.g.valid(), path, "g")?),
         ("d".into(), record_bytes(state.d.valid(), path, "d")?),
     ];
-    let opt = |o: &burn::optim::ModuleOptimizer, name: &str| {
-        o.into_bytes()
-            .map(|b| b.to_vec())
-            .map_err(|e| CheckpointError::Record {
-                path: path.to_path_buf(),
-                section: name.to_string(),
-                message: e.to_string(),
-            })
-    };
-    sections.push(("opt_g".into(), opt(&state.opt_g, "opt_g")?));
-    sections.push(("opt_d".into(), opt(&state.opt_d, "opt_d")?));
+    sections.push((
+        "opt_g".into(),
+        optimizer_bytes(&state.opt_g, path, "opt_g")?,
+    ));
+    sections.push((
+        "opt_d".into(),
+        optimizer_bytes(&state.opt_d, path, "opt_d")?,
+    ));
     if let Some(ema) = &state.ema {
         sections.push(("ema".into(), record_bytes(ema.clone(), path, "ema")?));
     }
@@ -195,15 +188,49 @@ pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> 
         section: "header".into(),
         message: e.to_string(),
     })?;
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    for part in std::iter::once(header.as_bytes()).chain(sections.iter().map(|(_, b)| b.as_slice()))
-    {
-        out.extend_from_slice(&(part.len() as u64).to_le_bytes());
-        out.extend_from_slice(part);
+    write_atomically(path, &encode_container(&header, &sections)).map_err(io)
+}
+
+/// The family and step a checkpoint file's header states (before its records are read).
+pub fn peek(path: &Path) -> Result<(&'static FamilyDescription, u64), CheckpointError> {
+    let c = read_container(path)?;
+    let bad = |reason: String| CheckpointError::NotACheckpoint {
+        path: c.path.clone(),
+        reason,
+    };
+    let table: toml::Table =
+        toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
+    let family = match table.get("family").and_then(|v| v.as_str()) {
+        None => &gan::DESCRIPTION,
+        Some(key) => known_family(key).ok_or_else(|| bad(unknown_family(key)))?,
+    };
+    let step = table
+        .get("step")
+        .and_then(|v| v.as_integer())
+        .unwrap_or(0)
+        .max(0) as u64;
+    Ok((family, step))
+}
+
+/// The family a header names (a GAN when it names none), if this ganvas knows it.
+pub(crate) fn header_family(header: &str) -> Option<&'static FamilyDescription> {
+    let table: toml::Table = toml::from_str(header).ok()?;
+    match table.get("family") {
+        None => Some(&gan::DESCRIPTION),
+        Some(v) => known_family(v.as_str()?),
     }
-    write_atomically(path, &out).map_err(io)
+}
+
+/// The families whose checkpoints this ganvas reads.
+fn known_family(key: &str) -> Option<&'static FamilyDescription> {
+    FamilyDescription::named(key).or_else(|| {
+        (key == crate::engine::cyclegan::DESCRIPTION.key)
+            .then_some(&crate::engine::cyclegan::DESCRIPTION)
+    })
+}
+
+fn unknown_family(key: &str) -> String {
+    format!("it holds a {key} model, a family this ganvas does not know (a newer ganvas made it?)")
 }
 
 /// `data` with its files named by absolute paths, so that `eval`, `sample` and `--resume`
@@ -232,56 +259,6 @@ fn absolute_data(data: &DataConfig) -> DataConfig {
 /// Whether two data sources read the same files (paths compared once resolved).
 pub fn same_data_files(a: &DataConfig, b: &DataConfig) -> bool {
     absolute_data(a) == absolute_data(b)
-}
-
-/// Removes temporary files that a killed save of `name` left in `dir` (their writer's
-/// process is gone). Only where /proc tells which processes live; elsewhere they stay.
-fn remove_stale_temporaries(dir: &Path, name: &str) {
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let prefix = format!(".{name}.");
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = file
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".tmp"))
-            .and_then(|pid| pid.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let alive = Path::new("/proc").join(pid.to_string()).exists();
-        if !alive {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    remove_stale_temporaries(dir, &name);
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Whether the sample shape a header states is one ganvas makes: 2D points, or square images
@@ -318,71 +295,26 @@ pub struct Checkpoint {
     sections: Vec<(String, Vec<u8>)>,
 }
 
-/// `path` itself, or `path/checkpoint.ganvas` when `path` is a run directory.
-pub fn resolve(path: &Path) -> PathBuf {
-    if path.is_dir() {
-        path.join(LATEST)
-    } else {
-        path.to_path_buf()
-    }
-}
-
 impl Checkpoint {
     /// Reads and checks a checkpoint (or a run directory's latest one).
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let path = resolve(path);
-        let io = |source| CheckpointError::Io {
-            path: path.clone(),
-            cause: source,
-        };
-        // The whole file is read into memory: one larger than the memory free is refused.
-        let len = std::fs::metadata(&path).map_err(io)?.len();
-        if let Some(free) = crate::engine::memory::available_bytes()
-            && len > free / 2
-        {
-            return Err(CheckpointError::NotACheckpoint {
-                path: path.clone(),
-                reason: format!(
-                    "{} is more than this machine can read in ({} free)",
-                    crate::engine::memory::gib(len),
-                    crate::engine::memory::gib(free)
-                ),
-            });
-        }
-        let bytes = std::fs::read(&path).map_err(io)?;
+        let container = read_container(path)?;
+        let (path, version, header) = (container.path, container.version, container.header);
+        let parts = container.parts.into_iter();
         let bad = |reason: &str| CheckpointError::NotACheckpoint {
             path: path.clone(),
             reason: reason.to_string(),
         };
-        if bytes.len() < 12 || &bytes[..8] != MAGIC {
-            return Err(bad(
-                "it does not start with the ganvas checkpoint signature",
-            ));
-        }
-        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-        if version > VERSION {
-            return Err(CheckpointError::Version {
+        if let Some(family) = header_family(&header)
+            && family.key != gan::DESCRIPTION.key
+        {
+            return Err(CheckpointError::WrongFamily {
                 path,
-                found: version,
+                found: family.name,
+                needed: gan::DESCRIPTION.name,
+                hint: " (a CycleGAN run is used with `ganvas translate` and `ganvas train --resume`)",
             });
         }
-        let mut parts = Vec::new();
-        let mut at = 12usize;
-        while at < bytes.len() {
-            let len_bytes: [u8; 8] = bytes
-                .get(at..at + 8)
-                .and_then(|s| s.try_into().ok())
-                .ok_or_else(|| bad("a section length is cut short"))?;
-            let len = u64::from_le_bytes(len_bytes) as usize;
-            let body = bytes
-                .get(at + 8..(at + 8).saturating_add(len))
-                .ok_or_else(|| bad("a section is cut short (truncated file?)"))?;
-            parts.push(body.to_vec());
-            at += 8 + len;
-        }
-        let mut parts = parts.into_iter();
-        let header = parts.next().ok_or_else(|| bad("no header"))?;
-        let header = String::from_utf8(header).map_err(|_| bad("the header is not text"))?;
         let header: Header =
             toml::from_str(&header).map_err(|e| bad(&format!("bad header: {e}")))?;
         let sections: Vec<(String, Vec<u8>)> = header.sections.iter().cloned().zip(parts).collect();
@@ -391,11 +323,7 @@ impl Checkpoint {
         }
         let family = match header.family.as_deref() {
             None => &gan::DESCRIPTION,
-            Some(key) => FamilyDescription::named(key).ok_or_else(|| {
-                bad(&format!(
-                    "it holds a {key} model, a family this ganvas does not know (a newer ganvas made it?)"
-                ))
-            })?,
+            Some(key) => FamilyDescription::named(key).ok_or_else(|| bad(&unknown_family(key)))?,
         };
         let mut words = [0u64; 4];
         for (w, s) in words.iter_mut().zip(&header.rng) {
@@ -442,21 +370,7 @@ impl Checkpoint {
     }
 
     fn load_module<M: Module>(&self, module: M, name: &str) -> Result<M, CheckpointError> {
-        let err = |message: String| CheckpointError::Record {
-            path: self.path.clone(),
-            section: name.to_string(),
-            message,
-        };
-        let bytes = self.section(name).ok_or_else(|| err("missing".into()))?;
-        // burn's record parser panics on some damaged bytes: a panic is a damaged file too.
-        crate::engine::quiet::catching(|| {
-            let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-                .map_err(|e| err(e.to_string()))?;
-            module
-                .try_load_record(record)
-                .map_err(|e| err(e.to_string()))
-        })
-        .map_err(|panic| err(format!("damaged record ({panic})")))?
+        load_record(module, self.section(name), &self.path, name)
     }
 
     /// The saved state and log, loaded into networks shaped like `current`'s, which must have
@@ -480,18 +394,7 @@ impl Checkpoint {
         let g = self.load_module(current.g.clone(), "g")?;
         let d = self.load_module(current.d.clone(), "d")?;
         let opt = |o: &burn::optim::ModuleOptimizer, name: &str| {
-            let bytes = self.section(name).unwrap_or_default().to_vec();
-            let err = |message: String| CheckpointError::Record {
-                path: self.path.clone(),
-                section: name.to_string(),
-                message,
-            };
-            crate::engine::quiet::catching(|| {
-                o.clone()
-                    .from_bytes(Bytes::from_bytes_vec(bytes))
-                    .map_err(|e| err(e.to_string()))
-            })
-            .map_err(|panic| err(format!("damaged record ({panic})")))?
+            load_optimizer(o, self.section(name), &self.path, name)
         };
         let opt_g = opt(&make_optimizer(&self.config.optimizer.g), "opt_g")?;
         let opt_d = opt(&make_optimizer(&self.config.optimizer.d), "opt_d")?;

@@ -1,0 +1,254 @@
+//! CycleGAN checkpoints, in the container every family shares: a header naming the family,
+//! the step, the random state, the preset the run was trained from and both domains' image
+//! shapes; then sections named after the family's networks (`g_ab`, `g_ba`, `d_a`, `d_b`),
+//! the two optimizers (`opt_g`, `opt_d`) and the run's log. The replay buffers are not kept
+//! (the reference implementation does not keep them either): a resumed run refills them.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::DESCRIPTION;
+use super::nets::ResnetGenerator;
+use super::preset::CyclePreset;
+use super::run::{CycleRun, adam};
+use crate::engine::checkpoint::{
+    CheckpointError, encode_container, load_optimizer, load_record, optimizer_bytes,
+    read_container, record_bytes, write_atomically,
+};
+use crate::engine::nn::params::first_non_finite;
+use crate::engine::rng::Rng;
+use crate::engine::trainer::run_log::{LogFormat, RunLog};
+
+/// Channels and side of one domain's images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageShape {
+    pub channels: usize,
+    pub side: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    family: String,
+    step: u64,
+    /// xoshiro state as hex (TOML integers are signed 64-bit).
+    rng: [String; 4],
+    domains: [ImageShape; 2],
+    names: [String; 2],
+    sections: Vec<String>,
+    preset: CyclePreset,
+}
+
+/// Writes `run` (trained from `preset`) to `path` atomically.
+pub fn save(run: &CycleRun, preset: &CyclePreset, path: &Path) -> Result<(), CheckpointError> {
+    let bad = first_non_finite(&run.generators)
+        .map(|p| format!("generators {p}"))
+        .or_else(|| first_non_finite(&run.critics).map(|p| format!("critics {p}")));
+    if let Some(what) = bad {
+        return Err(CheckpointError::NonFinite {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    let (g, d) = (&run.generators, &run.critics);
+    let mut sections = vec![
+        (
+            "g_ab".to_string(),
+            record_bytes(g.ab.valid(), path, "g_ab")?,
+        ),
+        (
+            "g_ba".to_string(),
+            record_bytes(g.ba.valid(), path, "g_ba")?,
+        ),
+        ("d_a".to_string(), record_bytes(d.a.valid(), path, "d_a")?),
+        ("d_b".to_string(), record_bytes(d.b.valid(), path, "d_b")?),
+        (
+            "opt_g".to_string(),
+            optimizer_bytes(&run.opt_g, path, "opt_g")?,
+        ),
+        (
+            "opt_d".to_string(),
+            optimizer_bytes(&run.opt_d, path, "opt_d")?,
+        ),
+    ];
+    let log = run
+        .log
+        .encode()
+        .map_err(|message| CheckpointError::Record {
+            path: path.to_path_buf(),
+            section: "log".into(),
+            message,
+        })?;
+    sections.push(("log".into(), log));
+    let shape = |set: &crate::engine::data::ImageSet| ImageShape {
+        channels: set.channels,
+        side: set.height,
+    };
+    let header = Header {
+        family: DESCRIPTION.key.to_string(),
+        step: run.step,
+        rng: run.rng.state().map(|w| format!("{w:016x}")),
+        domains: [shape(&run.domains.a), shape(&run.domains.b)],
+        names: run.domains.names.clone(),
+        sections: sections.iter().map(|(n, _)| n.clone()).collect(),
+        preset: preset.clone(),
+    };
+    let header = toml::to_string(&header).map_err(|e| CheckpointError::Record {
+        path: path.to_path_buf(),
+        section: "header".into(),
+        message: e.to_string(),
+    })?;
+    write_atomically(path, &encode_container(&header, &sections)).map_err(|cause| {
+        CheckpointError::Io {
+            path: path.to_path_buf(),
+            cause,
+        }
+    })
+}
+
+/// A parsed CycleGAN checkpoint.
+pub struct CycleCheckpoint {
+    pub path: PathBuf,
+    pub preset: CyclePreset,
+    pub step: u64,
+    pub domains: [ImageShape; 2],
+    pub names: [String; 2],
+    rng: Rng,
+    sections: Vec<(String, Vec<u8>)>,
+}
+
+impl CycleCheckpoint {
+    /// Reads and checks a CycleGAN checkpoint (or a run directory's latest one).
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let c = read_container(path)?;
+        let bad = |reason: String| CheckpointError::NotACheckpoint {
+            path: c.path.clone(),
+            reason,
+        };
+        if let Some(family) = crate::engine::checkpoint::header_family(&c.header)
+            && family.key != DESCRIPTION.key
+        {
+            return Err(CheckpointError::WrongFamily {
+                path: c.path,
+                found: family.name,
+                needed: DESCRIPTION.name,
+                hint: "",
+            });
+        }
+        let header: Header =
+            toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
+        let sections: Vec<(String, Vec<u8>)> =
+            header.sections.iter().cloned().zip(c.parts).collect();
+        if sections.len() != header.sections.len() {
+            return Err(bad("sections are missing (truncated file?)".into()));
+        }
+        header
+            .preset
+            .cyclegan
+            .validate()
+            .map_err(|e| bad(format!("its configuration is invalid: {e}")))?;
+        for s in header.domains {
+            if !(s.side.is_multiple_of(4)
+                && (4..=256).contains(&s.side)
+                && [1, 3].contains(&s.channels))
+            {
+                return Err(bad(format!(
+                    "its image shape is not one ganvas translates: {s:?}"
+                )));
+            }
+        }
+        let mut words = [0u64; 4];
+        for (w, s) in words.iter_mut().zip(&header.rng) {
+            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state".into()))?;
+        }
+        Ok(Self {
+            path: c.path,
+            preset: header.preset,
+            step: header.step,
+            domains: header.domains,
+            names: header.names,
+            rng: Rng::from_state(words),
+            sections,
+        })
+    }
+
+    fn section(&self, name: &str) -> Option<&[u8]> {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+
+    /// Loads the saved networks, optimizers, random state and log into `run`, which must
+    /// have been built from the same preset on domains of the same shapes.
+    pub fn restore_into(&self, run: &mut CycleRun) -> Result<(), CheckpointError> {
+        let shapes = [&run.domains.a, &run.domains.b].map(|s| ImageShape {
+            channels: s.channels,
+            side: s.height,
+        });
+        let (now, saved) = (run.config.nets, self.preset.cyclegan.config().nets);
+        if shapes != self.domains || now != saved {
+            return Err(CheckpointError::Architecture {
+                path: self.path.clone(),
+                expected: format!("{now:?} on {shapes:?}"),
+                found: format!("{saved:?} on {:?}", self.domains),
+            });
+        }
+        let load = |module, name| load_record(module, self.section(name), &self.path, name);
+        let g = &run.generators;
+        let (ab, ba) = (load(g.ab.clone(), "g_ab")?, load(g.ba.clone(), "g_ba")?);
+        let d = &run.critics;
+        let (da, db) = (
+            load_record(d.a.clone(), self.section("d_a"), &self.path, "d_a")?,
+            load_record(d.b.clone(), self.section("d_b"), &self.path, "d_b")?,
+        );
+        let template = adam(&run.config);
+        let opt_g = load_optimizer(&template, self.section("opt_g"), &self.path, "opt_g")?;
+        let opt_d = load_optimizer(&template, self.section("opt_d"), &self.path, "opt_d")?;
+        let log = match self.section("log") {
+            Some(bytes) => {
+                RunLog::decode(bytes, &DESCRIPTION, LogFormat::Named).map_err(|message| {
+                    CheckpointError::Record {
+                        path: self.path.clone(),
+                        section: "log".into(),
+                        message,
+                    }
+                })?
+            }
+            None => RunLog::default(),
+        };
+        (run.generators.ab, run.generators.ba) = (ab, ba);
+        (run.critics.a, run.critics.b) = (da, db);
+        (run.opt_g, run.opt_d) = (opt_g, opt_d);
+        run.rng = self.rng.clone();
+        run.step = self.step;
+        run.log = log;
+        Ok(())
+    }
+
+    /// One saved generator on `device`, without loading any data: G_AB when `a_to_b`, else
+    /// G_BA.
+    pub fn generator(
+        &self,
+        a_to_b: bool,
+        device: &Device,
+    ) -> Result<ResnetGenerator, CheckpointError> {
+        let [a, b] = self.domains;
+        let (from, to, name) = if a_to_b {
+            (a, b, "g_ab")
+        } else {
+            (b, a, "g_ba")
+        };
+        let nets = self.preset.cyclegan.config().nets;
+        let g = ResnetGenerator::new(
+            &mut Rng::seeded(0),
+            from.channels,
+            to.channels,
+            &nets,
+            device,
+        );
+        load_record(g, self.section(name), &self.path, name)
+    }
+}

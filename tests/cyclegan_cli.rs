@@ -1,0 +1,234 @@
+//! CycleGAN from the command line as a user runs it: every shipped CycleGAN preset loads and
+//! trains; `ganvas train` writes the run, resumes it, and refuses to overwrite it;
+//! `ganvas translate` turns an image and a folder of them; GAN-only commands refuse a
+//! CycleGAN run by name.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use ganvas::engine::cyclegan::preset::{CyclePreset, DomainsConfig, shipped_dir};
+use ganvas::engine::cyclegan::run::CycleRun;
+use ganvas::engine::preset;
+use ganvas::engine::trainer::protocol::StepKind;
+
+use crate::util::{cpu, mnist, repo, temp_dir};
+
+fn ganvas_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ganvas"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_cyclegan_preset_loads_and_trains_two_rounds() {
+    let files = preset::list(&shipped_dir(&repo().join("presets")));
+    assert!(files.len() >= 3, "{files:?}");
+    for file in files {
+        let p = CyclePreset::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !p.name.is_empty() && !p.description.is_empty(),
+            "{}",
+            file.display()
+        );
+        let mut section = p.cyclegan.clone();
+        if let DomainsConfig::Sources { a, .. } = &section.domains
+            && matches!(a, ganvas::engine::config::DataConfig::Idx { .. })
+            && mnist().is_none()
+        {
+            eprintln!(
+                "skipping {}: ../shared/data/mnist is absent",
+                file.display()
+            );
+            continue;
+        }
+        // The shapes are what matter here.
+        if let DomainsConfig::EmbeddedPair { per_domain, .. } = &mut section.domains {
+            *per_domain = 120;
+        }
+        section.held_out = 20;
+        let [train, _] = section
+            .load_domains()
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let mut run = CycleRun::new(section.config(), Arc::new(train), &cpu().device)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        for _ in 0..2 {
+            let st = run.step_once(StepKind::Round).expect("trains");
+            assert!(
+                st.values.iter().take(6).all(|v| v.is_finite()),
+                "{}",
+                file.display()
+            );
+        }
+    }
+}
+
+/// A small, fast version of the thin ↔ thick preset.
+fn small_preset(dir: &Path) -> String {
+    let text = std::fs::read_to_string(repo().join("presets/cyclegan/digits-thin-thick.toml"))
+        .expect("preset")
+        .replace("per_domain = 2500", "per_domain = 300")
+        .replace("held_out = 500", "held_out = 100")
+        .replace("g_filters = 16", "g_filters = 8")
+        .replace("d_filters = 16", "d_filters = 8")
+        .replace("metrics_every = 200", "metrics_every = 20");
+    let path = dir.join("small.toml");
+    std::fs::write(&path, text).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn train_resume_translate_as_a_user_would() {
+    let dir = temp_dir("cyclegan-cli");
+    let p = small_preset(&dir);
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--backend", "cpu", "--out", "R"];
+        args.extend_from_slice(extra);
+        ganvas_in(&dir, &args)
+    };
+    let o = train(&["--preset", &p, "--steps", "40"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("label_preservation_ab"), "{}", text(&o));
+    for f in ["checkpoint.ganvas", "metrics.csv", "translations.png"] {
+        assert!(dir.join("R").join(f).exists(), "{f}");
+    }
+    let csv = std::fs::read_to_string(dir.join("R/metrics.csv")).expect("csv");
+    assert!(
+        csv.contains("40,cycle_l1_a,") && csv.contains("20,label_preservation_ba,"),
+        "{csv}"
+    );
+    // The strips: 6 rows of 8 digits, 29 px each with a 1 px gap.
+    let strips = image::open(dir.join("R/translations.png")).expect("png");
+    assert_eq!((strips.width(), strips.height()), (8 * 29 + 1, 6 * 29 + 1));
+    // The same directory again is refused; --resume goes on from step 40.
+    let o = train(&["--preset", &p, "--steps", "5"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("already holds a run (a CycleGAN run, step 40)"),
+        "{}",
+        text(&o)
+    );
+    let o = train(&["--resume", "R", "--steps", "5"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let peeked = ganvas::engine::checkpoint::peek(&dir.join("R")).expect("reads");
+    assert_eq!((peeked.0.key, peeked.1), ("cyclegan", 45));
+    // Translate one image and a folder.
+    std::fs::create_dir_all(dir.join("in")).expect("dir");
+    let digit = image::GrayImage::from_fn(40, 40, |x, y| {
+        let on = (18..22).contains(&x) && (6..34).contains(&y);
+        image::Luma([if on { 255 } else { 0 }])
+    });
+    digit.save(dir.join("in/one.png")).expect("png");
+    digit.save(dir.join("in/two.png")).expect("png");
+    let o = ganvas_in(
+        &dir,
+        &[
+            "translate",
+            "--checkpoint",
+            "R",
+            "--direction",
+            "ab",
+            "--in",
+            "in/one.png",
+            "--out",
+            "t.png",
+            "--backend",
+            "cpu",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let t = image::open(dir.join("t.png")).expect("png");
+    assert_eq!((t.width(), t.height()), (28, 28), "the run's side");
+    let o = ganvas_in(
+        &dir,
+        &[
+            "translate",
+            "--checkpoint",
+            "R",
+            "--direction",
+            "ba",
+            "--in",
+            "in",
+            "--out",
+            "T",
+            "--backend",
+            "cpu",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.join("T/one.png").exists() && dir.join("T/two.png").exists());
+    // Wrong uses are refused with what to do.
+    let o = ganvas_in(
+        &dir,
+        &[
+            "translate",
+            "--checkpoint",
+            "R",
+            "--direction",
+            "ab",
+            "--in",
+            "in",
+            "--out",
+            "x.png",
+        ],
+    );
+    assert!(
+        text(&o).contains("--out must be a folder too"),
+        "{}",
+        text(&o)
+    );
+    let o = ganvas_in(
+        &dir,
+        &["sample", "--checkpoint", "R", "--n", "4", "--out", "s.png"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("holds a CycleGAN run, and this needs a GAN one"),
+        "{}",
+        text(&o)
+    );
+    let gan = ganvas_in(
+        &dir,
+        &[
+            "train",
+            "--preset",
+            &repo().join("presets/ring8-vanilla.toml").to_string_lossy(),
+            "--steps",
+            "2",
+            "--out",
+            "G",
+            "--backend",
+            "cpu",
+        ],
+    );
+    assert!(gan.status.success(), "{}", text(&gan));
+    let o = ganvas_in(
+        &dir,
+        &[
+            "translate",
+            "--checkpoint",
+            "G",
+            "--direction",
+            "ab",
+            "--in",
+            "in",
+            "--out",
+            "U",
+        ],
+    );
+    assert!(
+        text(&o).contains("holds a GAN run, and this needs a CycleGAN one"),
+        "{}",
+        text(&o)
+    );
+}
