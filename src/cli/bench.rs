@@ -1,5 +1,6 @@
-//! `ganvas bench`: training steps/s of two reference models on the CPU backend (and on wgpu
-//! when a GPU adapter exists), beside the same models in PyTorch (bench/pytorch_gan_bench.py)
+//! `ganvas bench`: training steps/s of three reference models on the CPU backend (and on wgpu
+//! when a GPU adapter exists), beside the same models in PyTorch (bench/pytorch_gan_bench.py,
+//! bench/pytorch_cyclegan_bench.py)
 //! run from the same invocation with the same thread count.
 
 use std::process::Command as Process;
@@ -24,6 +25,9 @@ pub struct BenchArgs {
     /// Timed rounds for the DCGAN (after a short warm-up).
     #[arg(long, default_value_t = 20)]
     pub dcgan_steps: u64,
+    /// Timed rounds for the CycleGAN (0 leaves its row out).
+    #[arg(long, default_value_t = 10)]
+    pub cycle_steps: u64,
     /// DCGAN batch size (64 on the CPU; the GPU target uses 128).
     #[arg(long, default_value_t = 64)]
     pub dcgan_batch: usize,
@@ -126,27 +130,31 @@ fn ganvas_steps_per_sec(config: TrainConfig, backend: Backend, steps: u64) -> an
     Ok(steps as f64 / started.elapsed().as_secs_f64())
 }
 
-fn pytorch_steps_per_sec(
-    args: &BenchArgs,
-    model: &str,
-    device: &str,
-    steps: u64,
-    threads: usize,
-) -> Result<f64, String> {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/pytorch_gan_bench.py");
-    let output = Process::new(&args.python)
+/// The CycleGAN row: 28×28 grey thin ↔ thick digits, the default networks (16 filters, 3
+/// residual blocks), batch 8 (bench/pytorch_cyclegan_bench.py is its twin).
+fn cycle_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
+    use crate::engine::cyclegan::{CycleConfig, run::CycleRun};
+    use crate::engine::data::domains::{EmbeddedPair, embedded_pair};
+    let pair = std::sync::Arc::new(embedded_pair(EmbeddedPair::ThinThick, 1000));
+    let mut run = CycleRun::new(CycleConfig::default(), pair, &backend.device)?;
+    for _ in 0..(steps / 10).max(2) {
+        run.step_once(StepKind::Round)?;
+    }
+    let started = Instant::now();
+    for _ in 0..steps {
+        run.step_once(StepKind::Round)?;
+    }
+    Ok(steps as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Runs a PyTorch reference script; its `steps_per_sec=` line.
+fn run_reference(python: &str, script: &str, args: &[String]) -> Result<f64, String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let output = Process::new(python)
         .arg(&script)
-        .args(["--model", model, "--device", device])
-        .args([
-            "--steps",
-            &steps.to_string(),
-            "--threads",
-            &threads.to_string(),
-        ])
-        .args(["--dcgan-batch", &args.dcgan_batch.to_string()])
+        .args(args)
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", args.python))?;
+        .map_err(|e| format!("cannot run {python}: {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -157,6 +165,30 @@ fn pytorch_steps_per_sec(
         .find_map(|l| l.strip_prefix("steps_per_sec="))
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| format!("unexpected output: {stdout}"))
+}
+
+fn pytorch_steps_per_sec(
+    args: &BenchArgs,
+    model: &str,
+    device: &str,
+    steps: u64,
+    threads: usize,
+) -> Result<f64, String> {
+    let common = [
+        "--device".to_string(),
+        device.to_string(),
+        "--steps".to_string(),
+        steps.to_string(),
+        "--threads".to_string(),
+        threads.to_string(),
+    ];
+    if model == "cyclegan" {
+        return run_reference(&args.python, "bench/pytorch_cyclegan_bench.py", &common);
+    }
+    let mut all = vec!["--model".to_string(), model.to_string()];
+    all.extend(common);
+    all.extend(["--dcgan-batch".to_string(), args.dcgan_batch.to_string()]);
+    run_reference(&args.python, "bench/pytorch_gan_bench.py", &all)
 }
 
 /// Peak resident memory of this process so far (Linux), in MiB.
@@ -183,6 +215,33 @@ fn median(values: &[f64]) -> Option<f64> {
 fn list(values: &[f64]) -> String {
     let parts: Vec<String> = values.iter().map(|v| format!("{v:.1}")).collect();
     parts.join(" / ")
+}
+
+/// One model's figures: ganvas's, PyTorch's, or why PyTorch has none.
+#[derive(Default)]
+struct Measured {
+    ours: Vec<f64>,
+    theirs: Vec<f64>,
+    torch_error: Option<String>,
+}
+
+impl Measured {
+    /// The table row: medians of both sides and their ratio.
+    fn row(&self, label: &str, backend: &str) {
+        let (t, ratio) = match (median(&self.theirs), &self.torch_error) {
+            (Some(v), None) => (
+                format!("{v:.1} ({})", list(&self.theirs)),
+                format!("{:.2}x", median(&self.ours).unwrap_or(0.0) / v),
+            ),
+            (_, Some(e)) => (format!("n/a ({e})"), "-".to_string()),
+            (None, None) => ("n/a (skipped)".to_string(), "-".to_string()),
+        };
+        outln!(
+            "| {label} | {backend} | {:.1} ({}) | {t} | {ratio} |",
+            median(&self.ours).unwrap_or(0.0),
+            list(&self.ours),
+        );
+    }
 }
 
 /// Runs `ganvas bench`.
@@ -226,40 +285,34 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 args.dcgan_steps,
             ),
         ];
-        for (i, (label, config, steps)) in models.into_iter().enumerate() {
-            let mut ours = Vec::new();
-            let mut theirs = Vec::new();
-            let mut torch_error = None;
+        // ganvas and PyTorch take turns, `repeat` times each.
+        let measure = |ours_once: &mut dyn FnMut() -> anyhow::Result<f64>,
+                       model: &str,
+                       steps: u64|
+         -> anyhow::Result<Measured> {
+            let mut m = Measured::default();
             for _ in 0..args.repeat.max(1) {
-                ours.push(ganvas_steps_per_sec(
-                    config.clone(),
-                    backend.clone(),
-                    steps,
-                )?);
-                if args.no_pytorch || torch_error.is_some() {
+                m.ours.push(ours_once()?);
+                if args.no_pytorch || m.torch_error.is_some() {
                     continue;
                 }
-                let model = ["ring", "dcgan"][i];
                 match pytorch_steps_per_sec(args, model, torch_device, steps, threads) {
-                    Ok(v) => theirs.push(v),
-                    Err(e) => torch_error = Some(e),
+                    Ok(v) => m.theirs.push(v),
+                    Err(e) => m.torch_error = Some(e),
                 }
             }
-            let (t, ratio) = match (median(&theirs), &torch_error) {
-                (Some(v), None) => (
-                    format!("{v:.1} ({})", list(&theirs)),
-                    format!("{:.2}x", median(&ours).unwrap_or(0.0) / v),
-                ),
-                (_, Some(e)) => (format!("n/a ({e})"), "-".to_string()),
-                (None, None) => ("n/a (skipped)".to_string(), "-".to_string()),
-            };
-            outln!(
-                "| {label} b{} | {} | {:.1} ({}) | {t} | {ratio} |",
-                if i == 0 { 256 } else { args.dcgan_batch },
-                backend.name,
-                median(&ours).unwrap_or(0.0),
-                list(&ours),
-            );
+            Ok(m)
+        };
+        for (i, (label, config, steps)) in models.into_iter().enumerate() {
+            let mut once = || ganvas_steps_per_sec(config.clone(), backend.clone(), steps);
+            let m = measure(&mut once, ["ring", "dcgan"][i], steps)?;
+            let batch = if i == 0 { 256 } else { args.dcgan_batch };
+            m.row(&format!("{label} b{batch}"), &backend.name);
+        }
+        if args.cycle_steps > 0 {
+            let mut once = || cycle_steps_per_sec(&backend, args.cycle_steps);
+            let m = measure(&mut once, "cyclegan", args.cycle_steps)?;
+            m.row("CycleGAN 28x28 (16 filters, 3 blocks) b8", &backend.name);
         }
     }
     if let Some(rss) = peak_rss_mib() {

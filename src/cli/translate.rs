@@ -116,7 +116,7 @@ pub fn run(args: &TranslateArgs) -> anyhow::Result<()> {
     }
     let mut translated = Vec::with_capacity(inputs.len() * to.channels * to.side * to.side);
     // Chunks keep memory flat for big folders.
-    for chunk in values.chunks(64 * len_in) {
+    for chunk in values.chunks(32 * len_in) {
         let n = chunk.len() / len_in;
         let x = Tensor::<4>::from_data(
             TensorData::new(chunk.to_vec(), [n, from.channels, from.side, from.side]),

@@ -3,7 +3,9 @@
 //! resize then a 3×3 convolution, which avoids the checkerboard artefacts of transposed
 //! convolutions, a 7×7 head and tanh) and a PatchGAN critic (strided 4×4 convolutions ending in
 //! one score per overlapping patch). Instance norm is burn's `InstanceNorm`. Weights start from
-//! N(0, 0.02), as the reference implementation's default. Images travel as [n, c, h, w].
+//! N(0, 0.02), as the reference implementation's default; convolutions pad with zeros where
+//! the reference pads its 7×7 ones by reflection (burn's padding is zeros, and at 28 px the
+//! border is background anyway). Images travel as [n, c, h, w].
 
 use burn::module::{Module, Param};
 use burn::nn::{InstanceNorm, InstanceNormConfig};
@@ -55,7 +57,10 @@ impl Conv {
 }
 
 fn instance_norm(channels: usize, device: &Device) -> InstanceNorm {
-    InstanceNormConfig::new(channels).init(device)
+    // No affine parameters, as the reference implementation (PyTorch's InstanceNorm2d default).
+    InstanceNormConfig::new(channels)
+        .with_affine(false)
+        .init(device)
 }
 
 /// Nearest-neighbour upsampling by two: each pixel becomes a 2×2 block.

@@ -53,6 +53,9 @@ pub enum CycleError {
     EmptyBatch,
 }
 
+/// Images translated per forward pass outside training.
+const TRANSLATE_CHUNK: usize = 32;
+
 /// A CycleGAN training run.
 pub struct CycleRun {
     pub config: CycleConfig,
@@ -269,19 +272,18 @@ impl CycleRun {
         } else {
             (&d.b, self.generators.ba.valid())
         };
-        let n = pixels.len() / from.image_len().max(1);
-        if n == 0 {
-            return Vec::new();
+        let len = from.image_len().max(1);
+        let n = pixels.len() / len;
+        let mut out = Vec::new();
+        // In chunks: the 7×7 convolutions' column matrices of 500 images at once take over
+        // a gigabyte.
+        for chunk in pixels[..n * len].chunks(TRANSLATE_CHUNK * len) {
+            let x = images(chunk.to_vec(), chunk.len() / len, from, &self.device);
+            let y = g.forward(x);
+            let [m, c, h, w] = y.dims();
+            out.extend(read(y.reshape([m, c * h * w])));
         }
-        let x = images(
-            pixels[..n * from.image_len()].to_vec(),
-            n,
-            from,
-            &self.device,
-        );
-        let y = g.forward(x);
-        let [n, c, h, w] = y.dims();
-        read(y.reshape([n, c * h * w]))
+        out
     }
 
     /// Mean cycle L1 of the first `n` images of `sets` (domain A's, domain B's, e.g. held-out
