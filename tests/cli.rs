@@ -222,3 +222,38 @@ fn eval_prints_the_collapse_metrics_of_a_checkpoint() {
         "{stderr}"
     );
 }
+
+/// scripts/gpu-check.sh where there is no GPU (CI, most sessions): it says so, in its report
+/// and on stderr, exits 2, and runs nothing else.
+#[test]
+fn the_gpu_check_says_plainly_when_there_is_no_gpu() {
+    let bin = env!("CARGO_BIN_EXE_ganvas");
+    let probe = Command::new(bin)
+        .args(["bench", "--probe-gpu"])
+        .output()
+        .expect("runs");
+    if probe.status.success() {
+        eprintln!("skipping: this machine has a GPU (run scripts/gpu-check.sh itself)");
+        return;
+    }
+    let dir = temp_dir("gpu-check");
+    let report = dir.join("report.md");
+    let o = Command::new(repo().join("scripts/gpu-check.sh"))
+        .arg(&report)
+        .env("GANVAS_BIN", bin)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no GPU figure can be taken here: no GPU"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&report).expect("the report");
+    assert!(text.starts_with("# ganvas GPU check\n"), "{text}");
+    assert!(
+        text.contains("## adapter") && text.contains("status: no GPU"),
+        "{text}"
+    );
+    assert!(!text.contains("## bench"), "nothing else ran: {text}");
+}

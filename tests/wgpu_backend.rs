@@ -14,8 +14,14 @@ use crate::util::temp_dir;
 
 #[test]
 fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
+    // scripts/gpu-check.sh sets GANVAS_REQUIRE_GPU: there a skip would hide a missing GPU.
+    let required = std::env::var_os("GANVAS_REQUIRE_GPU").is_some();
     let gpu = match backend::select(BackendChoice::Gpu) {
+        Ok(b) if required && b.note.is_some() => {
+            panic!("GANVAS_REQUIRE_GPU is set, and wgpu has only a software adapter: {b:?}")
+        }
         Ok(b) => b,
+        Err(e) if required => panic!("GANVAS_REQUIRE_GPU is set, and wgpu has no adapter: {e}"),
         Err(e) => {
             eprintln!("skipping: {e}");
             return;

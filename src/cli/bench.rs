@@ -41,6 +41,10 @@ pub struct BenchArgs {
     /// Python interpreter for the reference.
     #[arg(long, default_value = "python3")]
     pub python: String,
+    /// Instead: say whether a hardware GPU adapter is there (exit status 0, its name) or not
+    /// (exit status 1, why); scripts/gpu-check.sh starts with it.
+    #[arg(long)]
+    pub probe_gpu: bool,
     /// Instead: measure what the collapse metrics cost on these presets (CPU backend).
     #[arg(long, num_args = 1..)]
     pub metrics: Vec<std::path::PathBuf>,
@@ -251,6 +255,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         "processor: {}",
         crate::engine::processor::Processor::detect()
     );
+    if args.probe_gpu {
+        return match backend::select(BackendChoice::Gpu) {
+            Ok(gpu) if gpu.note.is_none() => {
+                outln!("gpu: {}", gpu.name);
+                Ok(())
+            }
+            Ok(soft) => anyhow::bail!("no GPU: {}", soft.note.unwrap_or_default()),
+            Err(e) => anyhow::bail!("no GPU: {e}"),
+        };
+    }
     #[cfg(feature = "gui")]
     if let Some(points) = args.plot_points {
         return crate::gui::plot_bench::run(points);
