@@ -4,7 +4,6 @@
 //! CycleGAN run by name.
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use ganvas::engine::cyclegan::preset::{CyclePreset, DomainsConfig, shipped_dir};
@@ -12,23 +11,8 @@ use ganvas::engine::cyclegan::run::CycleRun;
 use ganvas::engine::preset;
 use ganvas::engine::trainer::protocol::StepKind;
 
-use crate::util::{cpu, mnist, repo, temp_dir};
-
-fn ganvas_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ganvas"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use crate::util::output_text as text;
+use crate::util::{cpu, ganvas_in, mnist, repo, temp_dir};
 
 #[test]
 fn every_cyclegan_preset_loads_and_trains_two_rounds() {

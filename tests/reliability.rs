@@ -4,23 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::util::{repo, temp_dir};
-
-fn ganvas_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ganvas"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use crate::util::output_text as text;
+use crate::util::{ganvas_in, repo, temp_dir};
 
 /// Fails on a panic or an abort: every bad input must end in a message and exit status 1.
 fn refused(o: &Output, says: &str) {

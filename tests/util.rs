@@ -9,6 +9,24 @@ use ganvas::engine::backend::{self, Backend, BackendChoice};
 use ganvas::engine::trainer::protocol::Event;
 use ganvas::engine::trainer::thread::Trainer;
 
+/// The ganvas binary run in `dir` with `args`, as a user would run it.
+pub fn ganvas_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ganvas"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("runs")
+}
+
+/// Everything a run printed, stdout then stderr.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
 /// The CPU backend (tests never need a GPU).
 pub fn cpu() -> Backend {
     backend::select(BackendChoice::Cpu).expect("the CPU backend always exists")

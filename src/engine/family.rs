@@ -40,6 +40,17 @@ pub struct CurveSpec {
     pub headline: bool,
 }
 
+impl CurveSpec {
+    pub const fn new(key: &'static str, label: &'static str, plot: usize, headline: bool) -> Self {
+        Self {
+            key,
+            label,
+            plot,
+            headline,
+        }
+    }
+}
+
 /// Everything a driver needs to know of a family to step it and show what it reports.
 #[derive(Debug, PartialEq, Eq)]
 pub struct FamilyDescription {
@@ -100,12 +111,7 @@ pub mod gan {
         plot: usize,
         headline: bool,
     ) -> CurveSpec {
-        CurveSpec {
-            key,
-            label,
-            plot,
-            headline,
-        }
+        CurveSpec::new(key, label, plot, headline)
     }
 
     pub const DESCRIPTION: FamilyDescription = FamilyDescription {

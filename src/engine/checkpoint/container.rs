@@ -28,6 +28,18 @@ pub(crate) fn record_bytes<M: Module>(
     Ok(bytes.to_vec())
 }
 
+/// A run's log as a section.
+pub(crate) fn log_bytes(
+    log: &crate::engine::trainer::run_log::RunLog,
+    path: &Path,
+) -> Result<Vec<u8>, CheckpointError> {
+    log.encode().map_err(|message| CheckpointError::Record {
+        path: path.to_path_buf(),
+        section: "log".into(),
+        message,
+    })
+}
+
 /// An optimizer's state as a section.
 pub(crate) fn optimizer_bytes(
     o: &burn::optim::ModuleOptimizer,

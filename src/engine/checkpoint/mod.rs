@@ -25,7 +25,8 @@ use crate::engine::rng::Rng;
 use crate::engine::state::{ModelState, make_optimizer};
 use crate::engine::trainer::run_log::{LogFormat, RunLog};
 pub(crate) use container::{
-    encode_container, load_optimizer, load_record, optimizer_bytes, read_container, record_bytes,
+    encode_container, load_optimizer, load_record, log_bytes, optimizer_bytes, read_container,
+    record_bytes,
 };
 pub use container::{resolve, write_atomically};
 
@@ -159,15 +160,7 @@ pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> 
     if let Some(ema) = &state.ema {
         sections.push(("ema".into(), record_bytes(ema.clone(), path, "ema")?));
     }
-    let log = contents
-        .log
-        .encode()
-        .map_err(|message| CheckpointError::Record {
-            path: path.to_path_buf(),
-            section: "log".into(),
-            message,
-        })?;
-    sections.push(("log".into(), log));
+    sections.push(("log".into(), log_bytes(contents.log, path)?));
     let shape = contents.shape;
     let header = Header {
         family: Some(gan::DESCRIPTION.key.to_string()),

@@ -15,7 +15,7 @@ use super::nets::ResnetGenerator;
 use super::preset::CyclePreset;
 use super::run::{CycleRun, adam};
 use crate::engine::checkpoint::{
-    CheckpointError, encode_container, load_optimizer, load_record, optimizer_bytes,
+    CheckpointError, encode_container, load_optimizer, load_record, log_bytes, optimizer_bytes,
     read_container, record_bytes, write_atomically,
 };
 use crate::engine::nn::params::first_non_finite;
@@ -73,15 +73,7 @@ pub fn save(run: &CycleRun, preset: &CyclePreset, path: &Path) -> Result<(), Che
             optimizer_bytes(&run.opt_d, path, "opt_d")?,
         ),
     ];
-    let log = run
-        .log
-        .encode()
-        .map_err(|message| CheckpointError::Record {
-            path: path.to_path_buf(),
-            section: "log".into(),
-            message,
-        })?;
-    sections.push(("log".into(), log));
+    sections.push(("log".into(), log_bytes(&run.log, path)?));
     let shape = |set: &crate::engine::data::ImageSet| ImageShape {
         channels: set.channels,
         side: set.height,

@@ -33,12 +33,7 @@ pub const G_GRAD_NORM: usize = 8;
 pub const D_GRAD_NORM: usize = 9;
 
 const fn curve(key: &'static str, label: &'static str, plot: usize, headline: bool) -> CurveSpec {
-    CurveSpec {
-        key,
-        label,
-        plot,
-        headline,
-    }
+    CurveSpec::new(key, label, plot, headline)
 }
 
 pub const DESCRIPTION: FamilyDescription = FamilyDescription {

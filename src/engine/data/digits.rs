@@ -199,6 +199,11 @@ pub fn embedded_digits(count: usize) -> ImageSet {
         pixels.extend(draw_digit(digit, &mut rng));
         labels.push(digit as u16);
     }
+    digit_set(pixels, labels)
+}
+
+/// 28×28 grey digits with their labels, as an image set of the ten digit classes.
+pub fn digit_set(pixels: Vec<u8>, labels: Vec<u16>) -> ImageSet {
     ImageSet {
         pixels,
         labels: Some(labels),

@@ -3,7 +3,7 @@
 //! styles that keep the label (thin ↔ thick strokes, upright ↔ slanted), so that a translation
 //! can be checked by the dataset's classifier: G_AB(a 3) must still be a 3.
 
-use super::digits::{DigitStyle, draw_digit_styled};
+use super::digits::{DigitStyle, digit_set, draw_digit_styled};
 use super::images::ImageSet;
 use crate::engine::rng::Rng;
 
@@ -111,14 +111,7 @@ pub fn embedded_pair(pair: EmbeddedPair, per_domain: usize) -> DomainPair {
             pixels.extend(draw_digit_styled(digit, &mut rng, &style));
             labels.push(digit as u16);
         }
-        ImageSet {
-            pixels,
-            labels: Some(labels),
-            class_names: (0..10).map(|d| d.to_string()).collect(),
-            channels: 1,
-            height: 28,
-            width: 28,
-        }
+        digit_set(pixels, labels)
     });
     let [sa, sb] = sets;
     let names = pair.styles().map(|(name, _)| name.to_string());
