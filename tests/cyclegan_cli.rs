@@ -91,6 +91,9 @@ fn train_resume_translate_as_a_user_would() {
         csv.contains("40,cycle_l1_a,") && csv.contains("20,label_preservation_ba,"),
         "{csv}"
     );
+    // What the judges say of untranslated images, the baseline label preservation must beat.
+    assert!(csv.contains("0,untranslated_agreement_ab,"), "{csv}");
+    assert!(text(&o).contains("untranslated, "), "{}", text(&o));
     // The strips: 6 rows of 8 digits, 29 px each with a 1 px gap.
     let strips = image::open(dir.join("R/translations.png")).expect("png");
     assert_eq!((strips.width(), strips.height()), (8 * 29 + 1, 6 * 29 + 1));

@@ -52,6 +52,42 @@ fn evaluate(run: &CycleRun, held: &DomainPair, judges: Option<&[Classifier; 2]>)
     }
 }
 
+/// How often each target domain's classifier gives held-out images of the other domain their
+/// label untranslated (when their shapes allow): what label preservation must beat for a
+/// translation to have helped the judge, and a warning where the judge itself is weak.
+fn untranslated_baseline(held: &DomainPair, judges: &[Classifier; 2]) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let directions = [
+        ("ab", &held.a, &judges[1], &held.b),
+        ("ba", &held.b, &judges[0], &held.a),
+    ];
+    for (dir, source, judge, target) in directions {
+        let same_shape = source.image_len() == target.image_len();
+        let (Some(labels), true) = (source.labels.as_ref(), same_shape) else {
+            continue;
+        };
+        let x = source.gather(&(0..source.len()).collect::<Vec<_>>()).pixels;
+        let labels: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
+        let v = crate::engine::cyclegan::metrics::agreement(judge, &x, &labels);
+        eprintln!(
+            "note: untranslated, {:.1} % of held-out {} images get their label from the {} classifier (label preservation {dir} should beat it)",
+            100.0 * v,
+            if dir == "ab" {
+                &held.names[0]
+            } else {
+                &held.names[1]
+            },
+            if dir == "ab" {
+                &held.names[1]
+            } else {
+                &held.names[0]
+            },
+        );
+        out.push((format!("untranslated_agreement_{dir}"), v));
+    }
+    out
+}
+
 /// Each domain's classifier (cached like the GAN's), or why there are none.
 fn judges(train: &DomainPair) -> Result<[Classifier; 2], String> {
     let one = |set: &ImageSet, name: &str| {
@@ -148,6 +184,10 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
             None
         }
     };
+    let baseline = judges
+        .as_ref()
+        .map(|j| untranslated_baseline(&held, j))
+        .unwrap_or_default();
     let mut run = CycleRun::new(section.config(), Arc::new(train), &backend.device)?;
     if let Some(ckpt) = &resumed {
         ckpt.restore_into(&mut run)?;
@@ -168,6 +208,13 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
         held.a.len(),
     );
     let mut history: Vec<MetricValue> = Vec::new();
+    for (name, value) in &baseline {
+        history.push(MetricValue {
+            name: name.clone(),
+            step: run.step,
+            value: *value,
+        });
+    }
     for s in run.log.stats.iter().filter(|s| s.kind == StepKind::Round) {
         if s.step.is_multiple_of(section.sample_every) {
             history.extend(curve_values(s));
