@@ -12,7 +12,7 @@ use ganvas::engine::data::domains::{DomainPair, EmbeddedPair, embedded_pair};
 use ganvas::engine::nn::params::parameter_values;
 use ganvas::engine::trainer::protocol::StepKind;
 
-use crate::util::cpu;
+use crate::util::{cpu, repo};
 
 fn small() -> CycleConfig {
     CycleConfig {
@@ -85,6 +85,58 @@ fn a_short_run_lowers_cycle_l1() {
             after[i]
         );
     }
+}
+
+#[test]
+fn a_saved_and_restored_run_goes_on_exactly_as_the_uninterrupted_one() {
+    use ganvas::engine::cyclegan::checkpoint::{CycleCheckpoint, save};
+    use ganvas::engine::cyclegan::preset::CyclePreset;
+    let shipped =
+        CyclePreset::load(&repo().join("presets/cyclegan/digits-thin-thick.toml")).expect("preset");
+    // The preset the small run would have come from.
+    let mut preset = shipped.clone();
+    preset.cyclegan.g_filters = 8;
+    preset.cyclegan.d_filters = 8;
+    preset.cyclegan.residual_blocks = 2;
+    // A buffer that is full after a few rounds, so that its swaps run too.
+    let config = CycleConfig {
+        replay: 6,
+        ..small()
+    };
+    let mut straight = run(config);
+    for _ in 0..5 {
+        straight.step_once(StepKind::Round).expect("trains");
+    }
+    let dir = crate::util::temp_dir("cycle-resume");
+    let path = dir.join("c.ganvas");
+    save(&straight, &preset, &path).expect("saves");
+    let after: Vec<Vec<f32>> = (0..3)
+        .map(|_| straight.step_once(StepKind::Round).expect("trains").values)
+        .collect();
+    let mut resumed = run(config);
+    let ckpt = CycleCheckpoint::read(&path).expect("reads");
+    ckpt.restore_into(&mut resumed).expect("restores");
+    assert_eq!(resumed.step, 5);
+    let again: Vec<Vec<f32>> = (0..3)
+        .map(|_| resumed.step_once(StepKind::Round).expect("trains").values)
+        .collect();
+    for (a, b) in after.iter().zip(&again) {
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() <= 1e-5 * x.abs().max(1.0), "{a:?} vs {b:?}");
+        }
+    }
+    assert_eq!(
+        resumed.log.stats.len(),
+        8,
+        "the curves came back with the run"
+    );
+    // Saved as from the shipped preset (other sizes), it does not fit this run: said so.
+    save(&straight, &shipped, &path).expect("saves");
+    let err = CycleCheckpoint::read(&path)
+        .expect("reads")
+        .restore_into(&mut run(config))
+        .expect_err("another architecture");
+    assert!(err.to_string().contains("another architecture"), "{err}");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! CycleGAN checkpoints, in the container every family shares: a header naming the family,
 //! the step, the random state, the preset the run was trained from and both domains' image
 //! shapes; then sections named after the family's networks (`g_ab`, `g_ba`, `d_a`, `d_b`),
-//! the two optimizers (`opt_g`, `opt_d`) and the run's log. The replay buffers are not kept
-//! (the reference implementation does not keep them either): a resumed run refills them.
+//! the two optimizers (`opt_g`, `opt_d`), both replay buffers (`replay_a`, `replay_b`) and the
+//! run's log: a resumed run goes on exactly as the uninterrupted one would have.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::DESCRIPTION;
 use super::nets::ResnetGenerator;
 use super::preset::CyclePreset;
+use super::replay::ReplayBuffer;
 use super::run::{CycleRun, adam};
 use crate::engine::checkpoint::{
     CheckpointError, encode_container, load_optimizer, load_record, log_bytes, optimizer_bytes,
@@ -73,6 +74,8 @@ pub fn save(run: &CycleRun, preset: &CyclePreset, path: &Path) -> Result<(), Che
             optimizer_bytes(&run.opt_d, path, "opt_d")?,
         ),
     ];
+    sections.push(("replay_a".into(), run.buffers[0].to_bytes()));
+    sections.push(("replay_b".into(), run.buffers[1].to_bytes()));
     sections.push(("log".into(), log_bytes(&run.log, path)?));
     let shape = |set: &crate::engine::data::ImageSet| ImageShape {
         channels: set.channels,
@@ -211,6 +214,21 @@ impl CycleCheckpoint {
             }
             None => RunLog::default(),
         };
+        let lens = [&run.domains.a, &run.domains.b].map(|s| s.image_len());
+        let mut buffers = run.buffers.clone();
+        for (i, name) in ["replay_a", "replay_b"].into_iter().enumerate() {
+            // A checkpoint without them starts with empty buffers.
+            if let Some(bytes) = self.section(name) {
+                buffers[i] = ReplayBuffer::from_bytes(bytes, lens[i]).map_err(|message| {
+                    CheckpointError::Record {
+                        path: self.path.clone(),
+                        section: name.into(),
+                        message,
+                    }
+                })?;
+            }
+        }
+        run.buffers = buffers;
         (run.generators.ab, run.generators.ba) = (ab, ba);
         (run.critics.a, run.critics.b) = (da, db);
         (run.opt_g, run.opt_d) = (opt_g, opt_d);

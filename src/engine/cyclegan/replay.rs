@@ -53,6 +53,52 @@ impl ReplayBuffer {
     }
 }
 
+impl ReplayBuffer {
+    /// The buffer as bytes (a checkpoint section): capacity, images, values per image (u64
+    /// LE each), then the values (f32 LE).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let len = self.images.first().map_or(0, Vec::len);
+        let mut out = Vec::with_capacity(24 + 4 * len * self.images.len());
+        for n in [self.capacity, self.images.len(), len] {
+            out.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        for v in self.images.iter().flatten() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads [`to_bytes`](Self::to_bytes) back, for images of `len` values; says what is
+    /// wrong otherwise.
+    pub fn from_bytes(bytes: &[u8], len: usize) -> Result<Self, String> {
+        let word = |i: usize| {
+            bytes
+                .get(8 * i..8 * i + 8)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_le_bytes)
+                .ok_or("the replay buffer is cut short")
+        };
+        let (capacity, count, stored) = (word(0)? as usize, word(1)? as usize, word(2)? as usize);
+        if count > capacity || capacity > 10_000 || (count > 0 && stored != len) {
+            return Err(format!(
+                "the replay buffer holds {count} images of {stored} values (capacity {capacity}); this run's images have {len}"
+            ));
+        }
+        let body = &bytes[24..];
+        if body.len() != 4 * count * len {
+            return Err("the replay buffer's size does not match its header".into());
+        }
+        let values: Vec<f32> = body
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Ok(Self {
+            capacity,
+            images: values.chunks(len.max(1)).map(<[f32]>::to_vec).collect(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +124,23 @@ mod tests {
         }
         assert!((430..570).contains(&older), "{older} of 1000 swapped");
         assert_eq!(buffer.len(), 4, "the buffer never grows past its capacity");
+    }
+
+    #[test]
+    fn a_buffer_survives_its_bytes_and_bad_bytes_are_refused() {
+        let mut buffer = ReplayBuffer::new(3);
+        let mut rng = Rng::seeded(1);
+        buffer.exchange(&[1.0, 2.0, 3.0, 4.0], 2, &mut rng);
+        let bytes = buffer.to_bytes();
+        assert_eq!(ReplayBuffer::from_bytes(&bytes, 2), Ok(buffer.clone()));
+        assert!(
+            ReplayBuffer::from_bytes(&bytes, 3).is_err(),
+            "another image size"
+        );
+        assert!(ReplayBuffer::from_bytes(&bytes[..bytes.len() - 1], 2).is_err());
+        assert!(ReplayBuffer::from_bytes(&bytes[..10], 2).is_err());
+        let empty = ReplayBuffer::new(50);
+        assert_eq!(ReplayBuffer::from_bytes(&empty.to_bytes(), 784), Ok(empty));
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub struct CycleRun {
     pub(super) opt_g: ModuleOptimizer,
     pub(super) opt_d: ModuleOptimizer,
     /// Past translations into A (for D_A) and into B (for D_B).
-    buffers: [ReplayBuffer; 2],
+    pub(super) buffers: [ReplayBuffer; 2],
     pub(super) rng: Rng,
     /// The run's curves (every round's, thinned) and evaluations, saved with checkpoints.
     pub log: RunLog,
