@@ -25,10 +25,10 @@ use crate::engine::rng::Rng;
 use crate::engine::state::{ModelState, make_optimizer};
 use crate::engine::trainer::run_log::{LogFormat, RunLog};
 pub(crate) use container::{
-    encode_container, load_optimizer, load_record, log_bytes, optimizer_bytes, read_container,
-    record_bytes,
+    encode_container, header_family, load_optimizer, load_record, log_bytes, optimizer_bytes,
+    read_container, record_bytes, unknown_family,
 };
-pub use container::{resolve, write_atomically};
+pub use container::{peek, resolve, write_atomically};
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
 const VERSION: u32 = 2;
@@ -182,48 +182,6 @@ pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> 
         message: e.to_string(),
     })?;
     write_atomically(path, &encode_container(&header, &sections)).map_err(io)
-}
-
-/// The family and step a checkpoint file's header states (before its records are read).
-pub fn peek(path: &Path) -> Result<(&'static FamilyDescription, u64), CheckpointError> {
-    let c = read_container(path)?;
-    let bad = |reason: String| CheckpointError::NotACheckpoint {
-        path: c.path.clone(),
-        reason,
-    };
-    let table: toml::Table =
-        toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
-    let family = match table.get("family").and_then(|v| v.as_str()) {
-        None => &gan::DESCRIPTION,
-        Some(key) => known_family(key).ok_or_else(|| bad(unknown_family(key)))?,
-    };
-    let step = table
-        .get("step")
-        .and_then(|v| v.as_integer())
-        .unwrap_or(0)
-        .max(0) as u64;
-    Ok((family, step))
-}
-
-/// The family a header names (a GAN when it names none), if this ganvas knows it.
-pub(crate) fn header_family(header: &str) -> Option<&'static FamilyDescription> {
-    let table: toml::Table = toml::from_str(header).ok()?;
-    match table.get("family") {
-        None => Some(&gan::DESCRIPTION),
-        Some(v) => known_family(v.as_str()?),
-    }
-}
-
-/// The families whose checkpoints this ganvas reads.
-fn known_family(key: &str) -> Option<&'static FamilyDescription> {
-    FamilyDescription::named(key).or_else(|| {
-        (key == crate::engine::cyclegan::DESCRIPTION.key)
-            .then_some(&crate::engine::cyclegan::DESCRIPTION)
-    })
-}
-
-fn unknown_family(key: &str) -> String {
-    format!("it holds a {key} model, a family this ganvas does not know (a newer ganvas made it?)")
 }
 
 /// `data` with its files named by absolute paths, so that `eval`, `sample` and `--resume`

@@ -1,0 +1,90 @@
+//! Tests of CycleGAN presets: defaults, field-named errors, the family check.
+use super::*;
+
+fn parse(text: &str) -> Result<CyclePreset, PresetError> {
+    CyclePreset::parse(text, Path::new("p.toml"))
+}
+
+const HEAD: &str = "format = 1\nfamily = \"cyclegan\"\nname = \"x\"\n[cyclegan]\n";
+
+#[test]
+fn a_minimal_preset_takes_the_papers_defaults() {
+    let p = parse(&format!(
+        "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\" }}\n"
+    ))
+    .expect("parses");
+    let c = p.cyclegan.config();
+    assert_eq!((c.lambda_cycle, c.identity, c.replay), (10.0, 0.5, 50));
+    assert_eq!((c.lr, c.beta1), (2e-4, 0.5));
+    let [train, held] = p.cyclegan.load_domains().expect("loads");
+    assert_eq!(
+        (train.a.len(), held.a.len(), held.b.len()),
+        (1500, 500, 500)
+    );
+    assert_eq!(train.a.labels.as_ref().map(Vec::len), Some(1500));
+}
+
+#[test]
+fn bad_values_name_their_field() {
+    let field = |extra: &str| match parse(&format!(
+        "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\", per_domain = 100 }}\n{extra}\n"
+    )) {
+        Err(PresetError::Invalid { cause, .. }) => cause.field,
+        other => panic!("{extra}: {other:?}"),
+    };
+    assert_eq!(field("batch_size = 0"), "cyclegan.batch_size");
+    assert_eq!(field("lr = -1.0"), "cyclegan.lr");
+    assert_eq!(field("held_out = 100"), "cyclegan.held_out");
+    assert_eq!(field("decay_start = 10"), "cyclegan.decay_start");
+    assert_eq!(field("beta2 = 1.0"), "cyclegan.beta2");
+    let points = parse(&format!(
+        "{HEAD}domains = {{ kind = \"sources\", a = {{ kind = \"ring\" }}, b = {{ kind = \"digits\" }} }}\n"
+    ));
+    assert!(
+        matches!(points, Err(PresetError::Invalid { cause, .. }) if cause.field == "cyclegan.domains.a")
+    );
+    let unknown = parse(&format!(
+        "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\" }}\nlamda = 3.0\n"
+    ));
+    assert!(
+        matches!(unknown, Err(PresetError::Syntax { message, .. }) if message.contains("lamda"))
+    );
+}
+
+#[test]
+fn a_gan_preset_loader_refuses_a_cyclegan_preset_by_family() {
+    let text = format!("{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\" }}\n");
+    let err =
+        crate::engine::preset::Preset::parse(&text, Path::new("c.toml")).expect_err("refused");
+    assert!(
+        err.to_string().contains("trains the cyclegan family"),
+        "{err}"
+    );
+    assert_eq!(
+        crate::engine::preset::family_of(&text).as_deref(),
+        Some("cyclegan")
+    );
+    assert_eq!(
+        crate::engine::preset::family_of("format = 1").as_deref(),
+        Some("gan")
+    );
+}
+
+#[test]
+fn a_domain_too_small_to_hold_images_out_is_refused() {
+    let s = CycleSection {
+        domains: DomainsConfig::Sources {
+            a: DataConfig::Digits { count: 30 },
+            b: DataConfig::Digits { count: 1000 },
+            names: Some(["few".into(), "many".into()]),
+        },
+        held_out: 50,
+        ..parse(&format!(
+            "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\" }}\n"
+        ))
+        .expect("parses")
+        .cyclegan
+    };
+    let e = s.load_domains().expect_err("refused");
+    assert!(e.contains("domain few has 30 images"), "{e}");
+}
