@@ -41,6 +41,26 @@ pub(crate) fn log_bytes(
     })
 }
 
+/// The run log of section `bytes` (an empty log when the section is missing: checkpoints
+/// written before the log existed simply have no curves).
+pub(crate) fn load_log(
+    bytes: Option<&[u8]>,
+    family: &'static FamilyDescription,
+    format: crate::engine::trainer::run_log::LogFormat,
+    path: &Path,
+) -> Result<crate::engine::trainer::run_log::RunLog, CheckpointError> {
+    let Some(bytes) = bytes else {
+        return Ok(Default::default());
+    };
+    crate::engine::trainer::run_log::RunLog::decode(bytes, family, format).map_err(|message| {
+        CheckpointError::Record {
+            path: path.to_path_buf(),
+            section: "log".into(),
+            message,
+        }
+    })
+}
+
 /// An optimizer's state as a section.
 pub(crate) fn optimizer_bytes(
     o: &burn::optim::ModuleOptimizer,

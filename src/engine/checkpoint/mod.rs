@@ -25,8 +25,8 @@ use crate::engine::rng::Rng;
 use crate::engine::state::{ModelState, make_optimizer};
 use crate::engine::trainer::run_log::{LogFormat, RunLog};
 pub(crate) use container::{
-    encode_container, header_family, load_optimizer, load_record, log_bytes, optimizer_bytes,
-    read_container, record_bytes, unknown_family,
+    encode_container, header_family, load_log, load_optimizer, load_record, log_bytes,
+    optimizer_bytes, read_container, record_bytes, unknown_family,
 };
 pub use container::{peek, resolve, write_atomically};
 
@@ -353,19 +353,12 @@ impl Checkpoint {
             Some(_) => Some(self.load_module(g.valid(), "ema")?),
             None => None,
         };
-        // Checkpoints written before the log existed simply have no curves.
-        let log = match self.section("log") {
-            Some(bytes) => {
-                RunLog::decode(bytes, self.family, self.log_format()).map_err(|message| {
-                    CheckpointError::Record {
-                        path: self.path.clone(),
-                        section: "log".into(),
-                        message,
-                    }
-                })?
-            }
-            None => RunLog::default(),
-        };
+        let log = load_log(
+            self.section("log"),
+            self.family,
+            self.log_format(),
+            &self.path,
+        )?;
         let state = ModelState {
             g,
             d,

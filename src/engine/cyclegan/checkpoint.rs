@@ -16,12 +16,12 @@ use super::preset::CyclePreset;
 use super::replay::ReplayBuffer;
 use super::run::{CycleRun, adam};
 use crate::engine::checkpoint::{
-    CheckpointError, encode_container, load_optimizer, load_record, log_bytes, optimizer_bytes,
-    read_container, record_bytes, write_atomically,
+    CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
+    optimizer_bytes, read_container, record_bytes, write_atomically,
 };
 use crate::engine::nn::params::first_non_finite;
 use crate::engine::rng::Rng;
-use crate::engine::trainer::run_log::{LogFormat, RunLog};
+use crate::engine::trainer::run_log::LogFormat;
 
 /// Channels and side of one domain's images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,18 +202,12 @@ impl CycleCheckpoint {
         let template = adam(&run.config);
         let opt_g = load_optimizer(&template, self.section("opt_g"), &self.path, "opt_g")?;
         let opt_d = load_optimizer(&template, self.section("opt_d"), &self.path, "opt_d")?;
-        let log = match self.section("log") {
-            Some(bytes) => {
-                RunLog::decode(bytes, &DESCRIPTION, LogFormat::Named).map_err(|message| {
-                    CheckpointError::Record {
-                        path: self.path.clone(),
-                        section: "log".into(),
-                        message,
-                    }
-                })?
-            }
-            None => RunLog::default(),
-        };
+        let log = load_log(
+            self.section("log"),
+            &DESCRIPTION,
+            LogFormat::Named,
+            &self.path,
+        )?;
         let lens = [&run.domains.a, &run.domains.b].map(|s| s.image_len());
         let mut buffers = run.buffers.clone();
         for (i, name) in ["replay_a", "replay_b"].into_iter().enumerate() {
