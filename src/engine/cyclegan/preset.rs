@@ -224,6 +224,14 @@ impl CycleSection {
                 ));
             }
         }
+        if let DomainsConfig::Sources { a, b, .. } = &self.domains
+            && a == b
+        {
+            return Err(err(
+                "domains.b",
+                "is the same source as domains.a: the two domains must be different images (e.g. MNIST and the embedded digits, or two folders)",
+            ));
+        }
         if let DomainsConfig::Sources { a, b, .. } = &self.domains {
             for (side, source) in [("a", a), ("b", b)] {
                 if source.is_points() {

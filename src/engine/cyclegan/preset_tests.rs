@@ -43,6 +43,13 @@ fn bad_values_name_their_field() {
     assert!(
         matches!(points, Err(PresetError::Invalid { cause, .. }) if cause.field == "cyclegan.domains.a")
     );
+    let same = parse(&format!(
+        "{HEAD}domains = {{ kind = \"sources\", a = {{ kind = \"digits\" }}, b = {{ kind = \"digits\" }} }}\n"
+    ));
+    assert!(
+        matches!(&same, Err(PresetError::Invalid { cause, .. }) if cause.field == "cyclegan.domains.b"),
+        "{same:?}"
+    );
     let unknown = parse(&format!(
         "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\" }}\nlamda = 3.0\n"
     ));
