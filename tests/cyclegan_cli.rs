@@ -117,58 +117,40 @@ fn train_resume_translate_as_a_user_would() {
     });
     digit.save(dir.join("in/one.png")).expect("png");
     digit.save(dir.join("in/two.png")).expect("png");
-    let o = ganvas_in(
-        &dir,
-        &[
-            "translate",
-            "--checkpoint",
-            "R",
-            "--direction",
-            "ab",
-            "--in",
-            "in/one.png",
-            "--out",
-            "t.png",
-            "--backend",
-            "cpu",
-        ],
-    );
+    let translate = |args: &[&str]| {
+        let mut all = vec!["translate", "--checkpoint"];
+        all.extend_from_slice(args);
+        ganvas_in(&dir, &all)
+    };
+    let o = translate(&[
+        "R",
+        "--direction",
+        "ab",
+        "--in",
+        "in/one.png",
+        "--out",
+        "t.png",
+        "--backend",
+        "cpu",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let t = image::open(dir.join("t.png")).expect("png");
     assert_eq!((t.width(), t.height()), (28, 28), "the run's side");
-    let o = ganvas_in(
-        &dir,
-        &[
-            "translate",
-            "--checkpoint",
-            "R",
-            "--direction",
-            "ba",
-            "--in",
-            "in",
-            "--out",
-            "T",
-            "--backend",
-            "cpu",
-        ],
-    );
+    let o = translate(&[
+        "R",
+        "--direction",
+        "ba",
+        "--in",
+        "in",
+        "--out",
+        "T",
+        "--backend",
+        "cpu",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(dir.join("T/one.png").exists() && dir.join("T/two.png").exists());
     // Wrong uses are refused with what to do.
-    let o = ganvas_in(
-        &dir,
-        &[
-            "translate",
-            "--checkpoint",
-            "R",
-            "--direction",
-            "ab",
-            "--in",
-            "in",
-            "--out",
-            "x.png",
-        ],
-    );
+    let o = translate(&["R", "--direction", "ab", "--in", "in", "--out", "x.png"]);
     assert!(
         text(&o).contains("--out must be a folder too"),
         "{}",
@@ -199,20 +181,7 @@ fn train_resume_translate_as_a_user_would() {
         ],
     );
     assert!(gan.status.success(), "{}", text(&gan));
-    let o = ganvas_in(
-        &dir,
-        &[
-            "translate",
-            "--checkpoint",
-            "G",
-            "--direction",
-            "ab",
-            "--in",
-            "in",
-            "--out",
-            "U",
-        ],
-    );
+    let o = translate(&["G", "--direction", "ab", "--in", "in", "--out", "U"]);
     assert!(
         text(&o).contains("holds a GAN run, and this needs a CycleGAN one"),
         "{}",

@@ -41,7 +41,13 @@ fn in_range(field: &str, value: f32, lo: f32, hi: f32) -> Result<(), ConfigError
     }
 }
 
-fn count(field: &str, value: usize, lo: usize, hi: usize) -> Result<(), ConfigError> {
+/// `value` within `lo..=hi` (whole numbers: counts, sizes, steps).
+pub(crate) fn count<T: PartialOrd + std::fmt::Display + Copy>(
+    field: &str,
+    value: T,
+    lo: T,
+    hi: T,
+) -> Result<(), ConfigError> {
     if (lo..=hi).contains(&value) {
         Ok(())
     } else {

@@ -23,7 +23,7 @@ use crate::engine::config::DataConfig;
 use crate::engine::data::domains::{DomainPair, EmbeddedPair, embedded_pair};
 use crate::engine::data::{self, Dataset, ImageSet};
 use crate::engine::preset::{FORMAT, PresetError, read_text, resolve_data_paths};
-use crate::engine::validate::ConfigError;
+use crate::engine::validate::{ConfigError, count};
 
 /// Which embedded pair, as a preset spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,17 +164,14 @@ fn err(field: &str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// A whole-number field of the `[cyclegan]` section within `lo..=hi`.
 fn within<T: PartialOrd + std::fmt::Display + Copy>(
     field: &str,
     v: T,
     lo: T,
     hi: T,
 ) -> Result<(), ConfigError> {
-    if v >= lo && v <= hi {
-        Ok(())
-    } else {
-        Err(err(field, format!("must be within [{lo}, {hi}], got {v}")))
-    }
+    count(&format!("cyclegan.{field}"), v, lo, hi)
 }
 
 impl CycleSection {
