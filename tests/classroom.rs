@@ -138,8 +138,8 @@ fn changing_the_objective_restarts_on_the_same_seed_and_says_so() {
     });
     let info = ready.expect("a new run is described before the note");
     assert_eq!(info.origin, RunOrigin::Restarted);
-    assert_eq!(info.config, gp);
-    assert_eq!(info.config.train.seed, config.train.seed);
+    assert_eq!(info.gan(), Some(&gp));
+    assert_eq!(info.seed(), config.train.seed);
     let Some(Event::ConfigApplied { notes }) = seen.last() else {
         unreachable!()
     };

@@ -13,92 +13,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::train::{MAX_STEPS, TrainArgs, guard_output};
 use crate::engine::checkpoint::LATEST;
 use crate::engine::cyclegan::checkpoint::{self as cycle_checkpoint, CycleCheckpoint};
-use crate::engine::cyclegan::metrics::label_preservation;
+use crate::engine::cyclegan::evaluate::{evaluate, judges, untranslated_baseline};
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::cyclegan::run::CycleRun;
 use crate::engine::cyclegan::strips::translation_strips;
-use crate::engine::data::ImageSet;
 use crate::engine::data::domains::DomainPair;
 use crate::engine::export;
-use crate::engine::metrics::classifier::{self, Classifier};
-use crate::engine::trainer::protocol::{MetricValue, MetricsReport, StepKind, StepStats};
-
-/// Held-out images the cycle L1 is measured on.
-const CYCLE_IMAGES: usize = 200;
-
-/// What an evaluation reports, with the names the CSV and the progress bar use.
-fn evaluate(run: &CycleRun, held: &DomainPair, judges: Option<&[Classifier; 2]>) -> MetricsReport {
-    let step = run.step;
-    let value = |name: &str, value: f64| MetricValue {
-        name: name.into(),
-        step,
-        value,
-    };
-    let cycle = run.cycle_l1_on([&held.a, &held.b], CYCLE_IMAGES);
-    let mut values = vec![
-        value("cycle_l1_a", cycle[0] as f64),
-        value("cycle_l1_b", cycle[1] as f64),
-    ];
-    if let Some([ja, jb]) = judges {
-        let n = held.a.len().max(held.b.len());
-        let [ab, ba] = label_preservation(run, [&held.a, &held.b], [ja, jb], n);
-        values.extend(ab.map(|v| value("label_preservation_ab", v)));
-        values.extend(ba.map(|v| value("label_preservation_ba", v)));
-    }
-    MetricsReport {
-        step,
-        values,
-        histogram: None,
-    }
-}
-
-/// How often each target domain's classifier gives held-out images of the other domain their
-/// label untranslated (when their shapes allow): what label preservation must beat for a
-/// translation to have helped the judge, and a warning where the judge itself is weak.
-fn untranslated_baseline(held: &DomainPair, judges: &[Classifier; 2]) -> Vec<(String, f64)> {
-    let mut out = Vec::new();
-    let directions = [
-        ("ab", &held.a, &judges[1], &held.b),
-        ("ba", &held.b, &judges[0], &held.a),
-    ];
-    for (dir, source, judge, target) in directions {
-        let same_shape = source.image_len() == target.image_len();
-        let (Some(labels), true) = (source.labels.as_ref(), same_shape) else {
-            continue;
-        };
-        let x = source.gather(&(0..source.len()).collect::<Vec<_>>()).pixels;
-        let labels: Vec<u32> = labels.iter().map(|&l| u32::from(l)).collect();
-        let v = crate::engine::cyclegan::metrics::agreement(judge, &x, &labels);
-        eprintln!(
-            "note: untranslated, {:.1} % of held-out {} images get their label from the {} classifier (label preservation {dir} should beat it)",
-            100.0 * v,
-            if dir == "ab" {
-                &held.names[0]
-            } else {
-                &held.names[1]
-            },
-            if dir == "ab" {
-                &held.names[1]
-            } else {
-                &held.names[0]
-            },
-        );
-        out.push((format!("untranslated_agreement_{dir}"), v));
-    }
-    out
-}
-
-/// Each domain's classifier (cached like the GAN's), or why there are none.
-fn judges(train: &DomainPair) -> Result<[Classifier; 2], String> {
-    let one = |set: &ImageSet, name: &str| {
-        eprintln!("training the classifier of domain {name} (label preservation)…");
-        classifier::for_dataset(set, &mut |_| {}).map_err(|e| format!("domain {name}: {e}"))
-    };
-    Ok([
-        one(&train.a, &train.names[0])?,
-        one(&train.b, &train.names[1])?,
-    ])
-}
+use crate::engine::trainer::protocol::{MetricValue, StepKind, StepStats};
 
 fn curve_values(stats: &StepStats) -> impl Iterator<Item = MetricValue> + '_ {
     stats
@@ -177,7 +98,11 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
     guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let [train, held] = section.load_domains().map_err(anyhow::Error::msg)?;
-    let judges = match judges(&train) {
+    eprintln!(
+        "training the classifiers of {} and {} (label preservation; cached after the first run)…",
+        train.names[0], train.names[1]
+    );
+    let judges = match judges(&train, &mut |_| {}) {
         Ok(j) => Some(j),
         Err(why) => {
             eprintln!("note: no label preservation: {why}");
@@ -188,6 +113,15 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
         .as_ref()
         .map(|j| untranslated_baseline(&held, j))
         .unwrap_or_default();
+    for b in &baseline {
+        eprintln!(
+            "note: untranslated, {:.1} % of held-out {} images get their label from the {} classifier (label preservation {} should beat it)",
+            100.0 * b.agreement,
+            b.source,
+            b.target,
+            b.direction
+        );
+    }
     let mut run = CycleRun::new(section.config(), Arc::new(train), &backend.device)?;
     if let Some(ckpt) = &resumed {
         ckpt.restore_into(&mut run)?;
@@ -208,11 +142,11 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
         held.a.len(),
     );
     let mut history: Vec<MetricValue> = Vec::new();
-    for (name, value) in &baseline {
+    for b in &baseline {
         history.push(MetricValue {
-            name: name.clone(),
+            name: b.metric(),
             step: run.step,
-            value: *value,
+            value: b.agreement,
         });
     }
     for s in run.log.stats.iter().filter(|s| s.kind == StepKind::Round) {
@@ -251,11 +185,7 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
             .into());
         }
         let stats = run.step_once(StepKind::Round)?;
-        if let Some(what) = stats
-            .named()
-            .find(|(_, v)| !v.is_nan() && !v.is_finite())
-            .map(|(k, v)| format!("{k} became {v}"))
-        {
+        if let Some(what) = crate::engine::cyclegan::divergence(&stats) {
             bar.abandon();
             anyhow::bail!(
                 "training diverged at step {} ({what}); the last saved checkpoint in {} is kept",

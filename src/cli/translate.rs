@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::engine::backend::BackendChoice;
 use crate::engine::cyclegan::checkpoint::{CycleCheckpoint, ImageShape};
-use crate::engine::data::files::decode_image;
+use crate::engine::data::files::{decode_image, image_pixels};
 use crate::engine::export;
 use crate::engine::trainer::protocol::Samples;
 use crate::engine::trainer::tensors::read;
@@ -42,20 +42,9 @@ pub struct TranslateArgs {
     pub backend: BackendChoice,
 }
 
-/// An image file as values in [-1, 1], channel-major, at `shape`.
 fn load(path: &Path, shape: ImageShape) -> anyhow::Result<Vec<f32>> {
     let img = decode_image(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let s = shape.side as u32;
-    let img = img.resize_exact(s, s, image::imageops::FilterType::Triangle);
-    let bytes: Vec<u8> = if shape.channels == 1 {
-        img.to_luma8().into_raw()
-    } else {
-        let rgb = img.to_rgb8();
-        (0..3)
-            .flat_map(|c| rgb.pixels().map(move |p| p.0[c]).collect::<Vec<_>>())
-            .collect()
-    };
-    Ok(bytes.iter().map(|&b| b as f32 / 127.5 - 1.0).collect())
+    Ok(image_pixels(&img, shape.channels, shape.side))
 }
 
 /// The image files of a folder, sorted by name.

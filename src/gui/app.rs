@@ -247,17 +247,17 @@ impl GanvasApp {
             // A rejected change: show the setup the run really has again.
             Event::Error(_) => self.edited = None,
             Event::Ready(info) => {
-                self.trainer_config = info.config.clone();
+                if let Some(config) = info.gan() {
+                    self.trainer_config = config.clone();
+                }
                 // A change to what is learned started a new run: keep the old one to compare.
                 if info.origin == RunOrigin::Restarted && self.view.step > 0 {
                     self.compare.keep(&self.view);
                 }
-                if info.fresh()
-                    && !matches!(
-                        info.config.data,
-                        crate::engine::config::DataConfig::Drawn { .. }
-                    )
-                {
+                let drawn = info.gan().is_some_and(|c| {
+                    matches!(c.data, crate::engine::config::DataConfig::Drawn { .. })
+                });
+                if info.fresh() && !drawn {
                     self.plane.sketch.points.clear();
                     self.plane.sketch.on = false;
                 }
@@ -289,7 +289,7 @@ impl GanvasApp {
         egui::ScrollArea::vertical().show(ui, |ui| match (&mut self.lesson, self.right_tab) {
             (Some(lesson), RightTab::Lesson) => lesson_ui(ui, lesson, &self.view, actions),
             _ => {
-                let info_config = self.view.info.as_ref().map(|i| &i.config);
+                let info_config = self.view.gan_config();
                 if let Some(c) = info_config
                     && self.edited.as_ref() == Some(c)
                 {
@@ -383,9 +383,8 @@ impl eframe::App for GanvasApp {
             preset: &self.preset_name,
             preset_changed: self
                 .view
-                .info
-                .as_ref()
-                .is_some_and(|i| i.config != self.preset_config),
+                .gan_config()
+                .is_some_and(|c| *c != self.preset_config),
             backend: &self.backend.name,
             backend_note: self.backend.note.as_deref(),
         };
@@ -433,8 +432,8 @@ impl eframe::App for GanvasApp {
                 self.request_renders(); // G moved on: follow it
             }
             let [single, strip] = self.explorer_textures(&ctx);
-            let classes: Vec<String> = match &self.view.info {
-                Some(i) if i.config.model.conditional => i.class_names.clone(),
+            let classes: Vec<String> = match (&self.view.info, self.view.gan_config()) {
+                (Some(i), Some(c)) if c.model.conditional => i.class_names.clone(),
                 _ => Vec::new(),
             };
             explorer_ui(

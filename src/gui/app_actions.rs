@@ -70,7 +70,7 @@ impl GanvasApp {
     fn current_config(&self) -> Option<TrainConfig> {
         self.edited
             .clone()
-            .or_else(|| self.view.info.as_ref().map(|i| i.config.clone()))
+            .or_else(|| self.view.gan_config().cloned())
             .or_else(|| self.view.build_failed.as_ref().map(|(c, _)| c.clone()))
     }
 
@@ -244,8 +244,10 @@ impl GanvasApp {
     }
 
     pub(super) fn request_renders(&mut self) {
-        let Some(info) = &self.view.info else { return };
-        self.explorer.fit(&info.config.model);
+        let Some(config) = self.view.gan_config() else {
+            return;
+        };
+        self.explorer.fit(&config.model);
         if !self.explorer.open {
             return;
         }

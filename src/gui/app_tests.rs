@@ -111,10 +111,7 @@ fn turning_on_ema_says_the_samples_come_from_the_average() {
     assert!(h.query_by_label_contains("from the EMA of G").is_none());
     h.get_by_label("EMA of G").click();
     assert!(until(&mut h, 20, |a| {
-        a.view
-            .info
-            .as_ref()
-            .is_some_and(|i| i.config.tricks.ema.is_some())
+        a.view.gan_config().is_some_and(|i| i.tricks.ema.is_some())
     }));
     h.run_steps(2);
     assert!(
@@ -132,9 +129,8 @@ fn switching_the_variant_applies_it_and_switching_the_data_rebuilds_the_run() {
     h.get_by_label("wgan-gp").click();
     assert!(until(&mut h, 20, |a| {
         a.view
-            .info
-            .as_ref()
-            .is_some_and(|i| matches!(i.config.objective, Objective::WganGp { .. }))
+            .gan_config()
+            .is_some_and(|i| matches!(i.objective, Objective::WganGp { .. }))
     }));
     // The data picker: the ring → the spiral restarts the run at step 0 on the new data.
     h.get_by_role_and_label(Role::ComboBox, "data").click();
@@ -144,7 +140,7 @@ fn switching_the_variant_applies_it_and_switching_the_data_rebuilds_the_run() {
         a.view
             .info
             .as_ref()
-            .is_some_and(|i| i.config.data.is_points() && i.modes.is_empty())
+            .is_some_and(|i| i.gan().is_some_and(|c| c.data.is_points()) && i.modes.is_empty())
     }));
     assert_eq!(h.state().view.step, 0);
     assert!(

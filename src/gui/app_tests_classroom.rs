@@ -32,8 +32,8 @@ fn changing_the_objective_restarts_and_compare_shows_both_runs() {
     h.get_by_label("wgan-gp").click();
     assert!(
         until(&mut h, 20, |a| a.view.step == 0
-            && a.view.info.as_ref().is_some_and(|i| matches!(
-                i.config.objective,
+            && a.view.gan_config().is_some_and(|i| matches!(
+                i.objective,
                 Objective::WganGp { lambda } if lambda == 0.1
             ))),
         "the button brings the preset's λ and the run restarts"
@@ -46,10 +46,7 @@ fn changing_the_objective_restarts_and_compare_shows_both_runs() {
         .any(|m| m.contains("restarted at step 0"))));
     let app = h.state();
     assert_eq!(app.compare.runs.len(), 1, "the old run is kept");
-    assert_eq!(
-        app.view.info.as_ref().map(|i| i.config.train.d_steps),
-        Some(5)
-    );
+    assert_eq!(app.view.gan_config().map(|i| i.train.d_steps), Some(5));
     assert!(
         app.view
             .messages
@@ -119,7 +116,7 @@ fn a_preset_with_missing_data_leaves_the_setup_usable() {
             && a.view.build_failed.is_none()),
         "the fix builds the run"
     );
-    let config = &h.state().view.info.as_ref().expect("run").config;
+    let config = h.state().view.gan_config().expect("run");
     assert!(config.model.conditional, "the rest of the setup stayed");
 }
 
@@ -145,11 +142,10 @@ fn a_lessons_steps_advance_and_carry_out_what_they_say() {
     assert!(h.query_by_label("step 2 of 7").is_some());
     h.get_by_label("Apply this change").click();
     assert!(
-        until(&mut h, 20, |a| a.view.info.as_ref().is_some_and(|i| i
-            .config
-            .tricks
-            .label_smoothing
-            == 0.2)),
+        until(&mut h, 20, |a| a
+            .view
+            .gan_config()
+            .is_some_and(|i| i.tricks.label_smoothing == 0.2)),
         "the step's change is applied"
     );
     assert_eq!(h.state().view.step, 1000, "a trick keeps the run going");

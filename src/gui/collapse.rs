@@ -239,10 +239,7 @@ pub fn collapse_ui(
     alert_ui(ui, view, actions);
     let shown_step = view.shown().map_or(view.step, |(s, _)| *s);
     let Some(report) = view.report_at(shown_step).or(view.reports.last()) else {
-        let every = view
-            .info
-            .as_ref()
-            .map_or(0, |i| i.config.train.metrics_every);
+        let every = view.gan_config().map_or(0, |c| c.train.metrics_every);
         ui.label(format!(
             "No evaluation yet: metrics are computed every {every} steps (train.metrics_every)."
         ));

@@ -158,13 +158,11 @@ fn thin(history: &[StepStats], max: usize) -> Vec<Row> {
 impl Compare {
     /// Keeps a copy of the current run.
     pub fn keep(&mut self, view: &RunView) {
-        let Some(info) = &view.info else { return };
+        let Some(config) = view.gan_config() else {
+            return;
+        };
         self.runs.push(KeptRun {
-            label: format!(
-                "#{} {}",
-                self.runs.len() + 1,
-                run_label(&info.config, view.step)
-            ),
+            label: format!("#{} {}", self.runs.len() + 1, run_label(config, view.step)),
             shown: true,
             labels: compared_labels(view.family()),
             curves: thin(&view.history, KEPT_POINTS),

@@ -251,9 +251,9 @@ pub fn export(
             Ok("Writing the timelapse…".into())
         }
         FileJob::SavePreset => {
-            let info = view.info.as_ref().ok_or("no run is loaded")?;
+            let config = view.gan_config().ok_or("no run is loaded")?;
             let name = format!("{preset_name} (edited)");
-            Preset::from_config(&name, "Saved from the ganvas window.", &info.config)
+            Preset::from_config(&name, "Saved from the ganvas window.", config)
                 .save(path)
                 .map_err(|e| e.to_string())?;
             Ok(format!(

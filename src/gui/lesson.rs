@@ -99,9 +99,9 @@ pub fn lesson_ui(
             actions.push(Action::SetPace(ms));
         }
     }
-    if let (Some(set), Some(info)) = (&step.set, &view.info) {
-        let applied = apply_set(&info.config, set).ok();
-        let already = applied.as_ref() == Some(&info.config);
+    if let (Some(set), Some(config)) = (&step.set, view.gan_config()) {
+        let applied = apply_set(config, set).ok();
+        let already = applied.as_ref() == Some(config);
         let text = toml::to_string(set).unwrap_or_default();
         let button = ui
             .add_enabled(

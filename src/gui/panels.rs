@@ -142,7 +142,7 @@ fn history_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
 fn heading_ui(ui: &mut egui::Ui, view: &RunView, step: u64) {
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("Samples at step {step}"));
-        if let Some(decay) = view.info.as_ref().and_then(|i| i.config.tricks.ema) {
+        if let Some(decay) = view.gan_config().and_then(|c| c.tricks.ema) {
             let now = crate::engine::nn::params::ema_decay_at(decay, step);
             ui.label(format!("from the EMA of G ({decay})")).on_hover_text(format!(
                 "These samples come from a moving average of G's weights over about the last {:.0} steps \

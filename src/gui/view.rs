@@ -92,11 +92,12 @@ impl RunView {
                 self.d_field = None;
                 self.field_history.clear();
                 self.field_version += 1;
+                let data = |i: &RunInfo| i.gan().map(|c| c.data.clone());
                 let same_data = self
                     .info
                     .as_ref()
-                    .is_some_and(|old| old.config.data == info.config.data);
-                if !same_data || info.config.data.is_points() {
+                    .is_some_and(|old| data(old).is_some() && data(old) == data(&info));
+                if !same_data || info.gan().is_some_and(|c| c.data.is_points()) {
                     self.classifier = None;
                 }
                 for note in &info.data_notes {
@@ -105,7 +106,7 @@ impl RunView {
                 if info.origin == RunOrigin::Reset {
                     self.messages.push(format!(
                         "The run started again at step 0 (seed {}).",
-                        info.config.train.seed
+                        info.seed()
                     ));
                 }
                 self.messages.append(&mut self.pending_messages);
@@ -142,7 +143,7 @@ impl RunView {
                 }
                 self.classifier = Some(status);
             }
-            Event::Rendered { .. } => {}
+            Event::Rendered { .. } | Event::Translated { .. } => {}
             Event::DField(layers) => {
                 self.keep_field(&layers);
                 self.d_field = Some(*layers);
@@ -238,6 +239,11 @@ impl RunView {
     /// The run's model family (a GAN's until the first run is described).
     pub fn family(&self) -> &'static FamilyDescription {
         self.info.as_ref().map_or(&gan::DESCRIPTION, |i| i.family)
+    }
+
+    /// The run's GAN configuration (None for another family, or before the first run).
+    pub fn gan_config(&self) -> Option<&TrainConfig> {
+        self.info.as_ref().and_then(RunInfo::gan)
     }
 
     /// The layers shown at `step`: the newest received at or before it.

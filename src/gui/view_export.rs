@@ -70,7 +70,9 @@ fn frame(view: &RunView, name: &str, bounds: PlaneBounds, step: u64, samples: &S
                 .fold(0.0, f32::max)
         })
         .unwrap_or(0.0);
-    let objective = info.map_or("", |i| i.config.objective.name());
+    let objective = info
+        .and_then(|i| i.gan())
+        .map_or("", |c| c.objective.name());
     Frame {
         bounds,
         field: view.field_at(step).cloned(),

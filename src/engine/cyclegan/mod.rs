@@ -4,6 +4,7 @@
 //! replay buffer of past fakes (Zhu et al. 2017; the reference implementation's defaults).
 
 pub mod checkpoint;
+pub mod evaluate;
 pub mod loss;
 pub mod metrics;
 pub mod nets;
@@ -147,6 +148,28 @@ impl CycleConfig {
             _ => self.lr,
         }
     }
+}
+
+/// What went wrong in a CycleGAN update's statistics, if anything: an infinite value, or a
+/// loss that the update measures (the cycle losses for the generators, the critics' losses
+/// for the critics) came out NaN. Unmeasured curves are NaN by design and do not count.
+pub fn divergence(stats: &crate::engine::trainer::protocol::StepStats) -> Option<String> {
+    use crate::engine::trainer::protocol::StepKind;
+    if let Some((key, v)) = stats.named().find(|(_, v)| v.is_infinite()) {
+        return Some(format!("{key} became {v}"));
+    }
+    let generators = matches!(stats.kind, StepKind::Round | StepKind::Phase(GENERATORS));
+    let critics = matches!(stats.kind, StepKind::Round | StepKind::Phase(CRITICS));
+    let measured = [
+        (CYCLE_A, generators),
+        (CYCLE_B, generators),
+        (D_A_LOSS, critics),
+        (D_B_LOSS, critics),
+    ];
+    measured
+        .iter()
+        .find(|&&(i, measured)| measured && stats.value(i).is_nan())
+        .map(|&(i, _)| format!("{} became NaN", DESCRIPTION.curves[i].key))
 }
 
 #[cfg(test)]

@@ -26,6 +26,22 @@ fn decode_limits() -> image::Limits {
     limits
 }
 
+/// `img` resized to `side`² and turned into `channels` (1: grey, 3: RGB) channel-major
+/// planes in [-1, 1], as a model of that shape takes it.
+pub fn image_pixels(img: &image::DynamicImage, channels: usize, side: usize) -> Vec<f32> {
+    let s = side as u32;
+    let img = img.resize_exact(s, s, image::imageops::FilterType::Triangle);
+    let bytes: Vec<u8> = if channels == 1 {
+        img.to_luma8().into_raw()
+    } else {
+        let rgb = img.to_rgb8();
+        (0..3)
+            .flat_map(|c| rgb.pixels().map(move |p| p.0[c]).collect::<Vec<_>>())
+            .collect()
+    };
+    bytes.iter().map(|&b| b as f32 / 127.5 - 1.0).collect()
+}
+
 /// Decodes one image file within [`decode_limits`].
 pub fn decode_image(path: &Path) -> Result<image::DynamicImage, String> {
     let mut reader = image::ImageReader::open(path)

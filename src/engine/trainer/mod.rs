@@ -2,8 +2,11 @@
 //! drives one through the plain-data [`protocol`].
 
 mod classifier_job;
+mod cycle_judges;
+mod cycle_worker;
 mod evaluate;
 pub mod field;
+mod link;
 pub mod protocol;
 pub mod reconfigure;
 pub mod run_log;

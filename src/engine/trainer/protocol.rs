@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::config::TrainConfig;
+use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::family::{FamilyDescription, gan};
 
 /// What the driver asks of the trainer. Commands are handled in the order sent.
@@ -28,6 +29,12 @@ pub enum Command {
     Restart(Box<TrainConfig>),
     /// Map latent vectors through G (the newest request wins; answered between steps).
     Render(RenderRequest),
+    /// Translate an image there and back (families that take an image; answered between
+    /// steps, with [`Event::Translated`]).
+    Translate(TranslateRequest),
+    /// Start a new run at step 0 on this setup, of the family the trainer runs (a loaded
+    /// preset); a GAN trainer takes [`RunSetup::Gan`] as it takes [`Command::Restart`].
+    Rebuild(Box<RunSetup>),
     /// Write a checkpoint (atomically).
     SaveCheckpoint(PathBuf),
     /// Write a checkpoint (atomically) as a crash copy: no answer unless it fails, and it does
@@ -65,6 +72,38 @@ pub struct RenderRequest {
     pub classes: Vec<u32>,
 }
 
+/// An image of one domain to translate into the other and back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TranslateRequest {
+    /// Echoed in the answer, so the driver can match it.
+    pub id: u64,
+    /// A → B (else B → A).
+    pub a_to_b: bool,
+    /// The image in the source domain's shape (channels × side², channel-major, in [-1, 1]).
+    pub pixels: Vec<f32>,
+}
+
+/// One of a translation family's two domains, as the run holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainInfo {
+    pub name: String,
+    pub channels: usize,
+    pub side: usize,
+    /// Training images (held-out ones not counted).
+    pub images: usize,
+}
+
+impl DomainInfo {
+    /// Values per image.
+    pub fn len(&self) -> usize {
+        self.channels * self.side * self.side
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Whether the trainer is stepping on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunState {
@@ -95,7 +134,32 @@ pub struct StepStats {
     pub millis: f32,
 }
 
+/// What a run was built from: its family's configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunSetup {
+    /// A GAN (vanilla, DCGAN, cGAN, …) with its objective and tricks.
+    Gan(Box<TrainConfig>),
+    /// A CycleGAN preset (its two domains, networks and losses).
+    Cycle(Box<CyclePreset>),
+}
+
 impl RunInfo {
+    /// The GAN configuration, when the run is a GAN.
+    pub fn gan(&self) -> Option<&TrainConfig> {
+        match &self.setup {
+            RunSetup::Gan(c) => Some(c),
+            RunSetup::Cycle(_) => None,
+        }
+    }
+
+    /// The seed the run was built with.
+    pub fn seed(&self) -> u64 {
+        match &self.setup {
+            RunSetup::Gan(c) => c.train.seed,
+            RunSetup::Cycle(p) => p.cyclegan.seed,
+        }
+    }
+
     /// Whether this starts a new history (a new run, a reset, a restart, a loaded checkpoint);
     /// false when a live configuration change kept the run going.
     pub fn fresh(&self) -> bool {
@@ -323,7 +387,8 @@ pub struct RunInfo {
     pub backend: String,
     /// Why a requested GPU was not used, if it was not.
     pub fallback_note: Option<String>,
-    pub config: TrainConfig,
+    /// What the run was built from (the family's own configuration).
+    pub setup: RunSetup,
     /// The model family: its phases (the step buttons) and its curves (the plots).
     pub family: &'static FamilyDescription,
     /// Notes from loading the data (skipped files).
@@ -340,6 +405,8 @@ pub struct RunInfo {
     /// 2D mixtures: the modes' centres and their standard deviation (the mode map).
     pub modes: Vec<[f32; 2]>,
     pub mode_std: f32,
+    /// Translation families: domain A, then domain B (empty for a GAN).
+    pub domains: Vec<DomainInfo>,
 }
 
 /// What the trainer reports.
@@ -360,6 +427,14 @@ pub enum Event {
     Rendered {
         id: u64,
         samples: Samples,
+    },
+    /// The answer to [`Command::Translate`]: the translation and its way back.
+    Translated {
+        id: u64,
+        a_to_b: bool,
+        input: Samples,
+        forward: Samples,
+        back: Samples,
     },
     /// The 2D view's layers (answer to `Command::DField`).
     DField(Box<PlaneLayers>),

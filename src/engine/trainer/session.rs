@@ -157,7 +157,7 @@ impl Session {
             origin: super::protocol::RunOrigin::Built,
             backend: self.backend.name.clone(),
             fallback_note: self.backend.note.clone(),
-            config: self.config.clone(),
+            setup: super::protocol::RunSetup::Gan(Box::new(self.config.clone())),
             family: &crate::engine::family::gan::DESCRIPTION,
             data_notes: self.data_notes.clone(),
             sample_len: self.shape.len,
@@ -170,6 +170,7 @@ impl Session {
             real_preview: self.real_preview(512),
             modes: mixture.map(|m| m.means.clone()).unwrap_or_default(),
             mode_std: mixture.map_or(0.0, |m| m.std),
+            domains: Vec::new(),
         }
     }
 

@@ -7,10 +7,12 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::cycle_worker::CycleWorker;
 use super::protocol::{Command, Event};
 use super::worker::Worker;
 use crate::engine::backend::Backend;
 use crate::engine::config::TrainConfig;
+use crate::engine::cyclegan::preset::CyclePreset;
 
 /// Called after the trainer sends events (e.g. `egui::Context::request_repaint`).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -46,11 +48,33 @@ impl Trainer {
         backend: Backend,
         waker: Option<Waker>,
     ) -> std::io::Result<Self> {
+        Self::spawn_loop(move |commands, events| {
+            Worker::new(backend, commands, events, waker).run(config)
+        })
+    }
+
+    /// Starts a trainer thread named `ganvas-trainer` that builds a CycleGAN run from
+    /// `preset` on `backend`. It starts paused and obeys the same commands (those only a GAN
+    /// has are answered with a message).
+    pub fn spawn_cycle(
+        preset: CyclePreset,
+        backend: Backend,
+        waker: Option<Waker>,
+    ) -> std::io::Result<Self> {
+        Self::spawn_loop(move |commands, events| {
+            CycleWorker::new(backend, commands, events, waker).run(preset)
+        })
+    }
+
+    /// Starts the thread on a family's loop, with the two bounded channels.
+    fn spawn_loop(
+        worker: impl FnOnce(Receiver<Command>, SyncSender<Event>) + Send + 'static,
+    ) -> std::io::Result<Self> {
         let (cmd_tx, cmd_rx) = std::sync::mpsc::sync_channel(COMMAND_CAPACITY);
         let (ev_tx, ev_rx) = std::sync::mpsc::sync_channel(EVENT_CAPACITY);
         let thread = std::thread::Builder::new()
             .name("ganvas-trainer".into())
-            .spawn(move || Worker::new(backend, cmd_rx, ev_tx, waker).run(config))?;
+            .spawn(move || worker(cmd_rx, ev_tx))?;
         Ok(Self {
             commands: cmd_tx,
             events: ev_rx,

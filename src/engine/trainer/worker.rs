@@ -1,14 +1,15 @@
-//! The trainer thread's loop: owns the [`Session`], handles commands in order, steps while
-//! running, and sends events (waiting for room, but never past a Stop). It wakes the driver
-//! only when it has sent something, so a paused window is not redrawn for nothing.
+//! The GAN family's trainer loop: owns the [`Session`], handles commands in order, steps
+//! while running, and reports through the thread's [`Link`].
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use super::classifier_job::ClassifierJob;
+use super::link::{Link, panic_text};
 use super::protocol::{
-    Command, Event, PlaneBounds, PlaneLayers, RenderRequest, RunOrigin, RunState, StepKind,
+    Command, Event, PlaneBounds, PlaneLayers, RenderRequest, RunOrigin, RunSetup, RunState,
+    StepKind,
 };
 use super::session::{Session, SessionError};
 use super::thread::Waker;
@@ -18,37 +19,21 @@ use crate::engine::config::TrainConfig;
 pub(super) struct Worker {
     session: Option<Session>,
     backend: Backend,
-    commands: Receiver<Command>,
-    events: SyncSender<Event>,
-    waker: Option<Waker>,
-    /// Events were sent since the driver was last woken.
-    unwoken: bool,
+    link: Link,
     running: bool,
     /// Pause after this many rounds (a lesson's "run to step N").
     pause_at: Option<u64>,
     /// Pause between updates while playing (slow motion), and when the next one is due.
     pace: Duration,
     next_update_at: Instant,
-    stop: bool,
     pending_render: Option<RenderRequest>,
     /// The 2D view's last request: sent again after each update in slow motion.
     field_request: Option<(u32, PlaneBounds)>,
-    /// Commands read while waiting for room to send an event, to be handled in order.
-    backlog: Vec<Command>,
     /// The classifier behind the image class metrics.
     classifier: Option<ClassifierJob>,
     /// Set when an update failed on an internal error: (step, what). Training is refused
     /// until the run is built again (Reset, a new configuration, a checkpoint).
     crashed: Option<(u64, String)>,
-}
-
-/// The text of a caught panic.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "an internal error".to_string())
 }
 
 impl Worker {
@@ -61,18 +46,13 @@ impl Worker {
         Self {
             session: None,
             backend,
-            commands,
-            events,
-            waker,
-            unwoken: false,
+            link: Link::new(commands, events, waker),
             running: false,
             pause_at: None,
             pace: Duration::ZERO,
             next_update_at: Instant::now(),
-            stop: false,
             pending_render: None,
             field_request: None,
-            backlog: Vec::new(),
             classifier: None,
             crashed: None,
         }
@@ -82,9 +62,9 @@ impl Worker {
         self.build(config);
         self.emit(Event::State(RunState::Paused));
         self.wake();
-        while !self.stop {
+        while !self.link.stop {
             self.handle_waiting_commands();
-            if self.stop {
+            if self.link.stop {
                 break;
             }
             self.poll_classifier();
@@ -163,38 +143,17 @@ impl Worker {
 
     /// Handles every queued command; when paused, first waits for one.
     fn handle_waiting_commands(&mut self) {
-        let mut first = None;
         // Paused: wait for a command. Playing in slow motion: wait until the next update is due.
-        let wait = if self.running {
+        let wait = if self.pending_render.is_some() {
+            Duration::ZERO
+        } else if self.running {
             self.next_update_at
                 .saturating_duration_since(Instant::now())
         } else {
             Duration::from_millis(200)
         };
-        if !wait.is_zero() && self.backlog.is_empty() && self.pending_render.is_none() {
-            match self.commands.recv_timeout(wait) {
-                Ok(c) => first = Some(c),
-                Err(RecvTimeoutError::Timeout) => return,
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.stop = true;
-                    return;
-                }
-            }
-        }
-        let mut queue: Vec<Command> = std::mem::take(&mut self.backlog);
-        queue.extend(first);
-        loop {
-            match self.commands.try_recv() {
-                Ok(c) => queue.push(c),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    self.stop = true;
-                    break;
-                }
-            }
-        }
-        for command in queue {
-            if self.stop {
+        for command in self.link.take_commands(wait) {
+            if self.link.stop {
                 break;
             }
             self.guarded("a command", |w| w.handle(command));
@@ -203,7 +162,7 @@ impl Worker {
 
     fn handle(&mut self, command: Command) {
         match command {
-            Command::Stop => self.stop = true,
+            Command::Stop => self.link.stop = true,
             Command::Render(r) => self.pending_render = Some(r), // the newest wins
             Command::DField { resolution, bounds } => {
                 self.field_request = Some((resolution, bounds));
@@ -226,6 +185,17 @@ impl Worker {
             Command::StepRound => self.manual_step(StepKind::Round),
             Command::SetConfig(config) => self.set_config(*config),
             Command::Restart(config) => self.restart(*config),
+            Command::Rebuild(setup) => match *setup {
+                RunSetup::Gan(config) => self.restart(*config),
+                RunSetup::Cycle(_) => self.emit(Event::Error(
+                    "this window trains GANs; a CycleGAN preset opens in its own window \
+                     (ganvas gui --preset presets/cyclegan/…)"
+                        .into(),
+                )),
+            },
+            Command::Translate(_) => self.emit(Event::Error(
+                "a GAN's generator takes a latent vector, not an image: translation is for the CycleGAN family".into(),
+            )),
             Command::Reset { seed } => self.reset(seed),
             Command::SaveCheckpoint(path) => {
                 let Some(session) = &self.session else {
@@ -547,42 +517,12 @@ impl Worker {
         });
     }
 
-    /// Sends an event; when the queue is full, waits for room while still obeying Stop.
     fn emit(&mut self, event: Event) {
-        self.unwoken = true;
-        let mut event = event;
-        loop {
-            match self.events.try_send(event) {
-                Ok(()) => return,
-                Err(TrySendError::Disconnected(_)) => {
-                    self.stop = true;
-                    return;
-                }
-                Err(TrySendError::Full(back)) => {
-                    event = back;
-                    self.wake();
-                    self.unwoken = true;
-                    match self.commands.try_recv() {
-                        Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
-                            self.stop = true;
-                            return;
-                        }
-                        Ok(other) => self.backlog.push(other),
-                        Err(TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(2)),
-                    }
-                }
-            }
-        }
+        self.link.emit(event);
     }
 
-    /// Wakes the driver if anything was sent since the last time.
     fn wake(&mut self) {
-        if !std::mem::take(&mut self.unwoken) {
-            return;
-        }
-        if let Some(w) = &self.waker {
-            w();
-        }
+        self.link.wake();
     }
 }
 
