@@ -63,7 +63,7 @@ pub enum PresetError {
     #[error("preset {path}: {message}")]
     Lesson { path: PathBuf, message: String },
     #[error(
-        "preset {path} trains the {found} family, which only `ganvas train --preset {path}` runs so far (the window opens GAN presets)"
+        "preset {path} trains the {found} family, not a GAN: it opens in its own window (`ganvas gui --preset {path}`) or trains headless (`ganvas train --preset {path}`)"
     )]
     Family { path: PathBuf, found: String },
 }

@@ -49,6 +49,11 @@ pub enum Action {
     KeepRun,
     /// Restart the run on these drawn 2D points.
     TrainOnDrawing(Vec<[f32; 2]>),
+    /// Translate this image (the source domain's shape) there and back.
+    Translate {
+        a_to_b: bool,
+        pixels: Vec<f32>,
+    },
 }
 
 /// Space: play/pause; S: one round; R: reset with the same seed.

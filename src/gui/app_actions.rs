@@ -189,6 +189,14 @@ impl GanvasApp {
                     self.view.pin(index);
                     continue;
                 }
+                // The GAN trainer answers that its generator takes no image.
+                Action::Translate { a_to_b, pixels } => {
+                    Command::Translate(crate::engine::trainer::protocol::TranslateRequest {
+                        id: 0,
+                        a_to_b,
+                        pixels,
+                    })
+                }
                 Action::TrainOnDrawing(points) => {
                     let Some(current) = self.current_config() else {
                         continue;

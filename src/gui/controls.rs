@@ -71,40 +71,7 @@ pub fn controls_ui(
         file_menu(ui, view, actions);
         view_menu(ui, layout, actions);
         ui.separator();
-        let play = if view.running { "Pause" } else { "Play" };
-        if ui
-            .add_sized([56.0, 20.0], egui::Button::new(play))
-            .on_hover_text("Train continuously (Space)")
-            .clicked()
-        {
-            actions.push(if view.running {
-                Action::Pause
-            } else {
-                Action::Play
-            });
-        }
-        // The family's phases: "D step" and "G step" for a GAN.
-        for (i, phase) in view.family().phases.iter().enumerate() {
-            if ui.button(phase.button).on_hover_text(phase.hint).clicked() {
-                actions.push(Action::Step(i));
-            }
-        }
-        for (label, tip, action) in [
-            ("Step", "One full round: every phase as the configuration says, e.g. d_steps D updates, then g_steps G updates (S)", Action::StepRound),
-            ("Reset", "Start again from step 0 with the same seed (R)", Action::ResetSameSeed),
-        ] {
-            if ui.button(label).on_hover_text(tip).clicked() {
-                actions.push(action);
-            }
-        }
-        if ui
-            .button("New seed")
-            .on_hover_text("Start again from step 0 with another seed")
-            .clicked()
-        {
-            let seed = (view.step ^ 0x9E37_79B9).wrapping_mul(6_364_136_223_846_793_005) >> 16;
-            actions.push(Action::ResetNewSeed(seed));
-        }
+        run_buttons_ui(ui, view, actions);
         if ui
             .add_enabled(view.diverged, egui::Button::new("Restore last good"))
             .on_hover_text("After a divergence: go back to the state before the step that broke")
@@ -139,7 +106,54 @@ pub fn controls_ui(
     });
 }
 
-fn status_ui(ui: &mut egui::Ui, view: &RunView, bar: &Bar) {
+/// Play/pause, the family's phase buttons, one round, and the two resets: the same for
+/// every family's window.
+pub fn run_buttons_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
+    let play = if view.running { "Pause" } else { "Play" };
+    if ui
+        .add_sized([56.0, 20.0], egui::Button::new(play))
+        .on_hover_text("Train continuously (Space)")
+        .clicked()
+    {
+        actions.push(if view.running {
+            Action::Pause
+        } else {
+            Action::Play
+        });
+    }
+    // The family's phases: "D step" and "G step" for a GAN.
+    for (i, phase) in view.family().phases.iter().enumerate() {
+        if ui.button(phase.button).on_hover_text(phase.hint).clicked() {
+            actions.push(Action::Step(i));
+        }
+    }
+    for (label, tip, action) in [
+        (
+            "Step",
+            "One full round: every phase as the configuration says, e.g. d_steps D updates, then g_steps G updates (S)",
+            Action::StepRound,
+        ),
+        (
+            "Reset",
+            "Start again from step 0 with the same seed (R)",
+            Action::ResetSameSeed,
+        ),
+    ] {
+        if ui.button(label).on_hover_text(tip).clicked() {
+            actions.push(action);
+        }
+    }
+    if ui
+        .button("New seed")
+        .on_hover_text("Start again from step 0 with another seed")
+        .clicked()
+    {
+        let seed = (view.step ^ 0x9E37_79B9).wrapping_mul(6_364_136_223_846_793_005) >> 16;
+        actions.push(Action::ResetNewSeed(seed));
+    }
+}
+
+pub(super) fn status_ui(ui: &mut egui::Ui, view: &RunView, bar: &Bar) {
     ui.add_sized(
         [96.0, 20.0],
         egui::Label::new(egui::RichText::new(format!("step {}", view.step)).strong()),

@@ -34,6 +34,8 @@ pub enum FileJob {
     OpenCifar,
     /// Train on a CSV of x,y points.
     OpenCsv,
+    /// Translate an image of one's own (PNG, JPEG, …) with the CycleGAN run.
+    OpenImage,
 }
 
 /// What kind of dialog a job needs.
@@ -90,12 +92,21 @@ impl FileJob {
             FileJob::OpenCsv => d
                 .set_title("Open a CSV of x,y points")
                 .add_filter("CSV", &["csv", "txt"]),
+            FileJob::OpenImage => d
+                .set_title("Open an image to translate")
+                .add_filter(
+                    "image",
+                    &["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"],
+                )
+                .add_filter("any file", &["*"]),
         }
     }
 
     fn pick(self) -> Pick {
         match self {
-            FileJob::LoadCheckpoint | FileJob::OpenIdx | FileJob::OpenCsv => Pick::File,
+            FileJob::LoadCheckpoint | FileJob::OpenIdx | FileJob::OpenCsv | FileJob::OpenImage => {
+                Pick::File
+            }
             FileJob::OpenImageFolder | FileJob::OpenCifar => Pick::Folder,
             _ => Pick::Save,
         }
@@ -270,6 +281,7 @@ pub fn export(
         | FileJob::OpenImageFolder
         | FileJob::OpenCifar
         | FileJob::OpenCsv => Err("this goes through the trainer".into()),
+        FileJob::OpenImage => Err("an image is translated by the run that takes images".into()),
     }
 }
 

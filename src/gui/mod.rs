@@ -24,13 +24,28 @@ pub mod plot_bench;
 mod recovery;
 mod setup;
 mod training_clock;
+mod translation;
 mod view;
 mod view_export;
 
 use std::path::Path;
 
 use crate::engine::backend::{self, BackendChoice};
+use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::preset::Preset;
+
+/// Which window a preset opens: each family brings its own views.
+enum Window {
+    Gan(Box<Preset>),
+    Translation(Box<CyclePreset>),
+}
+
+/// Whether the preset file at `path` is of the CycleGAN family.
+fn is_cyclegan(path: &Path) -> anyhow::Result<bool> {
+    let text = crate::engine::preset::read_text(path)?;
+    Ok(crate::engine::preset::family_of(&text).as_deref()
+        == Some(crate::engine::cyclegan::DESCRIPTION.key))
+}
 
 /// Opens the window with `preset` (the embedded default when None), training at once if `play`.
 /// Opens the window; `perf_log` prints frame-time percentiles and steps/s every 5 s.
@@ -40,9 +55,10 @@ pub fn run(
     choice: BackendChoice,
     perf_log: bool,
 ) -> anyhow::Result<()> {
-    let preset = match preset {
-        Some(p) => Preset::load(p)?,
-        None => crate::engine::preset::default_preset(),
+    let window = match preset {
+        Some(p) if is_cyclegan(p)? => Window::Translation(Box::new(CyclePreset::load(p)?)),
+        Some(p) => Window::Gan(Box::new(Preset::load(p)?)),
+        None => Window::Gan(Box::new(crate::engine::preset::default_preset())),
     };
     let backend = backend::select(choice)?;
     let options = eframe::NativeOptions {
@@ -54,10 +70,15 @@ pub fn run(
     eframe::run_native(
         "ganvas",
         options,
-        Box::new(move |cc| {
-            Ok(Box::new(app::GanvasApp::new(
-                cc, preset, backend, play, perf_log,
-            )?))
+        Box::new(move |cc| -> Result<Box<dyn eframe::App>, _> {
+            Ok(match window {
+                Window::Gan(preset) => {
+                    Box::new(app::GanvasApp::new(cc, *preset, backend, play, perf_log)?)
+                }
+                Window::Translation(preset) => Box::new(translation::TranslationApp::new(
+                    cc, *preset, backend, play,
+                )?),
+            })
         }),
     )
     .map_err(|e| {

@@ -110,7 +110,7 @@ pub fn plots_ui(
 /// A slider over the snapshot history: scrub back to see when the samples changed (a collapse
 /// shows as the grid or the points losing variety). Always one row high (disabled until there
 /// is history), so the view below does not jump.
-fn history_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
+pub(super) fn history_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Action>) {
     let n = view.snapshots.len();
     ui.horizontal(|ui| {
         let newest = n.saturating_sub(1);

@@ -1,0 +1,375 @@
+//! The window of a translation family (CycleGAN): the same trainer protocol, controls,
+//! curves and messages as the GAN window, with the family's own views: translation strips
+//! of fixed held-out images with their history, your own image drawn, opened or dropped and
+//! translated both ways live, the translation metrics, and the family's presets.
+
+mod own_image;
+mod views;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use super::action::{Action, keyboard_actions};
+use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
+use super::files::{self, Dialogs, FileJob};
+use super::panels::{self, PlotCache, PlotSettings};
+use super::view::RunView;
+use crate::engine::backend::Backend;
+use crate::engine::cyclegan::preset::{CyclePreset, shipped_dir};
+use crate::engine::data::files::{decode_image, image_pixels};
+use crate::engine::trainer::protocol::{Command, Event, RunSetup, TranslateRequest};
+use crate::engine::trainer::thread::{Trainer, Waker};
+use own_image::{OwnImage, own_image_ui};
+
+/// What the left panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LeftTab {
+    Curves,
+    Metrics,
+}
+
+/// The CycleGAN window.
+pub struct TranslationApp {
+    trainer: Trainer,
+    backend: Backend,
+    view: RunView,
+    /// The preset loaded last (its name, in the bar).
+    preset_name: String,
+    /// The family's presets: (path, name).
+    presets: Vec<(PathBuf, String)>,
+    plot_settings: PlotSettings,
+    plot_cache: PlotCache,
+    left_tab: LeftTab,
+    dialogs: Dialogs,
+    ctx: egui::Context,
+    strips_texture: Option<(u64, egui::TextureHandle)>,
+    own: OwnImage,
+}
+
+/// The shipped presets of the CycleGAN family, by name.
+fn family_presets(presets: &Path) -> (Vec<(PathBuf, String)>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    let dir = shipped_dir(presets);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+    paths.sort();
+    for path in paths {
+        match CyclePreset::load(&path) {
+            Ok(p) => found.push((path, p.name)),
+            Err(e) => errors.push(format!("Error: {e}")),
+        }
+    }
+    (found, errors)
+}
+
+impl TranslationApp {
+    /// Starts a CycleGAN trainer thread on `preset`, waking the window whenever it reports.
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        preset: CyclePreset,
+        backend: Backend,
+        play: bool,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let ctx = cc.egui_ctx.clone();
+        // A software renderer spends ~100 ms of CPU a frame, taken from training: redraw
+        // at most 4×/s there (as the GAN window does while training).
+        let software = cc
+            .wgpu_render_state
+            .as_ref()
+            .is_some_and(|rs| rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu);
+        let every = Duration::from_millis(if software { 250 } else { 33 });
+        let waker_ctx = ctx.clone();
+        let waker: Waker = Arc::new(move || waker_ctx.request_repaint_after(every));
+        let preset_name = preset.name.clone();
+        let trainer = Trainer::spawn_cycle(preset, backend.clone(), Some(waker))?;
+        if play {
+            let _ = trainer.send(Command::Play);
+        }
+        let (presets, errors) = family_presets(Path::new("presets"));
+        let mut view = RunView::default();
+        view.window_messages.extend(errors);
+        Ok(Self {
+            trainer,
+            backend,
+            view,
+            preset_name,
+            presets,
+            plot_settings: PlotSettings::default(),
+            plot_cache: PlotCache::default(),
+            left_tab: LeftTab::Curves,
+            dialogs: Dialogs::default(),
+            ctx,
+            strips_texture: None,
+            own: OwnImage::default(),
+        })
+    }
+
+    fn drain_events(&mut self) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(8) {
+            match self.trainer.try_recv() {
+                Some(Event::Translated {
+                    id,
+                    input,
+                    forward,
+                    back,
+                    ..
+                }) => self.own.receive(id, [input, forward, back]),
+                Some(event) => self.view.apply(event),
+                None => break,
+            }
+        }
+        if let Some(why) = self.trainer.stopped_unexpectedly() {
+            self.view.trainer_gone(&why);
+        }
+    }
+
+    fn send(&mut self, command: Command) {
+        if let Err(e) = self.trainer.send(command) {
+            self.view.messages.push(format!("Error: {e}"));
+        }
+    }
+
+    fn strips_texture(&mut self, ctx: &egui::Context) -> Option<egui::TextureHandle> {
+        let (_, samples) = self.view.shown()?;
+        if let Some((v, tex)) = &self.strips_texture
+            && *v == self.view.snapshot_version
+        {
+            return Some(tex.clone());
+        }
+        let image = panels::samples_image(samples, None);
+        let tex = ctx.load_texture("strips", image, egui::TextureOptions::NEAREST);
+        self.strips_texture = Some((self.view.snapshot_version, tex.clone()));
+        Some(tex)
+    }
+
+    /// An image file for the pad: fitted to the source domain's shape.
+    fn open_image(&mut self, path: &Path) {
+        let Some(info) = &self.view.info else { return };
+        let source = &info.domains[usize::from(!self.own.a_to_b)];
+        match decode_image(path) {
+            Ok(img) => {
+                let name = path
+                    .file_name()
+                    .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+                self.own
+                    .set(image_pixels(&img, source.channels, source.side), name);
+            }
+            Err(e) => self.view.messages.push(format!(
+                "Error: {} is not an image ganvas can read: {e}",
+                path.display()
+            )),
+        }
+    }
+
+    fn load_preset(&mut self, path: &Path) {
+        match CyclePreset::load(path) {
+            Ok(p) => {
+                self.preset_name = p.name.clone();
+                self.own = OwnImage::default();
+                self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(p)))));
+            }
+            Err(e) => self.view.messages.push(format!("Error: {e}")),
+        }
+    }
+
+    fn file_chosen(&mut self, job: FileJob, path: PathBuf) {
+        match job {
+            FileJob::SaveCheckpoint => self.send(Command::SaveCheckpoint(path)),
+            FileJob::LoadCheckpoint => self.send(Command::LoadCheckpoint(path)),
+            FileJob::OpenImage => self.open_image(&path),
+            _ => {
+                let message =
+                    files::export(job, &path, &self.view, &self.preset_name, &self.dialogs);
+                self.view
+                    .messages
+                    .push(message.unwrap_or_else(|e| format!("Error: {e}")));
+            }
+        }
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            let command = match action {
+                Action::Play => Command::Play,
+                Action::PlayUntil(step) => Command::PlayUntil(step),
+                Action::Pause => Command::Pause,
+                Action::Step(phase) => Command::Step { phase },
+                Action::StepRound => Command::StepRound,
+                Action::ResetSameSeed => Command::Reset { seed: None },
+                Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
+                Action::SetPace(millis) => Command::SetPace { millis },
+                Action::Translate { a_to_b, pixels } => Command::Translate(TranslateRequest {
+                    id: self.own.version,
+                    a_to_b,
+                    pixels,
+                }),
+                Action::LoadPreset(path) | Action::LessonPreset(path) => {
+                    self.load_preset(&path);
+                    continue;
+                }
+                Action::File(job) => {
+                    if let Err(e) = self.dialogs.open(job, &self.ctx) {
+                        self.view.messages.push(format!("Error: {e}"));
+                    }
+                    continue;
+                }
+                Action::ShowSnapshot(index) => {
+                    self.view.pin(index);
+                    continue;
+                }
+                Action::DismissMessages => {
+                    self.view.messages.clear();
+                    self.view.window_messages.clear();
+                    continue;
+                }
+                Action::Note(m) => {
+                    self.view.messages.push(m);
+                    continue;
+                }
+                Action::ToggleTheme => {
+                    let dark = self.ctx.theme() == egui::Theme::Dark;
+                    self.ctx.set_theme(if dark {
+                        egui::ThemePreference::Light
+                    } else {
+                        egui::ThemePreference::Dark
+                    });
+                    continue;
+                }
+                // GAN-only requests: the trainer answers each with what this family offers.
+                Action::RestoreLastGood => Command::RestoreLastGood,
+                Action::ApplyConfig(_)
+                | Action::ToggleExplorer
+                | Action::OpenView(_)
+                | Action::RenderLatents
+                | Action::KeepRun
+                | Action::TrainOnDrawing(_) => {
+                    self.view.messages.push(
+                        "Error: that belongs to the GAN window (a CycleGAN run has no latent space or 2D view)".into(),
+                    );
+                    continue;
+                }
+            };
+            self.send(command);
+        }
+    }
+
+    fn file_menu(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.menu_button("File", |ui| {
+            for (label, job) in [
+                ("Save checkpoint…", FileJob::SaveCheckpoint),
+                ("Load checkpoint…", FileJob::LoadCheckpoint),
+                ("Open image to translate…", FileJob::OpenImage),
+                ("Export translation strips (PNG)…", FileJob::ExportSamples),
+                ("Export metrics (CSV)…", FileJob::ExportMetrics),
+                ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
+            ] {
+                if ui.button(label).clicked() {
+                    actions.push(Action::File(job));
+                }
+            }
+            if ui.button("Light / dark theme").clicked() {
+                actions.push(Action::ToggleTheme);
+            }
+        });
+    }
+
+    fn left_panel_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.left_tab, LeftTab::Curves, "Training curves");
+            ui.selectable_value(&mut self.left_tab, LeftTab::Metrics, "Translation metrics")
+                .on_hover_text("Label preservation and cycle L1 on held-out images, every metrics_every rounds");
+        });
+        match self.left_tab {
+            LeftTab::Curves => {
+                panels::plots_ui(
+                    ui,
+                    &self.view,
+                    &mut self.plot_settings,
+                    &mut self.plot_cache,
+                );
+            }
+            LeftTab::Metrics => views::metrics_ui(ui, &self.view),
+        }
+    }
+}
+
+impl eframe::App for TranslationApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+        if let Some((job, path)) = self.dialogs.answer() {
+            self.file_chosen(job, path);
+        }
+        let notes = self.dialogs.notes();
+        self.view.messages.extend(notes);
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if let Some(path) = dropped.first() {
+            self.open_image(path);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let mut actions = keyboard_actions(&ctx, &self.view);
+        let preset = views::readable(&self.preset_name);
+        let bar = Bar {
+            pace_ms: 0,
+            preset: &preset,
+            preset_changed: false,
+            backend: &self.backend.name,
+            backend_note: self.backend.note.as_deref(),
+        };
+        egui::Panel::top("controls").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                Self::file_menu(ui, &mut actions);
+                ui.separator();
+                run_buttons_ui(ui, &self.view, &mut actions);
+                ui.separator();
+                status_ui(ui, &self.view, &bar);
+            });
+        });
+        egui::Panel::bottom("messages").show(ui, |ui| messages_ui(ui, &self.view, &mut actions));
+        let width = ctx.content_rect().width();
+        egui::Panel::right("setup")
+            .default_size((width * 0.22).clamp(220.0, 360.0))
+            .resizable(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    views::setup_ui(ui, &self.view, &self.presets, &mut actions)
+                });
+            });
+        egui::Panel::left("plots")
+            .default_size((width * 0.28).clamp(260.0, 480.0))
+            .resizable(true)
+            .show(ui, |ui| self.left_panel_ui(ui));
+        let texture = self.strips_texture(&ctx);
+        egui::CentralPanel::default().show(ui, |ui| {
+            views::strips_ui(ui, &self.view, texture.as_ref(), &mut actions);
+            ui.separator();
+            if let Some(info) = &self.view.info {
+                let strips = self.view.shown().map(|(_, s)| s);
+                own_image_ui(ui, &mut self.own, &info.domains, strips, &mut actions);
+            }
+        });
+        if let Some(ask) = self.own.request(self.view.snapshot_version) {
+            actions.push(ask);
+        }
+        self.apply(actions);
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,173 @@
+//! The CycleGAN window driven like a user would (egui_kittest, no display, no GPU), with
+//! the real trainer thread on the CPU backend and a shrunk thin <-> thick preset.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use super::TranslationApp;
+use crate::engine::backend::{BackendChoice, select};
+use crate::engine::cyclegan::preset::{CyclePreset, DomainsConfig, PairName};
+use crate::engine::trainer::protocol::StepKind;
+
+fn tiny() -> CyclePreset {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("presets/cyclegan/digits-thin-thick.toml");
+    let mut p = CyclePreset::load(&path).expect("preset");
+    let s = &mut p.cyclegan;
+    s.domains = DomainsConfig::EmbeddedPair {
+        pair: PairName::ThinThick,
+        per_domain: 120,
+    };
+    s.held_out = 40;
+    (s.g_filters, s.d_filters, s.residual_blocks, s.batch_size) = (8, 8, 1, 4);
+    (s.sample_every, s.metrics_every) = (1, 2);
+    p
+}
+
+fn window() -> Harness<'static, TranslationApp> {
+    let backend = select(BackendChoice::Cpu).expect("cpu");
+    let preset = tiny();
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_eframe(move |cc| TranslationApp::new(cc, preset, backend, false).expect("app"));
+    assert!(
+        until(&mut h, 30, |a| a.view.shown().is_some()),
+        "the run is built and its strips shown"
+    );
+    h
+}
+
+fn until(
+    h: &mut Harness<'static, TranslationApp>,
+    secs: u64,
+    done: impl Fn(&TranslationApp) -> bool,
+) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        h.step();
+        if done(h.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    false
+}
+
+/// Whether the newest update's curve `key` was measured.
+fn measured(app: &TranslationApp, key: &str) -> bool {
+    app.view
+        .history
+        .last()
+        .and_then(|s| s.get(key))
+        .is_some_and(f32::is_finite)
+}
+
+#[test]
+fn the_phase_buttons_step_the_networks_they_name_and_step_does_a_round() {
+    let mut h = window();
+    h.get_by_label("Critics step").click();
+    assert!(until(&mut h, 30, |a| a.view.history.len() == 1));
+    let app = h.state();
+    assert_eq!(
+        app.view.history[0].kind,
+        StepKind::Phase(crate::engine::cyclegan::CRITICS)
+    );
+    assert!(measured(app, "d_a_loss") && measured(app, "d_b_loss"));
+    assert!(!measured(app, "g_ab_adv") && !measured(app, "cycle_a"));
+    h.get_by_label("Generators step").click();
+    assert!(until(&mut h, 30, |a| a.view.history.len() == 2));
+    let app = h.state();
+    assert!(measured(app, "g_ab_adv") && measured(app, "cycle_a") && measured(app, "cycle_b"));
+    assert!(!measured(app, "d_a_loss"));
+    assert_eq!(app.view.step, 0, "single phases do not complete a round");
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 30, |a| a.view.step == 1));
+    // The strips follow the round: a snapshot at step 1, six rows of eight.
+    assert!(until(&mut h, 10, |a| a
+        .view
+        .shown()
+        .is_some_and(|(s, _)| *s == 1)));
+    let (_, strips) = h.state().view.shown().expect("strips");
+    assert_eq!((strips.count(), strips.side), (48, 28));
+}
+
+#[test]
+fn your_own_image_is_translated_both_ways_and_follows_training() {
+    let mut h = window();
+    // The pad starts from a held-out thin digit, translated at once.
+    assert!(until(&mut h, 30, |a| a.own.result.is_some()));
+    let first = h.state().own.result.clone().expect("translated");
+    let [input, forward, back] = &first.0;
+    assert_eq!((input.side, forward.side, back.side), (28, 28, 28));
+    assert!(
+        h.state().own.origin.contains("thin"),
+        "{}",
+        h.state().own.origin
+    );
+    // An image file of another size is fitted to the domain (28², grey) and translated.
+    let dir = std::env::temp_dir().join(format!("ganvas-own-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("ring.png");
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        let d = ((x as f32 - 32.0).powi(2) + (y as f32 - 24.0).powi(2)).sqrt();
+        if (14.0..19.0).contains(&d) {
+            image::Rgb([255, 255, 255])
+        } else {
+            image::Rgb([0, 0, 0])
+        }
+    });
+    img.save(&path).expect("png");
+    h.state_mut().open_image(&path);
+    let version = h.state().own.version;
+    assert!(until(&mut h, 30, |a| a
+        .own
+        .result
+        .as_ref()
+        .is_some_and(|(_, v)| *v == version)));
+    let (shown, _) = h.state().own.result.clone().expect("translated");
+    assert_eq!(shown[0].values.len(), 28 * 28);
+    assert!(
+        shown[0].values.iter().any(|&v| v > 0.5),
+        "the ring's ink is there"
+    );
+    assert_eq!(h.state().own.origin, "ring.png");
+    // Training moves the generators: the same image is translated again after the round.
+    let before = shown[1].values.clone();
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 30, |a| a
+        .own
+        .result
+        .as_ref()
+        .is_some_and(|(s, _)| s[1].values != before)));
+    // ... and the pictures on screen are the new translation's, not the first one's.
+    h.run_steps(2);
+    assert!(h.state().own.shows_newest());
+    // A file that is no image is refused with a message, the pad kept.
+    let bad = dir.join("notes.png");
+    std::fs::write(&bad, b"not an image").expect("write");
+    h.state_mut().open_image(&bad);
+    assert!(
+        h.state()
+            .view
+            .messages
+            .iter()
+            .any(|m| m.contains("not an image ganvas can read"))
+    );
+    assert_eq!(h.state().own.origin, "ring.png");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_preset_button_starts_the_other_pair() {
+    let mut h = window();
+    h.get_by_label("Digits: upright <-> slanted (CycleGAN)")
+        .click();
+    assert!(until(&mut h, 60, |a| a
+        .view
+        .info
+        .as_ref()
+        .is_some_and(|i| i.domains[0].name == "upright")));
+    assert_eq!(h.state().view.step, 0);
+}
