@@ -83,6 +83,12 @@ fn a_cyclegan_run_steps_by_phase_translates_and_checkpoints_on_the_trainer_threa
     let report = report.expect("an evaluation");
     let cycle_a = report.get("cycle_l1_a").expect("cycle L1 of A");
     assert!(cycle_a.is_finite() && cycle_a > 0.0, "{cycle_a}");
+    // The translations' variety is measured against each target domain.
+    for dir in ["ab", "ba"] {
+        let d = report.get(&format!("diversity_ratio_{dir}")).expect("diversity");
+        assert!(d.is_finite() && d > 0.0, "{dir}: {d}");
+        assert!(report.get(&format!("duplicate_pct_{dir}")).is_some());
+    }
 
     // A 28×28 grey image of A, there and back; a wrong size refused by name; a GAN's
     // latent render refused. (A newer translation replaces one not yet made: one at a time.)

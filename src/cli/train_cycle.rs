@@ -13,7 +13,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::train::{MAX_STEPS, TrainArgs, guard_output};
 use crate::engine::checkpoint::LATEST;
 use crate::engine::cyclegan::checkpoint::{self as cycle_checkpoint, CycleCheckpoint};
-use crate::engine::cyclegan::evaluate::{evaluate, judges, untranslated_baseline};
+use crate::engine::cyclegan::evaluate::{
+    TargetReferences, collapse_alert, evaluate, judges, untranslated_baseline,
+};
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::cyclegan::run::CycleRun;
 use crate::engine::cyclegan::strips::translation_strips;
@@ -122,6 +124,7 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
             b.direction
         );
     }
+    let references = TargetReferences::new(&held, judges.as_ref());
     let mut run = CycleRun::new(section.config(), Arc::new(train), &backend.device)?;
     if let Some(ckpt) = &resumed {
         ckpt.restore_into(&mut run)?;
@@ -199,7 +202,10 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
             history.extend(curve_values(&stats));
         }
         if step.is_multiple_of(section.metrics_every) || end {
-            let report = evaluate(&run, &held, judges.as_ref());
+            let report = evaluate(&run, &held, judges.as_ref(), Some(&references));
+            if let Some(alert) = collapse_alert(&report, &run.domains.names) {
+                bar.suspend(|| eprintln!("warning: {alert}"));
+            }
             let shown: Vec<String> = report
                 .values
                 .iter()

@@ -241,7 +241,11 @@ fn results_ui(ui: &mut egui::Ui, own: &mut OwnImage, a: &DomainInfo, b: &DomainI
         return;
     };
     let (from, to) = if own.a_to_b { (a, b) } else { (b, a) };
-    if own.textures.as_ref().is_none_or(|(v, _)| *v != own.received) {
+    if own
+        .textures
+        .as_ref()
+        .is_none_or(|(v, _)| *v != own.received)
+    {
         let ctx = ui.ctx().clone();
         let tex = |i: usize, name: &str| {
             ctx.load_texture(name, image_of(&shown[i]), egui::TextureOptions::NEAREST)

@@ -4,6 +4,7 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use crate::engine::cyclegan::evaluate::collapse_alert;
 use crate::engine::cyclegan::preset::{CyclePreset, DomainsConfig};
 use crate::engine::cyclegan::strips::ROWS;
 use crate::engine::trainer::protocol::{ClassifierStatus, RunSetup};
@@ -30,6 +31,23 @@ pub fn strips_ui(
         return;
     };
     history_ui(ui, view, actions);
+    let names = view.info.as_ref().and_then(|i| {
+        Some([
+            i.domains.first()?.name.clone(),
+            i.domains.get(1)?.name.clone(),
+        ])
+    });
+    let alert = view
+        .reports
+        .last()
+        .zip(names)
+        .and_then(|(r, names)| collapse_alert(r, &names));
+    if let Some(alert) = alert {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            egui::RichText::new(alert).strong(),
+        );
+    }
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("Translations at step {step}"));
         for (key, label) in [
@@ -93,7 +111,13 @@ pub fn metrics_ui(ui: &mut egui::Ui, view: &RunView) {
             .filter_map(|r| r.get(name).map(|v| [r.step as f64, v]))
             .collect()
     };
-    let height = (ui.available_height() / 2.0 - 30.0).max(110.0);
+    let latest = view.reports.last();
+    let fid = |dir: &str| latest.and_then(|r| r.get(&format!("fid_lite_{dir}")));
+    if let (Some(ab), Some(ba)) = (fid("ab"), fid("ba")) {
+        ui.label(format!("FID-lite to the target domain: A -> B {ab:.2}, B -> A {ba:.2} (lower is closer)"))
+            .on_hover_text("Fréchet distance between the target domain's classifier features of the translations and of its held-out images");
+    }
+    let height = (ui.available_height() / 3.0 - 30.0).max(100.0);
     ui.label("Label preservation (%)").on_hover_text(
         "Share of held-out images whose translation the target domain's classifier gives the source's label; dashed: the same classifier on the untranslated images (what a translation must beat)",
     );
@@ -120,6 +144,22 @@ pub fn metrics_ui(ui: &mut egui::Ui, view: &RunView) {
                             .style(egui_plot::LineStyle::dashed_loose()),
                     );
                 }
+            }
+        });
+    ui.label("Variety of translations (1 = the target domain's)").on_hover_text(
+        "Mean distance between translations over the same for the target domain's held-out images: below 0.5 every input gives much the same output (mode collapse)",
+    );
+    Plot::new("translation_diversity")
+        .height(height)
+        .legend(Legend::default())
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |pl| {
+            for (key, label) in [
+                ("diversity_ratio_ab", "A -> B"),
+                ("diversity_ratio_ba", "B -> A"),
+            ] {
+                pl.line(Line::new(label, PlotPoints::new(series(key))));
             }
         });
     ui.label("Cycle L1 on held-out images").on_hover_text(

@@ -22,7 +22,7 @@ use super::protocol::{
 use super::thread::Waker;
 use crate::engine::backend::Backend;
 use crate::engine::cyclegan;
-use crate::engine::cyclegan::evaluate::evaluate;
+use crate::engine::cyclegan::evaluate::{TargetReferences, evaluate};
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::cyclegan::run::CycleRun;
 use crate::engine::data::domains::DomainPair;
@@ -48,6 +48,8 @@ pub(super) struct CycleWorker {
     pace: Duration,
     next_update_at: Instant,
     pending_translation: Option<TranslateRequest>,
+    /// What translations are compared with, and whether it was built with the judges.
+    references: Option<(bool, TargetReferences)>,
     /// Training is refused after a divergence or an internal error, until the run is built
     /// again (Reset, a preset, a checkpoint): the event to answer Play with.
     halted: Option<Event>,
@@ -70,6 +72,7 @@ impl CycleWorker {
             pace: Duration::ZERO,
             next_update_at: Instant::now(),
             pending_translation: None,
+            references: None,
             halted: None,
         }
     }
@@ -176,6 +179,7 @@ impl CycleWorker {
 
     fn install(&mut self, built: Built, origin: RunOrigin) {
         self.halted = None;
+        self.references = None;
         self.link
             .emit(Event::Ready(Box::new(info(&built, &self.backend, origin))));
         let (judges, status) = Judges::ensure(self.judges.take(), &built.train);
@@ -304,11 +308,14 @@ impl CycleWorker {
         self.link.emit(Event::Step(stats));
         if metrics_due {
             let judges = self.judges.as_ref();
-            let mut report = evaluate(
-                &built.run,
-                &built.held,
-                judges.and_then(|j| j.ready.as_deref()),
-            );
+            let ready = judges.and_then(|j| j.ready.as_deref());
+            // Built once per run, again when the judges arrive (FID-lite needs them).
+            if self.references.as_ref().map(|r| r.0) != Some(ready.is_some()) {
+                let refs = TargetReferences::new(&built.held, ready);
+                self.references = Some((ready.is_some(), refs));
+            }
+            let refs = self.references.as_ref().map(|r| &r.1);
+            let mut report = evaluate(&built.run, &built.held, ready, refs);
             for b in judges.map_or(&[][..], |j| &j.baseline[..]) {
                 report.values.push(MetricValue {
                     name: b.metric(),
