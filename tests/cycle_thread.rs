@@ -85,7 +85,9 @@ fn a_cyclegan_run_steps_by_phase_translates_and_checkpoints_on_the_trainer_threa
     assert!(cycle_a.is_finite() && cycle_a > 0.0, "{cycle_a}");
     // The translations' variety is measured against each target domain.
     for dir in ["ab", "ba"] {
-        let d = report.get(&format!("diversity_ratio_{dir}")).expect("diversity");
+        let d = report
+            .get(&format!("diversity_ratio_{dir}"))
+            .expect("diversity");
         assert!(d.is_finite() && d > 0.0, "{dir}: {d}");
         assert!(report.get(&format!("duplicate_pct_{dir}")).is_some());
     }

@@ -156,6 +156,24 @@ fn train_resume_translate_as_a_user_would() {
         "{}",
         text(&o)
     );
+    // eval: the run's held-out images, every metric named per direction.
+    let o = ganvas_in(&dir, &["eval", "--checkpoint", "R", "--backend", "cpu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    for name in [
+        "cycle_l1_a",
+        "label_preservation_ab",
+        "label_preservation_ba",
+        "diversity_ratio_ab",
+        "duplicate_pct_ba",
+        "fid_lite_ab",
+        "untranslated_agreement_ab",
+    ] {
+        assert!(out.contains(name), "{name} missing from:\n{out}");
+    }
+    let o = ganvas_in(&dir, &["eval", "--checkpoint", "R", "--samples", "50"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("held-out images"), "{}", text(&o));
     let o = ganvas_in(
         &dir,
         &["sample", "--checkpoint", "R", "--n", "4", "--out", "s.png"],

@@ -102,6 +102,11 @@ pub fn print_report(report: &MetricsReport) {
 
 /// Runs `ganvas eval`.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    if crate::engine::checkpoint::peek(&args.checkpoint)?.0.key
+        == crate::engine::cyclegan::DESCRIPTION.key
+    {
+        return super::eval_cycle::run(args);
+    }
     let ckpt = Checkpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(ckpt.config.clone(), backend)?;

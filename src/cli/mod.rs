@@ -11,6 +11,7 @@ macro_rules! outln {
 pub mod bench;
 pub mod bench_metrics;
 pub mod eval;
+mod eval_cycle;
 pub mod fuzz;
 pub mod interrupt;
 pub mod sample;

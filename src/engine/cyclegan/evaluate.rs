@@ -204,8 +204,14 @@ mod tests {
         let names = ["thin".to_string(), "thick".to_string()];
         assert_eq!(collapse_alert(&report(0.9, 1.0), &names), None);
         let alert = collapse_alert(&report(0.2, 1.0), &names).expect("collapsed A -> B");
-        assert!(alert.starts_with("Mode collapse at step 400: thin -> thick"), "{alert}");
-        assert!(alert.contains("0.20 of the thick images' variety"), "{alert}");
+        assert!(
+            alert.starts_with("Mode collapse at step 400: thin -> thick"),
+            "{alert}"
+        );
+        assert!(
+            alert.contains("0.20 of the thick images' variety"),
+            "{alert}"
+        );
         assert!(!alert.contains("thick -> thin"), "{alert}");
         let both = collapse_alert(&report(0.2, 40.0), &names).expect("both");
         assert!(both.contains("thick -> thin translations"), "{both}");
