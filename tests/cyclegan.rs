@@ -175,3 +175,29 @@ fn inputs_cyclegan_cannot_train_on_are_refused() {
         Some(CycleError::NoSuchPhase(7))
     );
 }
+
+#[test]
+fn the_hinge_and_cross_entropy_objectives_train_the_patchgan_critics_too() {
+    use ganvas::engine::config::Objective;
+    for objective in [Objective::Hinge, Objective::NonSaturating] {
+        let mut r = run(CycleConfig {
+            objective,
+            ..small()
+        });
+        let first = r.step_once(StepKind::Round).expect("trains");
+        let second = r.step_once(StepKind::Round).expect("trains");
+        for s in [&first, &second] {
+            assert!(cyclegan::divergence(s).is_none(), "{objective:?}: {s:?}");
+        }
+        // The critics' losses are those of the objective: hinge's is 2 for scores near 0.
+        let d = first.get("d_a_loss").expect("d_a_loss");
+        match objective {
+            Objective::Hinge => assert!((d - 2.0).abs() < 0.6, "hinge {d}"),
+            _ => assert!(
+                (d - 2.0 * std::f32::consts::LN_2).abs() < 0.6,
+                "cross-entropy {d}"
+            ),
+        }
+        assert_eq!(r.step, 2);
+    }
+}

@@ -1,7 +1,10 @@
-//! CycleGAN's objectives: least-squares adversarial losses on the critics' patch scores, and
-//! the L1 cycle and identity losses that keep a translation tied to its input.
+//! CycleGAN's objectives: adversarial losses on the critics' patch scores (least squares by
+//! default, or the GAN family's hinge / cross-entropy losses), and the L1 cycle and identity
+//! losses that keep a translation tied to its input.
 
 use burn::tensor::Tensor;
+
+use crate::engine::config::Objective;
 
 /// A critic's least-squares loss: ½·mean((D(real) − 1)²) + ½·mean(D(fake)²).
 pub fn critic_loss(real: Tensor<2>, fake: Tensor<2>) -> Tensor<1> {
@@ -14,6 +17,23 @@ pub fn critic_loss(real: Tensor<2>, fake: Tensor<2>) -> Tensor<1> {
 /// mean((D(G(x)) − 1)²).
 pub fn generator_loss(fake: Tensor<2>) -> Tensor<1> {
     fake.sub_scalar(1.0).square().mean()
+}
+
+/// A critic's loss under `objective`: least squares as above (CycleGAN's own scaling), or the
+/// GAN family's loss on the patch scores as logits.
+pub fn critic_objective(objective: &Objective, real: Tensor<2>, fake: Tensor<2>) -> Tensor<1> {
+    match objective {
+        Objective::LeastSquares => critic_loss(real, fake),
+        other => crate::engine::loss::d_loss(other, real, fake, 1.0),
+    }
+}
+
+/// A generator's adversarial loss under `objective` (see [`critic_objective`]).
+pub fn generator_objective(objective: &Objective, fake: Tensor<2>) -> Tensor<1> {
+    match objective {
+        Objective::LeastSquares => generator_loss(fake),
+        other => crate::engine::loss::g_loss(other, fake),
+    }
 }
 
 /// Mean absolute difference (the cycle and identity losses).

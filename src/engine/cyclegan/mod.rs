@@ -13,6 +13,7 @@ pub mod replay;
 pub mod run;
 pub mod strips;
 
+use crate::engine::config::Objective;
 use crate::engine::family::{CurveSpec, FamilyDescription, PhaseSpec, PlotSpec};
 pub use nets::NetSpec;
 
@@ -113,6 +114,8 @@ pub struct CycleConfig {
     pub identity: f32,
     /// Past fakes the critics draw from (50 in the paper; 0: none).
     pub replay: usize,
+    /// The adversarial loss (least squares in the paper; no gradient-penalty objective).
+    pub objective: Objective,
     pub seed: u64,
 }
 
@@ -132,6 +135,7 @@ impl Default for CycleConfig {
             lambda_cycle: 10.0,
             identity: 0.5,
             replay: 50,
+            objective: Objective::LeastSquares,
             seed: 1,
         }
     }

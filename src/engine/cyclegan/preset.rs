@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{CycleConfig, LinearDecay, NetSpec};
-use crate::engine::config::DataConfig;
+use crate::engine::config::{DataConfig, Objective};
 use crate::engine::data::domains::{DomainPair, EmbeddedPair, embedded_pair};
 use crate::engine::data::{self, Dataset, ImageSet};
 use crate::engine::preset::{FORMAT, PresetError, read_text, resolve_data_paths};
@@ -93,6 +93,9 @@ pub struct CycleSection {
     pub identity: f32,
     #[serde(default = "d_replay")]
     pub replay: usize,
+    /// The adversarial loss on the critics' patch scores (least squares, as in the paper).
+    #[serde(default = "d_objective")]
+    pub objective: Objective,
     /// Rounds between rows of the curves' CSV and translation snapshots.
     #[serde(default = "d_sample_every")]
     pub sample_every: u64,
@@ -101,6 +104,9 @@ pub struct CycleSection {
     pub metrics_every: u64,
 }
 
+fn d_objective() -> Objective {
+    Objective::LeastSquares
+}
 fn d_held_out() -> usize {
     500
 }
@@ -157,6 +163,30 @@ pub struct CyclePreset {
     pub cyclegan: CycleSection,
 }
 
+/// The objectives a PatchGAN critic can be trained with, and why the others cannot.
+fn check_objective(objective: Objective) -> Result<(), ConfigError> {
+    let why = match objective {
+        Objective::LeastSquares
+        | Objective::NonSaturating
+        | Objective::Minimax
+        | Objective::Hinge => return Ok(()),
+        Objective::WganGp { .. } => {
+            "wgan-gp penalises the gradient of the critic's score with respect to its input, which \
+             needs a second backward pass that burn does not have; ganvas builds that input gradient \
+             by hand only for the GAN family's critics, and the PatchGAN critic (convolutions, \
+             instance norm) has no such path"
+        }
+        Objective::Wgan { .. } => {
+            "wgan keeps its critic Lipschitz by clipping the critic's weights after every update, \
+             which the PatchGAN critic does not do (its unbounded scores would run away)"
+        }
+    };
+    Err(err(
+        "objective",
+        format!("{why}: use least-squares (CycleGAN's own), hinge, non-saturating or minimax"),
+    ))
+}
+
 fn err(field: &str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         field: format!("cyclegan.{field}"),
@@ -202,6 +232,7 @@ impl CycleSection {
                 return Err(err(field, format!("must be within [0, 1000], got {w}")));
             }
         }
+        check_objective(self.objective)?;
         match (self.decay_start, self.decay_steps) {
             (Some(_), Some(0)) => return Err(err("decay_steps", "must be at least 1")),
             (Some(_), None) | (None, Some(_)) => {
@@ -261,6 +292,7 @@ impl CycleSection {
             lambda_cycle: self.lambda_cycle,
             identity: self.identity,
             replay: self.replay,
+            objective: self.objective,
             seed: self.seed,
         }
     }

@@ -95,3 +95,37 @@ fn a_domain_too_small_to_hold_images_out_is_refused() {
     let e = s.load_domains().expect_err("refused");
     assert!(e.contains("domain few has 30 images"), "{e}");
 }
+
+#[test]
+fn gradient_penalty_and_clipping_objectives_are_refused_for_the_patchgan_critic() {
+    let with = |objective: &str| {
+        parse(&format!(
+            "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\", per_domain = 600 }}\nobjective = {{ kind = \"{objective}\" }}\n"
+        ))
+    };
+    for refused in ["wgan-gp", "wgan"] {
+        match with(refused) {
+            Err(PresetError::Invalid { cause, .. }) => {
+                assert_eq!(cause.field, "cyclegan.objective");
+                assert!(
+                    cause.message.contains("use least-squares"),
+                    "{}",
+                    cause.message
+                );
+            }
+            other => panic!("{refused}: {other:?}"),
+        }
+    }
+    let Err(PresetError::Invalid { cause, .. }) = with("wgan-gp") else {
+        unreachable!()
+    };
+    assert!(
+        cause.message.contains("second backward pass"),
+        "{}",
+        cause.message
+    );
+    for kind in ["least-squares", "hinge", "non-saturating", "minimax"] {
+        let p = with(kind).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(p.cyclegan.config().objective.name(), kind);
+    }
+}

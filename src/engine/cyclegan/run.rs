@@ -10,7 +10,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::loss::{critic_loss, generator_loss, l1};
+use super::loss::{critic_objective, generator_objective, l1};
 use super::nets::{PatchCritic, ResnetGenerator};
 use super::replay::ReplayBuffer;
 use super::{CRITICS, CycleConfig, DESCRIPTION, GENERATORS};
@@ -197,8 +197,8 @@ impl CycleRun {
         let cycle_b = l1(g.ab.forward(fake_a.clone()), b.clone());
         // The critics' weights are constants here: only the gradient through them is needed.
         let d = self.critics.clone().no_grad();
-        let adv_ab = generator_loss(d.b.forward(fake_b.clone()));
-        let adv_ba = generator_loss(d.a.forward(fake_a.clone()));
+        let adv_ab = generator_objective(&self.config.objective, d.b.forward(fake_b.clone()));
+        let adv_ba = generator_objective(&self.config.objective, d.a.forward(fake_a.clone()));
         let mut loss = adv_ab.clone().add(adv_ba.clone()).add(
             cycle_a
                 .clone()
@@ -249,8 +249,8 @@ impl CycleRun {
         let fake_a = shown(fake_a, buf_a, &mut self.rng);
         let fake_b = shown(fake_b, buf_b, &mut self.rng);
         let d = &self.critics;
-        let loss_a = critic_loss(d.a.forward(a), d.a.forward(fake_a));
-        let loss_b = critic_loss(d.b.forward(b), d.b.forward(fake_b));
+        let loss_a = critic_objective(&self.config.objective, d.a.forward(a), d.a.forward(fake_a));
+        let loss_b = critic_objective(&self.config.objective, d.b.forward(b), d.b.forward(fake_b));
         let grads = GradientsParams::from_grads(loss_a.clone().add(loss_b.clone()).backward(), d);
         let norm = grad_norm(d, &grads).unwrap_or_else(|| Tensor::zeros([1], &self.ad));
         let lr = self.config.lr_at(self.step);

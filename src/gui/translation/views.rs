@@ -255,8 +255,10 @@ fn summary_ui(
         (
             "losses".into(),
             format!(
-                "least squares, cycle λ {}, identity {} λ",
-                s.lambda_cycle, s.identity
+                "{}, cycle λ {}, identity {} λ",
+                s.objective.name(),
+                s.lambda_cycle,
+                s.identity
             ),
         ),
         (
