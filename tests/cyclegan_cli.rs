@@ -174,16 +174,48 @@ fn train_resume_translate_as_a_user_would() {
     let o = ganvas_in(&dir, &["eval", "--checkpoint", "R", "--samples", "50"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("held-out images"), "{}", text(&o));
+    // sample: the strips of n held-out images of each domain (6 rows of n), seeded.
     let o = ganvas_in(
         &dir,
-        &["sample", "--checkpoint", "R", "--n", "4", "--out", "s.png"],
+        &[
+            "sample",
+            "--checkpoint",
+            "R",
+            "--n",
+            "5",
+            "--out",
+            "s.png",
+            "--backend",
+            "cpu",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let strips = image::open(dir.join("s.png")).expect("a PNG");
+    assert_eq!(
+        (strips.width(), strips.height()),
+        (5 * 29 + 1, 6 * 29 + 1),
+        "6 rows of 5 images of 28² with 1 px gaps"
+    );
+    let o = ganvas_in(
+        &dir,
+        &["sample", "--checkpoint", "R", "--n", "4", "--out", "s.idx"],
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o).contains("holds a CycleGAN run, and this needs a GAN one"),
-        "{}",
-        text(&o)
+    assert!(text(&o).contains("must be a .png file"), "{}", text(&o));
+    let o = ganvas_in(
+        &dir,
+        &[
+            "sample",
+            "--checkpoint",
+            "R",
+            "--truncation",
+            "1.0",
+            "--out",
+            "t.png",
+        ],
     );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("has none"), "{}", text(&o));
     let gan = ganvas_in(
         &dir,
         &[

@@ -41,6 +41,11 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         args.n > 0 && args.n <= 1_000_000,
         "--n must be between 1 and 1000000"
     );
+    if crate::engine::checkpoint::peek(&args.checkpoint)?.0.key
+        == crate::engine::cyclegan::DESCRIPTION.key
+    {
+        return sample_cycle(args);
+    }
     let ckpt = Checkpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
     let device = backend.device;
@@ -81,6 +86,62 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         args.n,
         ckpt.step,
         ckpt.path.display(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `ganvas sample` on a CycleGAN run: the translation strips (A, G_AB(A), G_BA(G_AB(A)), then
+/// from B) of `--n` held-out images of each domain drawn with `--seed`, as one PNG.
+fn sample_cycle(args: &SampleArgs) -> anyhow::Result<()> {
+    use crate::engine::cyclegan::checkpoint::CycleCheckpoint;
+    use crate::engine::cyclegan::run::CycleRun;
+    anyhow::ensure!(
+        args.truncation.is_none(),
+        "--truncation bounds a GAN's latent vectors; a CycleGAN run translates images and has none"
+    );
+    anyhow::ensure!(
+        args.out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png")),
+        "a CycleGAN run's samples are translation strips: --out must be a .png file (got {}); \
+         `ganvas translate` writes one PNG per image of your own",
+        args.out.display()
+    );
+    let ckpt = CycleCheckpoint::read(&args.checkpoint)?;
+    let backend = super::pick_backend(args.backend)?;
+    let [train, held] = ckpt
+        .preset
+        .cyclegan
+        .load_domains()
+        .map_err(anyhow::Error::msg)?;
+    let available = held.a.len().min(held.b.len());
+    anyhow::ensure!(
+        available > 0,
+        "the run holds no held-out images to translate (held_out = 0 in its preset)"
+    );
+    let mut run = CycleRun::new(
+        ckpt.preset.cyclegan.config(),
+        std::sync::Arc::new(train),
+        &backend.device,
+    )?;
+    ckpt.restore_into(&mut run)?;
+    // n distinct held-out images, a seeded draw.
+    let mut order: Vec<usize> = (0..available).collect();
+    let mut rng = Rng::seeded(args.seed);
+    let n = args.n.min(available);
+    for i in 0..n {
+        let j = i + rng.below(available - i);
+        order.swap(i, j);
+    }
+    let strips = crate::engine::cyclegan::strips::strips_of(&run, [&held.a, &held.b], &order[..n]);
+    export::write_png(&strips, &[], &args.out)?;
+    if n < args.n {
+        eprintln!("note: the run holds {available} held-out images per domain; wrote {n}");
+    }
+    outln!(
+        "wrote the translation strips of {n} held-out images per domain at step {} to {}",
+        run.step,
         args.out.display()
     );
     Ok(())

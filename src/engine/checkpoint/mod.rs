@@ -263,7 +263,7 @@ impl Checkpoint {
                 path,
                 found: family.name,
                 needed: gan::DESCRIPTION.name,
-                hint: " (a CycleGAN run is used with `ganvas translate`, `ganvas eval` and `ganvas train --resume`)",
+                hint: " (a CycleGAN run is used with `ganvas translate`, `eval`, `sample`, `train --resume` and in the CycleGAN window)",
             });
         }
         let header: Header =

@@ -35,13 +35,20 @@ fn to_rgb(values: &[f32], side: usize) -> Vec<f32> {
 /// row per entry of [`ROWS`] (`classes` holds the row, so a grid writer lays them out so).
 /// Domains of different channel counts are shown in colour.
 pub fn translation_strips(run: &CycleRun, held: [&ImageSet; 2], n: usize) -> Samples {
-    let side = held[0].height;
-    let channels = held[0].channels.max(held[1].channels);
     // Both halves have as many columns.
     let n = n.min(held[0].len()).min(held[1].len());
+    strips_of(run, held, &(0..n).collect::<Vec<_>>())
+}
+
+/// The strips of the images at `picks` in each held-out domain (each index must be within
+/// both domains).
+pub fn strips_of(run: &CycleRun, held: [&ImageSet; 2], picks: &[usize]) -> Samples {
+    let side = held[0].height;
+    let channels = held[0].channels.max(held[1].channels);
+    let n = picks.len();
     let mut values = Vec::new();
     for (set, a_to_b) in [(held[0], true), (held[1], false)] {
-        let x = set.gather(&(0..n).collect::<Vec<_>>()).pixels;
+        let x = set.gather(picks).pixels;
         let there = run.translate(a_to_b, &x);
         let back = run.translate(!a_to_b, &there);
         for row in [x, there, back] {
