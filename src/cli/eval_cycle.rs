@@ -3,14 +3,11 @@
 //! baseline, the translations' variety and FID-lite against each target domain), with the
 //! collapse alert when translations stop depending on their input.
 
-use std::sync::Arc;
-
 use super::eval::{EvalArgs, print_report};
 use crate::engine::cyclegan::checkpoint::CycleCheckpoint;
 use crate::engine::cyclegan::evaluate::{
     TargetReferences, collapse_alert, evaluate, judges, untranslated_baseline,
 };
-use crate::engine::cyclegan::run::CycleRun;
 use crate::engine::trainer::protocol::MetricValue;
 
 /// Runs `ganvas eval` on the CycleGAN checkpoint `args.checkpoint`.
@@ -26,18 +23,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     );
     let ckpt = CycleCheckpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
-    let [train, held] = ckpt
-        .preset
-        .cyclegan
-        .load_domains()
-        .map_err(anyhow::Error::msg)?;
-    let train = Arc::new(train);
-    let mut run = CycleRun::new(
-        ckpt.preset.cyclegan.config(),
-        train.clone(),
-        &backend.device,
-    )?;
-    ckpt.restore_into(&mut run)?;
+    let (run, held) = ckpt.reopen(&backend.device).map_err(anyhow::Error::msg)?;
+    let train = run.domains.clone();
     eprintln!(
         "training (or loading from the cache) the classifiers of {} and {}…",
         train.names[0], train.names[1]

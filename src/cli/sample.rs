@@ -95,7 +95,6 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
 /// from B) of `--n` held-out images of each domain drawn with `--seed`, as one PNG.
 fn sample_cycle(args: &SampleArgs) -> anyhow::Result<()> {
     use crate::engine::cyclegan::checkpoint::CycleCheckpoint;
-    use crate::engine::cyclegan::run::CycleRun;
     anyhow::ensure!(
         args.truncation.is_none(),
         "--truncation bounds a GAN's latent vectors; a CycleGAN run translates images and has none"
@@ -110,22 +109,12 @@ fn sample_cycle(args: &SampleArgs) -> anyhow::Result<()> {
     );
     let ckpt = CycleCheckpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
-    let [train, held] = ckpt
-        .preset
-        .cyclegan
-        .load_domains()
-        .map_err(anyhow::Error::msg)?;
+    let (run, held) = ckpt.reopen(&backend.device).map_err(anyhow::Error::msg)?;
     let available = held.a.len().min(held.b.len());
     anyhow::ensure!(
         available > 0,
         "the run holds no held-out images to translate (held_out = 0 in its preset)"
     );
-    let mut run = CycleRun::new(
-        ckpt.preset.cyclegan.config(),
-        std::sync::Arc::new(train),
-        &backend.device,
-    )?;
-    ckpt.restore_into(&mut run)?;
     // n distinct held-out images, a seeded draw.
     let mut order: Vec<usize> = (0..available).collect();
     let mut rng = Rng::seeded(args.seed);

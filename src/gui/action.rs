@@ -56,6 +56,16 @@ pub enum Action {
     },
 }
 
+/// Switches between the light and the dark theme.
+pub fn toggle_theme(ctx: &egui::Context) {
+    let dark = ctx.theme() == egui::Theme::Dark;
+    ctx.set_theme(if dark {
+        egui::ThemePreference::Light
+    } else {
+        egui::ThemePreference::Dark
+    });
+}
+
 /// Space: play/pause; S: one round; R: reset with the same seed.
 pub fn keyboard_actions(ctx: &egui::Context, view: &RunView) -> Vec<Action> {
     let mut actions = Vec::new();

@@ -1,8 +1,6 @@
 //! Carrying out what the panels asked for, once per frame: trainer commands, file dialogs and
 //! their answers, lesson steps, theme and view switches.
 
-use eframe::egui;
-
 use super::action::Action;
 use super::app::{GanvasApp, LeftTab, RightTab};
 use super::files::{self, FileJob};
@@ -164,12 +162,7 @@ impl GanvasApp {
                     Command::SetPace { millis }
                 }
                 Action::ToggleTheme => {
-                    let dark = self.ctx.theme() == egui::Theme::Dark;
-                    self.ctx.set_theme(if dark {
-                        egui::ThemePreference::Light
-                    } else {
-                        egui::ThemePreference::Dark
-                    });
+                    crate::gui::action::toggle_theme(&self.ctx);
                     continue;
                 }
                 Action::ToggleExplorer => {
@@ -211,8 +204,7 @@ impl GanvasApp {
                     continue;
                 }
                 Action::DismissMessages => {
-                    self.view.messages.clear();
-                    self.view.window_messages.clear();
+                    self.view.dismiss_messages();
                     continue;
                 }
                 Action::Note(text) => {

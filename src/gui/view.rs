@@ -241,6 +241,12 @@ impl RunView {
         self.info.as_ref().map_or(&gan::DESCRIPTION, |i| i.family)
     }
 
+    /// Clears the run's and the window's messages (the Dismiss button).
+    pub fn dismiss_messages(&mut self) {
+        self.messages.clear();
+        self.window_messages.clear();
+    }
+
     /// The run's GAN configuration (None for another family, or before the first run).
     pub fn gan_config(&self) -> Option<&TrainConfig> {
         self.info.as_ref().and_then(RunInfo::gan)

@@ -19,6 +19,7 @@ use crate::engine::checkpoint::{
     CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
     optimizer_bytes, read_container, record_bytes, write_atomically,
 };
+use crate::engine::data::domains::DomainPair;
 use crate::engine::nn::params::first_non_finite;
 use crate::engine::rng::Rng;
 use crate::engine::trainer::run_log::LogFormat;
@@ -174,6 +175,17 @@ impl CycleCheckpoint {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, b)| b.as_slice())
+    }
+
+    /// The run this checkpoint holds, rebuilt on its preset's domains (loaded again) on
+    /// `device`: the run, and the held-out pair its evaluations use.
+    pub fn reopen(&self, device: &Device) -> Result<(CycleRun, DomainPair), String> {
+        let [train, held] = self.preset.cyclegan.load_domains()?;
+        let config = self.preset.cyclegan.config();
+        let mut run =
+            CycleRun::new(config, std::sync::Arc::new(train), device).map_err(|e| e.to_string())?;
+        self.restore_into(&mut run).map_err(|e| format!("{e:#}"))?;
+        Ok((run, held))
     }
 
     /// Loads the saved networks, optimizers, random state and log into `run`, which must

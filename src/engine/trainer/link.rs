@@ -3,7 +3,7 @@
 //! driver woken only when something was sent, so a paused window is not redrawn for nothing.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::protocol::{Command, Event};
 use super::thread::Waker;
@@ -98,6 +98,18 @@ impl Link {
         if let Some(w) = &self.waker {
             w();
         }
+    }
+}
+
+/// How long a worker's loop may wait for a command: not at all when it has work waiting
+/// (`busy`), until the next update is due while running (slow motion), else a while.
+pub(super) fn command_wait(busy: bool, running: bool, next_update_at: Instant) -> Duration {
+    if busy {
+        Duration::ZERO
+    } else if running {
+        next_update_at.saturating_duration_since(Instant::now())
+    } else {
+        Duration::from_millis(200)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::{Duration, Instant};
 
 use super::classifier_job::ClassifierJob;
-use super::link::{Link, panic_text};
+use super::link::{Link, command_wait, panic_text};
 use super::protocol::{
     Command, Event, PlaneBounds, PlaneLayers, RenderRequest, RunOrigin, RunSetup, RunState,
     StepKind,
@@ -144,14 +144,8 @@ impl Worker {
     /// Handles every queued command; when paused, first waits for one.
     fn handle_waiting_commands(&mut self) {
         // Paused: wait for a command. Playing in slow motion: wait until the next update is due.
-        let wait = if self.pending_render.is_some() {
-            Duration::ZERO
-        } else if self.running {
-            self.next_update_at
-                .saturating_duration_since(Instant::now())
-        } else {
-            Duration::from_millis(200)
-        };
+        let busy = self.pending_render.is_some();
+        let wait = command_wait(busy, self.running, self.next_update_at);
         for command in self.link.take_commands(wait) {
             if self.link.stop {
                 break;

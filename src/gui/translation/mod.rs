@@ -225,8 +225,7 @@ impl TranslationApp {
                     continue;
                 }
                 Action::DismissMessages => {
-                    self.view.messages.clear();
-                    self.view.window_messages.clear();
+                    self.view.dismiss_messages();
                     continue;
                 }
                 Action::Note(m) => {
@@ -234,12 +233,7 @@ impl TranslationApp {
                     continue;
                 }
                 Action::ToggleTheme => {
-                    let dark = self.ctx.theme() == egui::Theme::Dark;
-                    self.ctx.set_theme(if dark {
-                        egui::ThemePreference::Light
-                    } else {
-                        egui::ThemePreference::Dark
-                    });
+                    crate::gui::action::toggle_theme(&self.ctx);
                     continue;
                 }
                 // GAN-only requests: the trainer answers each with what this family offers.

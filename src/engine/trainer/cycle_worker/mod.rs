@@ -15,7 +15,7 @@ mod describe;
 use describe::{info, snapshot};
 
 use super::cycle_judges::Judges;
-use super::link::{Link, panic_text};
+use super::link::{Link, command_wait, panic_text};
 use super::protocol::{
     Command, Event, MetricValue, RunOrigin, RunSetup, RunState, StepKind, TranslateRequest,
 };
@@ -82,14 +82,8 @@ impl CycleWorker {
         self.link.emit(Event::State(RunState::Paused));
         self.link.wake();
         while !self.link.stop {
-            let wait = if self.pending_translation.is_some() {
-                Duration::ZERO
-            } else if self.running {
-                self.next_update_at
-                    .saturating_duration_since(Instant::now())
-            } else {
-                Duration::from_millis(200)
-            };
+            let busy = self.pending_translation.is_some();
+            let wait = command_wait(busy, self.running, self.next_update_at);
             for command in self.link.take_commands(wait) {
                 if self.link.stop {
                     break;
