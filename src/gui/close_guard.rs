@@ -68,7 +68,7 @@ pub fn close_dialog_ui(ctx: &egui::Context, guard: &mut CloseGuard, actions: &mu
     let response = egui::Modal::new(egui::Id::unique("unsaved run")).show(ctx, |ui| {
         ui.heading("Quit ganvas?");
         ui.label(format!(
-            "This run has trained for {minutes:.0} min since it was last saved. A checkpoint keeps G, D, their optimizers, the curves and the metrics, and can be loaded later to go on training."
+            "This run has trained for {minutes:.0} min since it was last saved. A checkpoint keeps the networks, their optimizers, the curves and the metrics, and can be loaded later to go on training."
         ));
         ui.horizontal(|ui| {
             if ui.button("Save checkpoint…").clicked() {

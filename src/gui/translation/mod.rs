@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use super::action::{Action, keyboard_actions};
+use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
@@ -47,6 +48,8 @@ pub struct TranslationApp {
     ctx: egui::Context,
     strips_texture: Option<(u64, egui::TextureHandle)>,
     own: OwnImage,
+    /// Asks before the window closes on a long unsaved run.
+    close_guard: CloseGuard,
 }
 
 /// The shipped presets of the CycleGAN family, by name.
@@ -107,6 +110,7 @@ impl TranslationApp {
             ctx,
             strips_texture: None,
             own: OwnImage::default(),
+            close_guard: CloseGuard::default(),
         })
     }
 
@@ -297,6 +301,8 @@ impl TranslationApp {
 impl eframe::App for TranslationApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
+        self.close_guard.tick(&self.view);
+        self.close_guard.intercept(ctx);
         if let Some((job, path)) = self.dialogs.answer() {
             self.file_chosen(job, path);
         }
@@ -360,6 +366,7 @@ impl eframe::App for TranslationApp {
         if let Some(ask) = self.own.request(self.view.snapshot_version) {
             actions.push(ask);
         }
+        close_dialog_ui(&ctx, &mut self.close_guard, &mut actions);
         self.apply(actions);
     }
 }

@@ -10,6 +10,7 @@ use super::TranslationApp;
 use crate::engine::backend::{BackendChoice, select};
 use crate::engine::cyclegan::preset::{CyclePreset, DomainsConfig, PairName};
 use crate::engine::trainer::protocol::StepKind;
+use crate::gui::files::FileJob;
 
 fn tiny() -> CyclePreset {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -170,4 +171,45 @@ fn a_preset_button_starts_the_other_pair() {
         .as_ref()
         .is_some_and(|i| i.domains[0].name == "upright")));
     assert_eq!(h.state().view.step, 0);
+}
+
+#[test]
+fn closing_with_a_long_unsaved_run_asks_and_a_saved_one_closes() {
+    let mut h = window();
+    h.get_by_label("Play").click();
+    assert!(until(&mut h, 30, |a| a.view.step >= 2), "trains");
+    h.get_by_label("Pause").click();
+    assert!(until(&mut h, 10, |a| !a.view.running));
+    // As if the run had trained longer than the limit.
+    h.state_mut().close_guard.limit = Duration::from_millis(1);
+    let request_close = |h: &mut Harness<'static, TranslationApp>| {
+        h.input_mut()
+            .viewports
+            .entry(eframe::egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(eframe::egui::ViewportEvent::Close);
+        h.step();
+        h.step();
+    };
+    request_close(&mut h);
+    assert!(h.query_by_label("Quit ganvas?").is_some(), "asks first");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Quit ganvas?").is_none(), "Cancel stays");
+    let path =
+        std::env::temp_dir().join(format!("ganvas-cycle-close-{}.ganvas", std::process::id()));
+    h.state_mut()
+        .file_chosen(FileJob::SaveCheckpoint, path.clone());
+    assert!(until(&mut h, 20, |a| a
+        .view
+        .messages
+        .iter()
+        .any(|m| m.starts_with("Saved step"))));
+    request_close(&mut h);
+    assert!(
+        h.query_by_label("Quit ganvas?").is_none(),
+        "saved: no question"
+    );
+    let _ = std::fs::remove_file(path);
 }
