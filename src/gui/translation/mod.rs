@@ -3,6 +3,7 @@
 //! of fixed held-out images with their history, your own image drawn, opened or dropped and
 //! translated both ways live, the translation metrics, and the family's presets.
 
+mod edit;
 mod own_image;
 mod views;
 
@@ -50,6 +51,8 @@ pub struct TranslationApp {
     own: OwnImage,
     /// Asks before the window closes on a long unsaved run.
     close_guard: CloseGuard,
+    /// The run's settings as edited in the setup panel.
+    editor: edit::Editor,
 }
 
 /// The shipped presets of the CycleGAN family, by name.
@@ -111,6 +114,7 @@ impl TranslationApp {
             strips_texture: None,
             own: OwnImage::default(),
             close_guard: CloseGuard::default(),
+            editor: edit::Editor::default(),
         })
     }
 
@@ -177,6 +181,7 @@ impl TranslationApp {
             Ok(p) => {
                 self.preset_name = p.name.clone();
                 self.own = OwnImage::default();
+                self.editor.clear();
                 self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(p)))));
             }
             Err(e) => self.view.messages.push(format!("Error: {e}")),
@@ -186,7 +191,10 @@ impl TranslationApp {
     fn file_chosen(&mut self, job: FileJob, path: PathBuf) {
         match job {
             FileJob::SaveCheckpoint => self.send(Command::SaveCheckpoint(path)),
-            FileJob::LoadCheckpoint => self.send(Command::LoadCheckpoint(path)),
+            FileJob::LoadCheckpoint => {
+                self.editor.clear();
+                self.send(Command::LoadCheckpoint(path));
+            }
             FileJob::OpenImage => self.open_image(&path),
             _ => {
                 let message =
@@ -346,9 +354,17 @@ impl eframe::App for TranslationApp {
             .default_size((width * 0.22).clamp(220.0, 360.0))
             .resizable(true)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    views::setup_ui(ui, &self.view, &self.presets, &mut actions)
+                let applied = egui::ScrollArea::vertical().show(ui, |ui| {
+                    let (view, presets) = (&self.view, &self.presets);
+                    views::setup_ui(ui, view, presets, &mut self.editor, &mut actions)
                 });
+                if let Some(preset) = applied.inner {
+                    self.editor.clear();
+                    self.own = OwnImage::default();
+                    self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(
+                        preset,
+                    )))));
+                }
             });
         egui::Panel::left("plots")
             .default_size((width * 0.28).clamp(260.0, 480.0))

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -212,4 +213,26 @@ fn closing_with_a_long_unsaved_run_asks_and_a_saved_one_closes() {
         "saved: no question"
     );
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn an_edited_objective_applies_as_a_new_run_at_step_zero() {
+    use crate::engine::config::Objective;
+    use crate::engine::trainer::protocol::RunSetup;
+    let mut h = window();
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 30, |a| a.view.step == 1));
+    h.get_by_role_and_label(Role::ComboBox, "objective").click();
+    h.run_steps(2);
+    h.get_by_label("hinge").click();
+    h.run_steps(2);
+    h.get_by_label("Apply (new run at step 0)").click();
+    let objective = |a: &TranslationApp| match a.view.info.as_ref().map(|i| &i.setup) {
+        Some(RunSetup::Cycle(p)) => Some(p.cyclegan.objective),
+        _ => None,
+    };
+    assert!(until(&mut h, 30, |a| objective(a) == Some(Objective::Hinge)));
+    assert_eq!(h.state().view.step, 0, "a new run");
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 30, |a| a.view.step == 1), "and it trains");
 }

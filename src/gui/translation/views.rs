@@ -181,8 +181,9 @@ pub fn setup_ui(
     ui: &mut egui::Ui,
     view: &RunView,
     presets: &[(std::path::PathBuf, String)],
+    editor: &mut super::edit::Editor,
     actions: &mut Vec<Action>,
-) {
+) -> Option<CyclePreset> {
     ui.heading("Setup");
     ui.label("Preset (a new run at step 0):");
     for (path, name) in presets {
@@ -195,14 +196,17 @@ pub fn setup_ui(
         }
     }
     ui.separator();
-    let Some(info) = &view.info else { return };
+    let info = view.info.as_ref()?;
     let RunSetup::Cycle(preset) = &info.setup else {
-        return;
+        return None;
     };
     ui.strong(readable(&preset.name));
     ui.label(readable(&preset.description.trim().replace('\n', " ")));
     ui.separator();
+    let applied = super::edit::edit_ui(ui, preset, editor);
+    ui.separator();
     summary_ui(ui, preset, info);
+    applied
 }
 
 fn summary_ui(
