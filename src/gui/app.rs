@@ -38,8 +38,15 @@ pub struct RepaintPolicy {
     pub running: AtomicBool,
 }
 
-const GPU_REPAINT_MS: u64 = 33;
-const SOFTWARE_REPAINT_MS: u64 = 250;
+pub(super) const GPU_REPAINT_MS: u64 = 33;
+pub(super) const SOFTWARE_REPAINT_MS: u64 = 250;
+
+/// Whether the window is drawn by a software renderer (Mesa's llvmpipe: no GPU).
+pub(super) fn software_renderer(cc: &eframe::CreationContext<'_>) -> bool {
+    cc.wgpu_render_state
+        .as_ref()
+        .is_some_and(|rs| rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu)
+}
 
 /// What the window remembers between launches (eframe persistence).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -135,10 +142,7 @@ impl GanvasApp {
         let ctx = cc.egui_ctx.clone();
         // Coalesce the trainer's wake-ups into at most ~30 repaints a second: every step would
         // otherwise redraw the window, and on a CPU-only machine drawing competes with training.
-        let software_renderer = cc
-            .wgpu_render_state
-            .as_ref()
-            .is_some_and(|rs| rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu);
+        let software_renderer = software_renderer(cc);
         let repaint = Arc::new(RepaintPolicy {
             training_interval_ms: AtomicU64::new(if software_renderer {
                 SOFTWARE_REPAINT_MS

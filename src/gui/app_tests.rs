@@ -34,22 +34,7 @@ pub(super) fn window_sized(preset: &str, size: [f32; 2]) -> Harness<'static, Gan
     h
 }
 
-/// Steps frames (the trainer works in real time meanwhile) until `done` or `secs` pass.
-pub(super) fn until(
-    h: &mut Harness<'static, GanvasApp>,
-    secs: u64,
-    done: impl Fn(&GanvasApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        h.step();
-        if done(h.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    false
-}
+pub(super) use crate::gui::harness::until;
 
 /// Whether the window has shown a message starting with `prefix`.
 fn said(app: &GanvasApp, prefix: &str) -> bool {
@@ -238,17 +223,7 @@ fn a_loaded_checkpoint_brings_back_its_curves_and_metrics() {
     let _ = std::fs::remove_file(path);
 }
 
-/// Asks the window to close, as its title bar's close button does.
-fn request_close(h: &mut Harness<'static, GanvasApp>) {
-    h.input_mut()
-        .viewports
-        .entry(eframe::egui::ViewportId::ROOT)
-        .or_default()
-        .events
-        .push(eframe::egui::ViewportEvent::Close);
-    h.step();
-    h.step();
-}
+use crate::gui::harness::request_close;
 
 #[test]
 fn closing_with_a_long_unsaved_run_asks_first_and_a_short_one_does_not() {

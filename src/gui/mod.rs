@@ -13,6 +13,8 @@ mod data_setup;
 mod decimate;
 mod explorer;
 mod files;
+#[cfg(test)]
+mod harness;
 mod layout;
 mod lesson;
 mod missing_data;

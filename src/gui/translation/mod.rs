@@ -85,11 +85,11 @@ impl TranslationApp {
         let ctx = cc.egui_ctx.clone();
         // A software renderer spends ~100 ms of CPU a frame, taken from training: redraw
         // at most 4×/s there (as the GAN window does while training).
-        let software = cc
-            .wgpu_render_state
-            .as_ref()
-            .is_some_and(|rs| rs.adapter.get_info().device_type == eframe::wgpu::DeviceType::Cpu);
-        let every = Duration::from_millis(if software { 250 } else { 33 });
+        let every = Duration::from_millis(if super::app::software_renderer(cc) {
+            super::app::SOFTWARE_REPAINT_MS
+        } else {
+            super::app::GPU_REPAINT_MS
+        });
         let waker_ctx = ctx.clone();
         let waker: Waker = Arc::new(move || waker_ctx.request_repaint_after(every));
         let preset_name = preset.name.clone();

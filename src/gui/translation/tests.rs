@@ -1,7 +1,7 @@
 //! The CycleGAN window driven like a user would (egui_kittest, no display, no GPU), with
 //! the real trainer thread on the CPU backend and a shrunk thin <-> thick preset.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -12,6 +12,7 @@ use crate::engine::backend::{BackendChoice, select};
 use crate::engine::cyclegan::preset::{CyclePreset, DomainsConfig, PairName};
 use crate::engine::trainer::protocol::StepKind;
 use crate::gui::files::FileJob;
+use crate::gui::harness::{request_close, until};
 
 fn tiny() -> CyclePreset {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -39,22 +40,6 @@ fn window() -> Harness<'static, TranslationApp> {
         "the run is built and its strips shown"
     );
     h
-}
-
-fn until(
-    h: &mut Harness<'static, TranslationApp>,
-    secs: u64,
-    done: impl Fn(&TranslationApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < deadline {
-        h.step();
-        if done(h.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(15));
-    }
-    false
 }
 
 /// Whether the newest update's curve `key` was measured.
@@ -183,16 +168,6 @@ fn closing_with_a_long_unsaved_run_asks_and_a_saved_one_closes() {
     assert!(until(&mut h, 10, |a| !a.view.running));
     // As if the run had trained longer than the limit.
     h.state_mut().close_guard.limit = Duration::from_millis(1);
-    let request_close = |h: &mut Harness<'static, TranslationApp>| {
-        h.input_mut()
-            .viewports
-            .entry(eframe::egui::ViewportId::ROOT)
-            .or_default()
-            .events
-            .push(eframe::egui::ViewportEvent::Close);
-        h.step();
-        h.step();
-    };
     request_close(&mut h);
     assert!(h.query_by_label("Quit ganvas?").is_some(), "asks first");
     h.get_by_label("Cancel").click();
