@@ -9,6 +9,7 @@ use burn::backend::{DType, Flex, Shape, TensorData, TensorMetadata};
 use rayon::prelude::*;
 
 use super::super::gemm::{self, MatRef, recycle, scratch};
+use super::direct;
 use super::im2col::{ConvGeometry, Strided4, channel_sums, col2im, im2col};
 use super::{ConvKernels, SavedConv};
 
@@ -43,6 +44,36 @@ fn with_view<R>(t: &FlexTensor, f: impl FnOnce(Strided4<'_>) -> R) -> R {
             f(strided(&copy).expect("a contiguous f32 tensor has a strided view"))
         }
     }
+}
+
+/// [`with_view`], with rows contiguous as the direct kernels need.
+fn with_rows<R>(t: &FlexTensor, f: impl FnOnce(Strided4<'_>) -> R) -> R {
+    match strided(t) {
+        Some(view) if view.strides[3] == 1 => f(view),
+        _ => {
+            let copy = t.to_contiguous();
+            f(strided(&copy).expect("a contiguous f32 tensor has a strided view"))
+        }
+    }
+}
+
+/// A contiguous [n, c, h, w] tensor.
+fn nchw(values: Vec<f32>, dims: [usize; 4]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, dims))
+}
+
+/// The stride-1 convolution with few output channels, done directly (see `direct`).
+fn direct_forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    g: &ConvGeometry,
+) -> FlexTensor {
+    let o = weight.shape()[0];
+    let y = with_rows(x, |view| {
+        direct::conv(view, &values(weight), &values(bias), g)
+    });
+    nchw(y, [g.batch, o, g.out_height(), g.out_width()])
 }
 
 fn geometry(x: &Shape, kernel: usize, stride: usize, padding: usize) -> ConvGeometry {
@@ -179,6 +210,9 @@ impl ConvKernels for Flex {
         }
         let [o, _, k, _] = weight.shape().dims();
         let g = geometry(&x.shape(), k, stride, padding);
+        if direct::applies(stride, o) {
+            return direct_forward(&x, &weight, &bias, &g);
+        }
         let (y, cols) = forward(&x, weight, &bias, &g);
         recycle(cols);
         let len = g.col_len();
@@ -202,6 +236,11 @@ impl ConvKernels for Flex {
         }
         let [o, _, k, _] = weight.shape().dims();
         let g = geometry(&x.shape(), k, stride, padding);
+        if direct::applies(stride, o) {
+            // The weight gradient reads the input itself: nothing else to keep.
+            let output = direct_forward(&x, &weight, &bias, &g);
+            return SavedConv { output, saved: x };
+        }
         let (y, cols) = forward(&x, weight, &bias, &g);
         let (rows, len) = (g.col_rows(), g.col_len());
         let shape = [g.batch, o, g.out_height(), g.out_width()];
@@ -236,6 +275,13 @@ impl ConvKernels for Flex {
             stride,
             padding,
         };
+        let [_, _, oh, ow] = grad.shape().dims();
+        if direct::applies(stride, o) && (g.out_height(), g.out_width()) == (oh, ow) {
+            let dx = with_rows(&grad, |view| {
+                direct::input_grad(view, &values(&weight), &values(&bias), &g)
+            });
+            return nchw(dx, [n, c, height, width]);
+        }
         let weight = contiguous(F::float_reshape(weight, Shape::new([o, g.col_rows()])));
         let grad = contiguous(channel_major_matrix(grad)); // [o, n·h'·w']
         let mut cols = scratch(g.col_rows() * g.col_len()); // [c·k·k, n·h'·w']
@@ -256,6 +302,14 @@ impl ConvKernels for Flex {
             return super::burn_weight_grad::<F>(x, grad, stride, padding, kernel);
         }
         let g = geometry(&x.shape(), kernel, stride, padding);
+        let o = grad.shape()[1];
+        if direct::applies(stride, o) {
+            let dw = with_rows(&x, |xv| {
+                with_rows(&grad, |gv| direct::weight_grad(xv, gv, o, &g))
+            });
+            let dims = [o, g.channels, kernel, kernel];
+            return nchw(dw, dims);
+        }
         let cols = with_view(&x, |view| im2col(view, &g));
         let dw = weight_grad_from(
             MatRef::row_major(&cols, g.col_rows(), g.col_len()),
@@ -274,7 +328,7 @@ impl ConvKernels for Flex {
         kernel: usize,
     ) -> FlexTensor {
         if saved.layout().num_dims() == 4 {
-            // Not columns but the input itself (the non-f32 path above).
+            // Not columns but the input itself (the non-f32 path, or a direct convolution).
             return Self::strided_conv_weight_grad(saved, grad, stride, padding, kernel);
         }
         let saved = contiguous(saved);

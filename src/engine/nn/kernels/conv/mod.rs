@@ -8,10 +8,15 @@
 //! add cost a pass over the output and reordered it). Each operation is differentiable in terms
 //! of the others, so WGAN-GP's gradient of a gradient goes through them too.
 //!
+//! Stride-1 convolutions with at most a few output channels (CycleGAN's output layer) are
+//! computed directly instead (`direct`): their column matrix would be copied k² times for a
+//! handful of multiply-adds per copy.
+//!
 //! On the GPU (burn's cubecl backend) the same operations fall back to burn's own convolutions,
 //! so the models call one API on every device.
 
 mod autodiff;
+mod direct;
 mod flex;
 pub mod im2col;
 #[cfg(test)]
