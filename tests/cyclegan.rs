@@ -18,6 +18,7 @@ fn small() -> CycleConfig {
     CycleConfig {
         nets: NetSpec {
             g_filters: 8,
+            downsamplings: 2,
             residual_blocks: 2,
             d_filters: 8,
         },
@@ -152,8 +153,20 @@ fn inputs_cyclegan_cannot_train_on_are_refused() {
     };
     let names = || ["a".to_string(), "b".to_string()];
     let odd = DomainPair::new(names(), square(30, 1), square(30, 1)).expect("a pair");
-    let err = CycleRun::new(small(), Arc::new(odd), &cpu().device).err();
-    assert_eq!(err, Some(CycleError::Side(30)));
+    let err = CycleRun::new(small(), Arc::new(odd.clone()), &cpu().device).err();
+    let side = |downsamplings| CycleError::Side {
+        side: 30,
+        downsamplings,
+        multiple: 1 << downsamplings,
+    };
+    assert_eq!(err, Some(side(2)));
+    let mut one = small();
+    one.nets.downsamplings = 1;
+    let fine = CycleRun::new(one, Arc::new(odd.clone()), &cpu().device);
+    assert!(fine.is_ok(), "30 px halves once");
+    one.nets.downsamplings = 3;
+    let err = CycleRun::new(one, Arc::new(odd.clone()), &cpu().device).err();
+    assert_eq!(err, Some(side(3)));
     let grey_colour = DomainPair::new(names(), p.a.clone(), square(28, 3)).expect("a pair");
     let err = CycleRun::new(small(), Arc::new(grey_colour.clone()), &cpu().device).err();
     let message = err.expect("refused").to_string();

@@ -20,8 +20,10 @@ use super::lesson::{LessonState, lesson_ui};
 use super::panels::{self, PlotCache, PlotSettings};
 use super::perf::Perf;
 use super::plane::{PlaneState, PlaneToggles};
+use super::preset_list::PresetList;
 use super::recovery::{self, Answer, Recovery, recovery_ui};
-use super::setup::{PresetList, setup_ui};
+use super::setup::setup_ui;
+use super::shell::Opening;
 use super::view::RunView;
 use crate::engine::backend::Backend;
 use crate::engine::config::TrainConfig;
@@ -124,6 +126,8 @@ pub struct GanvasApp {
     /// frame may spend reading events.
     drain_budget: Duration,
     pub(super) close_guard: CloseGuard,
+    /// A CycleGAN preset picked here: the shell opens the translation window on it.
+    pub(super) switch_to: Option<std::path::PathBuf>,
     pub(super) recovery: Recovery,
     pub(super) lesson: Option<LessonState>,
     /// The width the main view got in the last frame (the layout test reads it).
@@ -139,10 +143,21 @@ impl GanvasApp {
         play: bool,
         perf_log: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let ctx = cc.egui_ctx.clone();
+        Self::open(&Opening::from(cc), preset, backend, play, perf_log)
+    }
+
+    /// [`GanvasApp::new`] from what the shell keeps of eframe's context.
+    pub fn open(
+        opening: &Opening<'_>,
+        preset: Preset,
+        backend: Backend,
+        play: bool,
+        perf_log: bool,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let ctx = opening.ctx.clone();
         // Coalesce the trainer's wake-ups into at most ~30 repaints a second: every step would
         // otherwise redraw the window, and on a CPU-only machine drawing competes with training.
-        let software_renderer = software_renderer(cc);
+        let software_renderer = opening.software_renderer;
         let repaint = Arc::new(RepaintPolicy {
             training_interval_ms: AtomicU64::new(if software_renderer {
                 SOFTWARE_REPAINT_MS
@@ -165,12 +180,12 @@ impl GanvasApp {
         if play {
             let _ = trainer.send(Command::Play);
         }
-        let settings: Settings = cc
+        let settings: Settings = opening
             .storage
             .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
             .unwrap_or_default();
         if let Some(dark) = settings.dark {
-            cc.egui_ctx.set_theme(if dark {
+            opening.ctx.set_theme(if dark {
                 egui::ThemePreference::Dark
             } else {
                 egui::ThemePreference::Light
@@ -212,7 +227,7 @@ impl GanvasApp {
             field_asked: None,
             field_asked_at: None,
             dialogs: Dialogs::default(),
-            ctx: cc.egui_ctx.clone(),
+            ctx: opening.ctx.clone(),
             explorer: Explorer::opened(settings.explorer_open),
             explorer_textures: [None, None],
             renders_received: 0,
@@ -223,10 +238,21 @@ impl GanvasApp {
             samples_texture: None,
             drain_budget: Duration::from_millis(8),
             close_guard: CloseGuard::default(),
+            switch_to: None,
             recovery: Recovery::at(recovery::default_path()),
             lesson,
             view_width: 0.0,
         })
+    }
+
+    /// The CycleGAN preset the user picked here, once: the shell opens its window.
+    pub fn take_switch(&mut self) -> Option<std::path::PathBuf> {
+        self.switch_to.take()
+    }
+
+    /// Shows `message` among the window's messages.
+    pub fn note(&mut self, message: String) {
+        self.view.messages.push(message);
     }
 
     fn drain_events(&mut self) {

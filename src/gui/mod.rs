@@ -23,8 +23,10 @@ mod perf;
 mod plane;
 mod plane_layers;
 pub mod plot_bench;
+mod preset_list;
 mod recovery;
 mod setup;
+mod shell;
 mod training_clock;
 mod translation;
 mod view;
@@ -73,14 +75,22 @@ pub fn run(
         "ganvas",
         options,
         Box::new(move |cc| -> Result<Box<dyn eframe::App>, _> {
-            Ok(match window {
-                Window::Gan(preset) => {
-                    Box::new(app::GanvasApp::new(cc, *preset, backend, play, perf_log)?)
-                }
-                Window::Translation(preset) => Box::new(translation::TranslationApp::new(
-                    cc, *preset, backend, play,
-                )?),
-            })
+            let software = app::software_renderer(cc);
+            let family = match window {
+                Window::Gan(preset) => shell::Family::Gan(Box::new(app::GanvasApp::new(
+                    cc,
+                    *preset,
+                    backend.clone(),
+                    play,
+                    perf_log,
+                )?)),
+                Window::Translation(preset) => shell::Family::Translation(Box::new(
+                    translation::TranslationApp::new(cc, *preset, backend.clone(), play)?,
+                )),
+            };
+            Ok(Box::new(shell::Shell::new(
+                family, backend, software, perf_log,
+            )))
         }),
     )
     .map_err(|e| {

@@ -2,39 +2,12 @@
 //! explanation. It edits a copy of the run's configuration; any change is sent to the trainer,
 //! which applies it between steps and says what it had to rebuild.
 
-use std::path::PathBuf;
-
 use eframe::egui;
 
 use super::action::Action;
+use super::preset_list::PresetList;
 use crate::engine::config::{Objective, OptimizerConfig, TrainConfig};
 use crate::engine::recipes::{apply_recipe, preview_recipe};
-
-/// Presets found in `presets/` (name shown, path).
-pub struct PresetList {
-    pub entries: Vec<(String, PathBuf)>,
-}
-
-impl PresetList {
-    /// Every preset file in `dir` that parses; the others are listed in `errors`.
-    pub fn scan(dir: &std::path::Path) -> (Self, Vec<String>) {
-        let mut entries = Vec::new();
-        let mut errors = Vec::new();
-        for path in crate::engine::preset::list_with_lessons(dir) {
-            match crate::engine::preset::Preset::load(&path) {
-                Ok(p) => {
-                    let name = match &p.lesson {
-                        Some(l) => format!("Lesson: {}", l.title),
-                        None => p.name,
-                    };
-                    entries.push((name, path));
-                }
-                Err(e) => errors.push(format!("Error: {e}")),
-            }
-        }
-        (Self { entries }, errors)
-    }
-}
 
 const OBJECTIVES: [(&str, &str); 6] = [
     (
@@ -195,17 +168,7 @@ pub fn setup_ui(
 ) {
     let before = c.clone();
     ui.heading("Setup");
-    egui::ComboBox::from_label("preset")
-        .selected_text("open a preset…")
-        .show_ui(ui, |ui| {
-            for (name, path) in &presets.entries {
-                if ui.selectable_label(false, name).clicked() {
-                    actions.push(Action::LoadPreset(path.clone()));
-                }
-            }
-        })
-        .response
-        .on_hover_text("Load a lesson from presets/: data, architecture, objective and tricks at once (restarts the run).");
+    presets.picker_ui(ui, actions);
 
     ui.separator();
     super::data_setup::data_ui(ui, c, actions);
@@ -291,27 +254,5 @@ pub fn setup_ui(
 
     if *c != before {
         actions.push(Action::ApplyConfig(Box::new(c.clone())));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_shipped_presets_are_listed() {
-        let (list, errors) = PresetList::scan(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("presets")
-                .as_path(),
-        );
-        assert!(errors.is_empty(), "{errors:?}");
-        assert!(list.entries.iter().any(|(name, _)| name == "Digits DCGAN"));
-        assert!(
-            list.entries
-                .iter()
-                .any(|(name, _)| name.starts_with("Lesson: ")),
-            "lessons are listed too"
-        );
     }
 }

@@ -124,6 +124,7 @@ impl Default for CycleConfig {
         Self {
             nets: NetSpec {
                 g_filters: 16,
+                downsamplings: 2,
                 residual_blocks: 3,
                 d_filters: 16,
             },

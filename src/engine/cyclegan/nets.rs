@@ -127,6 +127,10 @@ impl ResidualBlock {
 pub struct NetSpec {
     /// Channels of the generator's first layer (doubled at each downsampling).
     pub g_filters: usize,
+    /// Stride-2 downsamplings before the residual blocks (the reference's 2), each undone by
+    /// an upsampling after them. Fewer keep the blocks at a finer grid and shrink the
+    /// generator's receptive field: it then edits strokes where it cannot redraw the shape.
+    pub downsamplings: usize,
     pub residual_blocks: usize,
     /// Channels of the critic's first layer (doubled at each later layer).
     pub d_filters: usize,
@@ -143,22 +147,31 @@ pub struct ResnetGenerator {
 }
 
 impl ResnetGenerator {
-    /// From `c_in` to `c_out` channels; the side must be a multiple of 4.
+    /// From `c_in` to `c_out` channels; the side must be a multiple of 2^downsamplings.
     pub fn new(rng: &mut Rng, c_in: usize, c_out: usize, spec: &NetSpec, device: &Device) -> Self {
         let f = spec.g_filters;
+        let widths: Vec<usize> = (0..=spec.downsamplings).map(|i| f << i).collect();
+        let deepest = widths[spec.downsamplings];
+        // Drawn in the reference's order (stem, downs, blocks, ups, head), so that a seed
+        // gives the same weights whatever comes later.
+        let stem = ConvNormRelu::new(rng, [c_in, f, 7], 1, 3, device);
+        let down = widths
+            .windows(2)
+            .map(|w| ConvNormRelu::new(rng, [w[0], w[1], 3], 2, 1, device))
+            .collect();
+        let blocks = (0..spec.residual_blocks)
+            .map(|_| ResidualBlock::new(rng, deepest, device))
+            .collect();
+        let up = widths
+            .windows(2)
+            .rev()
+            .map(|w| ConvNormRelu::new(rng, [w[1], w[0], 3], 1, 1, device))
+            .collect();
         Self {
-            stem: ConvNormRelu::new(rng, [c_in, f, 7], 1, 3, device),
-            down: vec![
-                ConvNormRelu::new(rng, [f, 2 * f, 3], 2, 1, device),
-                ConvNormRelu::new(rng, [2 * f, 4 * f, 3], 2, 1, device),
-            ],
-            blocks: (0..spec.residual_blocks)
-                .map(|_| ResidualBlock::new(rng, 4 * f, device))
-                .collect(),
-            up: vec![
-                ConvNormRelu::new(rng, [4 * f, 2 * f, 3], 1, 1, device),
-                ConvNormRelu::new(rng, [2 * f, f, 3], 1, 1, device),
-            ],
+            stem,
+            down,
+            blocks,
+            up,
             head: Conv::new(rng, [f, c_out, 7], 1, 3, device),
         }
     }
@@ -247,6 +260,7 @@ mod tests {
     fn the_networks_keep_the_side_and_map_channels() {
         let spec = NetSpec {
             g_filters: 4,
+            downsamplings: 2,
             residual_blocks: 2,
             d_filters: 4,
         };

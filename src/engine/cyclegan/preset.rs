@@ -72,6 +72,9 @@ pub struct CycleSection {
     pub batch_size: usize,
     #[serde(default = "d_filters")]
     pub g_filters: usize,
+    /// The generators' stride-2 downsamplings (1 to 3; the reference's 2).
+    #[serde(default = "d_downsamplings")]
+    pub downsamplings: usize,
     #[serde(default = "d_blocks")]
     pub residual_blocks: usize,
     #[serde(default = "d_filters")]
@@ -121,6 +124,9 @@ fn d_batch() -> usize {
 }
 fn d_filters() -> usize {
     16
+}
+fn d_downsamplings() -> usize {
+    2
 }
 fn d_blocks() -> usize {
     3
@@ -211,6 +217,7 @@ impl CycleSection {
         within("g_filters", self.g_filters, 1, 128)?;
         within("d_filters", self.d_filters, 1, 128)?;
         within("residual_blocks", self.residual_blocks, 0, 12)?;
+        within("downsamplings", self.downsamplings, 1, 3)?;
         within("steps", self.steps, 1, 1_000_000_000)?;
         within("sample_every", self.sample_every, 1, 1_000_000)?;
         within("metrics_every", self.metrics_every, 1, 1_000_000)?;
@@ -278,6 +285,7 @@ impl CycleSection {
         CycleConfig {
             nets: NetSpec {
                 g_filters: self.g_filters,
+                downsamplings: self.downsamplings,
                 residual_blocks: self.residual_blocks,
                 d_filters: self.d_filters,
             },

@@ -40,9 +40,13 @@ pub struct Critics {
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CycleError {
     #[error(
-        "CycleGAN's generators downsample twice: the image side must be a multiple of 4 (it is {0})"
+        "CycleGAN's generators halve the image {downsamplings} time(s): its side must be a multiple of {multiple} (it is {side}); change cyclegan.downsamplings or resize the images"
     )]
-    Side(usize),
+    Side {
+        side: usize,
+        downsamplings: usize,
+        multiple: usize,
+    },
     #[error(
         "the identity loss compares an image with its translation, so it needs both domains to have the same channels ({a} and {b}); set identity = 0"
     )]
@@ -103,8 +107,14 @@ impl CycleRun {
         device: &Device,
     ) -> Result<Self, CycleError> {
         let side = domains.side();
-        if !side.is_multiple_of(4) {
-            return Err(CycleError::Side(side));
+        let downsamplings = config.nets.downsamplings;
+        let multiple = 1 << downsamplings;
+        if !side.is_multiple_of(multiple) {
+            return Err(CycleError::Side {
+                side,
+                downsamplings,
+                multiple,
+            });
         }
         let (ca, cb) = (domains.a.channels, domains.b.channels);
         if config.identity > 0.0 && ca != cb {

@@ -1,5 +1,6 @@
 //! The CycleGAN run's settings a student changes by hand (objective, loss weights, learning
-//! rate, batch, replay buffer, seed): edited as a draft, applied as a new run at step 0.
+//! rate, batch, replay buffer, seed, the networks' sizes): edited as a draft, applied as a new
+//! run at step 0.
 
 use eframe::egui;
 
@@ -80,6 +81,29 @@ pub fn edit_ui(
         let label = ui.label("seed");
         ui.add(egui::DragValue::new(&mut s.seed))
             .labelled_by(label.id);
+        ui.end_row();
+    });
+    ui.label("Networks");
+    egui::Grid::new("cycle_nets").num_columns(2).show(ui, |ui| {
+        let label = ui.label("G filters");
+        ui.add(egui::DragValue::new(&mut s.g_filters).range(1..=128))
+            .labelled_by(label.id)
+            .on_hover_text("Channels of the generators' first layer, doubled at each downsampling (64 in the paper, 16 here: a digit needs few)");
+        ui.end_row();
+        let label = ui.label("downsamplings");
+        ui.add(egui::DragValue::new(&mut s.downsamplings).range(1..=3))
+            .labelled_by(label.id)
+            .on_hover_text("Stride-2 halvings before the residual blocks (2 in the paper). Fewer: the blocks see a finer grid and a smaller part of the image, so the generator restyles strokes rather than redrawing shapes");
+        ui.end_row();
+        let label = ui.label("residual blocks");
+        ui.add(egui::DragValue::new(&mut s.residual_blocks).range(0..=12))
+            .labelled_by(label.id)
+            .on_hover_text("Blocks at the coarsest grid (9 in the paper for 256 px, 3 here for 28 px)");
+        ui.end_row();
+        let label = ui.label("D filters");
+        ui.add(egui::DragValue::new(&mut s.d_filters).range(1..=128))
+            .labelled_by(label.id)
+            .on_hover_text("Channels of the PatchGAN critics' first layer, doubled at each later one");
         ui.end_row();
     });
     let changed = editor.draft.as_ref() != Some(current);

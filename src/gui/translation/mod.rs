@@ -18,9 +18,11 @@ use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
+use super::preset_list::PresetList;
+use super::shell::Opening;
 use super::view::RunView;
 use crate::engine::backend::Backend;
-use crate::engine::cyclegan::preset::{CyclePreset, shipped_dir};
+use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::data::files::{decode_image, image_pixels};
 use crate::engine::trainer::protocol::{Command, Event, RunSetup, TranslateRequest};
 use crate::engine::trainer::thread::{Trainer, Waker};
@@ -37,11 +39,11 @@ enum LeftTab {
 pub struct TranslationApp {
     trainer: Trainer,
     backend: Backend,
-    view: RunView,
+    pub(in crate::gui) view: RunView,
     /// The preset loaded last (its name, in the bar).
     preset_name: String,
-    /// The family's presets: (path, name).
-    presets: Vec<(PathBuf, String)>,
+    /// Both families' presets.
+    presets: PresetList,
     plot_settings: PlotSettings,
     plot_cache: PlotCache,
     left_tab: LeftTab,
@@ -53,25 +55,8 @@ pub struct TranslationApp {
     close_guard: CloseGuard,
     /// The run's settings as edited in the setup panel.
     editor: edit::Editor,
-}
-
-/// The shipped presets of the CycleGAN family, by name.
-fn family_presets(presets: &Path) -> (Vec<(PathBuf, String)>, Vec<String>) {
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
-    let dir = shipped_dir(presets);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    paths.retain(|p| p.extension().is_some_and(|e| e == "toml"));
-    paths.sort();
-    for path in paths {
-        match CyclePreset::load(&path) {
-            Ok(p) => found.push((path, p.name)),
-            Err(e) => errors.push(format!("Error: {e}")),
-        }
-    }
-    (found, errors)
+    /// A GAN preset picked here: the shell opens the GAN window on it.
+    switch_to: Option<PathBuf>,
 }
 
 impl TranslationApp {
@@ -82,10 +67,20 @@ impl TranslationApp {
         backend: Backend,
         play: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let ctx = cc.egui_ctx.clone();
+        Self::open(&Opening::from(cc), preset, backend, play)
+    }
+
+    /// [`TranslationApp::new`] from what the shell keeps of eframe's context.
+    pub fn open(
+        opening: &Opening<'_>,
+        preset: CyclePreset,
+        backend: Backend,
+        play: bool,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let ctx = opening.ctx.clone();
         // A software renderer spends ~100 ms of CPU a frame, taken from training: redraw
         // at most 4×/s there (as the GAN window does while training).
-        let every = Duration::from_millis(if super::app::software_renderer(cc) {
+        let every = Duration::from_millis(if opening.software_renderer {
             super::app::SOFTWARE_REPAINT_MS
         } else {
             super::app::GPU_REPAINT_MS
@@ -97,7 +92,7 @@ impl TranslationApp {
         if play {
             let _ = trainer.send(Command::Play);
         }
-        let (presets, errors) = family_presets(Path::new("presets"));
+        let (presets, errors) = PresetList::scan(Path::new("presets"));
         let mut view = RunView::default();
         view.window_messages.extend(errors);
         Ok(Self {
@@ -115,7 +110,18 @@ impl TranslationApp {
             own: OwnImage::default(),
             close_guard: CloseGuard::default(),
             editor: edit::Editor::default(),
+            switch_to: None,
         })
+    }
+
+    /// The GAN preset the user picked here, once: the shell opens the GAN window on it.
+    pub fn take_switch(&mut self) -> Option<PathBuf> {
+        self.switch_to.take()
+    }
+
+    /// Shows `message` among the window's messages.
+    pub fn note(&mut self, message: String) {
+        self.view.messages.push(message);
     }
 
     fn drain_events(&mut self) {
@@ -177,6 +183,17 @@ impl TranslationApp {
     }
 
     fn load_preset(&mut self, path: &Path) {
+        match super::is_cyclegan(path) {
+            Ok(false) => {
+                self.switch_to = Some(path.to_path_buf());
+                return;
+            }
+            Ok(true) => {}
+            Err(e) => {
+                self.view.messages.push(format!("Error: {e}"));
+                return;
+            }
+        }
         match CyclePreset::load(path) {
             Ok(p) => {
                 self.preset_name = p.name.clone();

@@ -147,10 +147,12 @@ fn your_own_image_is_translated_both_ways_and_follows_training() {
 }
 
 #[test]
-fn a_preset_button_starts_the_other_pair() {
+fn a_picked_preset_starts_the_other_pair() {
     let mut h = window();
-    h.get_by_label("Digits: upright <-> slanted (CycleGAN)")
-        .click();
+    h.get_by_role_and_label(Role::ComboBox, "preset").click();
+    h.run_steps(2);
+    h.get_by_label("Translation: Digits: upright <-> slanted (CycleGAN)")
+        .click_accesskit();
     assert!(until(&mut h, 60, |a| a
         .view
         .info

@@ -10,14 +10,10 @@ use crate::engine::cyclegan::strips::ROWS;
 use crate::engine::trainer::protocol::{ClassifierStatus, RunSetup};
 use crate::gui::action::Action;
 use crate::gui::panels::history_ui;
+use crate::gui::preset_list::PresetList;
 use crate::gui::view::RunView;
 
-/// `text` with the arrows egui's default fonts lack written in ASCII ("thin <-> thick").
-pub fn readable(text: &str) -> String {
-    text.replace('↔', "<->")
-        .replace('→', "->")
-        .replace('←', "<-")
-}
+pub use crate::gui::preset_list::readable;
 
 /// The strips at the shown step: a row label beside each of the six rows.
 pub fn strips_ui(
@@ -176,25 +172,16 @@ pub fn metrics_ui(ui: &mut egui::Ui, view: &RunView) {
         });
 }
 
-/// The presets of this family (name, path), the run's preset and what it holds.
+/// The preset picker (both families), the run's preset and what it holds.
 pub fn setup_ui(
     ui: &mut egui::Ui,
     view: &RunView,
-    presets: &[(std::path::PathBuf, String)],
+    presets: &PresetList,
     editor: &mut super::edit::Editor,
     actions: &mut Vec<Action>,
 ) -> Option<CyclePreset> {
     ui.heading("Setup");
-    ui.label("Preset (a new run at step 0):");
-    for (path, name) in presets {
-        if ui
-            .button(readable(name))
-            .on_hover_text(path.display().to_string())
-            .clicked()
-        {
-            actions.push(Action::LoadPreset(path.clone()));
-        }
-    }
+    presets.picker_ui(ui, actions);
     ui.separator();
     let info = view.info.as_ref()?;
     let RunSetup::Cycle(preset) = &info.setup else {
@@ -245,8 +232,8 @@ fn summary_ui(
         (
             "generators".into(),
             format!(
-                "ResNet, {} filters, {} residual blocks ({} weights)",
-                s.g_filters, s.residual_blocks, info.g_params
+                "ResNet, {} filters, {} downsamplings, {} residual blocks ({} weights)",
+                s.g_filters, s.downsamplings, s.residual_blocks, info.g_params
             ),
         ),
         (
