@@ -225,18 +225,33 @@ fn resolve(path: &mut PathBuf, dir: &Path) {
     }
 }
 
-pub(crate) fn resolve_data_paths(data: &mut DataConfig, dir: &Path) {
+/// Calls `f` on every file path the data source names.
+fn for_each_data_path(data: &mut DataConfig, mut f: impl FnMut(&mut PathBuf)) {
     match data {
-        DataConfig::Csv { path } | DataConfig::ImageFolder { path, .. } => resolve(path, dir),
+        DataConfig::Csv { path } | DataConfig::ImageFolder { path, .. } => f(path),
         DataConfig::Idx { images, labels, .. } => {
-            resolve(images, dir);
+            f(images);
             if let Some(l) = labels {
-                resolve(l, dir);
+                f(l);
             }
         }
-        DataConfig::Cifar10 { files } => files.iter_mut().for_each(|f| resolve(f, dir)),
+        DataConfig::Cifar10 { files } => files.iter_mut().for_each(f),
         _ => {}
     }
+}
+
+pub(crate) fn resolve_data_paths(data: &mut DataConfig, dir: &Path) {
+    for_each_data_path(data, |p| resolve(p, dir));
+}
+
+/// Makes the data source's relative paths absolute (from the working directory), so that a
+/// preset saved into another folder still finds its files.
+pub(crate) fn absolute_data_paths(data: &mut DataConfig) {
+    for_each_data_path(data, |p| {
+        if let Ok(abs) = std::path::absolute(&*p) {
+            *p = abs;
+        }
+    });
 }
 
 /// The preset the app and the README command start with: a DCGAN on the embedded digits.

@@ -403,6 +403,26 @@ impl CyclePreset {
     pub fn load(path: &Path) -> Result<Self, PresetError> {
         Self::parse(&read_text(path)?, path)
     }
+
+    /// The preset as TOML text, its data paths made absolute.
+    pub fn to_toml(&self) -> String {
+        let mut preset = self.clone();
+        if let DomainsConfig::Sources { a, b, .. } = &mut preset.cyclegan.domains {
+            crate::engine::preset::absolute_data_paths(a);
+            crate::engine::preset::absolute_data_paths(b);
+        }
+        toml::to_string(&preset).unwrap_or_default()
+    }
+
+    /// Writes the preset atomically (a failed write leaves any file there as it was).
+    pub fn save(&self, path: &Path) -> Result<(), PresetError> {
+        crate::engine::checkpoint::write_atomically(path, self.to_toml().as_bytes()).map_err(
+            |cause| PresetError::Io {
+                path: path.to_path_buf(),
+                cause,
+            },
+        )
+    }
 }
 
 /// The folder of the shipped CycleGAN presets, beside the GAN ones.

@@ -129,3 +129,51 @@ fn gradient_penalty_and_clipping_objectives_are_refused_for_the_patchgan_critic(
         assert_eq!(p.cyclegan.config().objective.name(), kind);
     }
 }
+
+#[test]
+fn a_saved_preset_keeps_its_settings_and_finds_its_files_from_another_folder() {
+    let shipped =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/cyclegan/mnist-to-digits.toml");
+    let mut original = CyclePreset::load(&shipped).expect("shipped preset");
+    original.cyclegan.downsamplings = 1;
+    let dir = std::env::temp_dir().join(format!("ganvas-cycle-preset-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let saved = dir.join("copy.toml");
+    original.save(&saved).expect("saved");
+    let back = CyclePreset::load(&saved).expect("loads back");
+    assert_eq!(back.cyclegan.downsamplings, 1);
+    let images = |p: &CyclePreset| match &p.cyclegan.domains {
+        DomainsConfig::Sources { a, .. } => match a {
+            DataConfig::Idx { images, .. } => images.clone(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    assert!(images(&back).is_absolute(), "{:?}", images(&back));
+    assert_eq!(
+        images(&back),
+        std::path::absolute(images(&original)).expect("absolute")
+    );
+    let (mut a, mut b) = (back.cyclegan.clone(), original.cyclegan.clone());
+    let none = || DomainsConfig::EmbeddedPair {
+        pair: PairName::ThinThick,
+        per_domain: 1,
+    };
+    (a.domains, b.domains) = (none(), none());
+    assert_eq!(a, b, "every other setting as it was");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn downsamplings_are_refused_outside_one_to_three() {
+    for (v, ok) in [(0, false), (1, true), (3, true), (4, false)] {
+        let r = parse(&format!(
+            "{HEAD}domains = {{ kind = \"embedded-pair\", pair = \"thin-thick\" }}\ndownsamplings = {v}\n"
+        ));
+        match (r, ok) {
+            (Ok(_), true) => {}
+            (Err(e), false) => assert!(e.to_string().contains("cyclegan.downsamplings"), "{e}"),
+            (r, _) => panic!("downsamplings = {v}: {r:?}"),
+        }
+    }
+}

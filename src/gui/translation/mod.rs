@@ -57,6 +57,8 @@ pub struct TranslationApp {
     editor: edit::Editor,
     /// A GAN preset picked here: the shell opens the GAN window on it.
     switch_to: Option<PathBuf>,
+    /// The slow-motion pause after each update, in ms (0: full speed).
+    pace_ms: u32,
 }
 
 impl TranslationApp {
@@ -111,6 +113,7 @@ impl TranslationApp {
             close_guard: CloseGuard::default(),
             editor: edit::Editor::default(),
             switch_to: None,
+            pace_ms: 0,
         })
     }
 
@@ -205,6 +208,21 @@ impl TranslationApp {
         }
     }
 
+    /// Writes the running run's setup (as edited and applied) as a preset file.
+    fn save_preset(&self, path: &Path) -> String {
+        let Some(RunSetup::Cycle(preset)) = self.view.info.as_ref().map(|i| &i.setup) else {
+            return "Error: no CycleGAN run is loaded yet".into();
+        };
+        let mut preset = (**preset).clone();
+        if !preset.name.ends_with(" (edited)") {
+            preset.name.push_str(" (edited)");
+        }
+        match preset.save(path) {
+            Ok(()) => format!("Saved the current setup as a preset: {}.", path.display()),
+            Err(e) => format!("Error: {e}"),
+        }
+    }
+
     fn file_chosen(&mut self, job: FileJob, path: PathBuf) {
         match job {
             FileJob::SaveCheckpoint => self.send(Command::SaveCheckpoint(path)),
@@ -213,6 +231,10 @@ impl TranslationApp {
                 self.send(Command::LoadCheckpoint(path));
             }
             FileJob::OpenImage => self.open_image(&path),
+            FileJob::SavePreset => {
+                let message = self.save_preset(&path);
+                self.view.messages.push(message);
+            }
             _ => {
                 let message =
                     files::export(job, &path, &self.view, &self.preset_name, &self.dialogs);
@@ -292,6 +314,7 @@ impl TranslationApp {
                 ("Export translation strips (PNG)…", FileJob::ExportSamples),
                 ("Export metrics (CSV)…", FileJob::ExportMetrics),
                 ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
+                ("Save setup as preset…", FileJob::SavePreset),
             ] {
                 if ui.button(label).clicked() {
                     actions.push(Action::File(job));
@@ -350,7 +373,7 @@ impl eframe::App for TranslationApp {
         let mut actions = keyboard_actions(&ctx, &self.view);
         let preset = views::readable(&self.preset_name);
         let bar = Bar {
-            pace_ms: 0,
+            pace_ms: self.pace_ms,
             preset: &preset,
             preset_changed: false,
             backend: &self.backend.name,
@@ -361,6 +384,20 @@ impl eframe::App for TranslationApp {
                 Self::file_menu(ui, &mut actions);
                 ui.separator();
                 run_buttons_ui(ui, &self.view, &mut actions);
+                let slow = egui::Slider::new(&mut self.pace_ms, 0..=2000)
+                    .text("ms/update")
+                    .logarithmic(true);
+                if ui
+                    .add(slow)
+                    .on_hover_text(
+                        "Slow motion: a pause after each round (the critics' update, then \
+                         the generators') while playing (0: full speed), so that each round's \
+                         change to the curves and strips can be followed.",
+                    )
+                    .changed()
+                {
+                    actions.push(Action::SetPace(self.pace_ms));
+                }
                 ui.separator();
                 status_ui(ui, &self.view, &bar);
             });

@@ -213,3 +213,24 @@ fn an_edited_objective_applies_as_a_new_run_at_step_zero() {
     h.get_by_label("Step").click();
     assert!(until(&mut h, 30, |a| a.view.step == 1), "and it trains");
 }
+
+#[test]
+fn the_setup_saved_as_a_preset_loads_back_as_the_run_it_was() {
+    use crate::engine::trainer::protocol::RunSetup;
+    let h = window();
+    let dir = std::env::temp_dir().join(format!("ganvas-cycle-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("saved.toml");
+    let message = h.state().save_preset(&path);
+    assert!(message.starts_with("Saved the current setup"), "{message}");
+    let loaded = CyclePreset::load(&path).expect("the saved preset loads");
+    let Some(RunSetup::Cycle(running)) = h.state().view.info.as_ref().map(|i| &i.setup) else {
+        panic!("a CycleGAN run");
+    };
+    assert_eq!(loaded.cyclegan, running.cyclegan, "the same settings");
+    assert!(loaded.name.ends_with(" (edited)"), "{}", loaded.name);
+    // Into a folder that does not exist: an error, nothing written.
+    let message = h.state().save_preset(&dir.join("missing/saved.toml"));
+    assert!(message.starts_with("Error:"), "{message}");
+    std::fs::remove_dir_all(&dir).ok();
+}
