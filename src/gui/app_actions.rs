@@ -115,16 +115,8 @@ impl GanvasApp {
 
     /// Loads a preset as the new run (`keep_lesson`: a lesson step switching preset).
     fn load_preset(&mut self, path: &std::path::Path, keep_lesson: bool) {
-        match super::is_cyclegan(path) {
-            Ok(true) => {
-                self.switch_to = Some(path.to_path_buf());
-                return;
-            }
-            Ok(false) => {}
-            Err(e) => {
-                self.view.messages.push(format!("Error: {e}"));
-                return;
-            }
+        if super::hand_over(path, false, &mut self.switch_to, &mut self.view.messages) {
+            return;
         }
         let loaded = if keep_lesson {
             Preset::load_without_lesson(path)

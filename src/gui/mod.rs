@@ -51,6 +51,28 @@ fn is_cyclegan(path: &Path) -> anyhow::Result<bool> {
         == Some(crate::engine::cyclegan::DESCRIPTION.key))
 }
 
+/// Whether a window of one family (`translation`: the CycleGAN one) must hand the preset at
+/// `path` over: it is of the other family (then `switch_to` names it, for the shell), or it
+/// cannot be read (then `messages` says why).
+fn hand_over(
+    path: &Path,
+    translation: bool,
+    switch_to: &mut Option<std::path::PathBuf>,
+    messages: &mut Vec<String>,
+) -> bool {
+    match is_cyclegan(path) {
+        Ok(cyclegan) if cyclegan == translation => false,
+        Ok(_) => {
+            *switch_to = Some(path.to_path_buf());
+            true
+        }
+        Err(e) => {
+            messages.push(format!("Error: {e}"));
+            true
+        }
+    }
+}
+
 /// Opens the window with `preset` (the embedded default when None), training at once if `play`.
 /// Opens the window; `perf_log` prints frame-time percentiles and steps/s every 5 s.
 pub fn run(

@@ -50,61 +50,31 @@ pub fn edit_ui(
         .response
         .on_hover_text("The critics' adversarial loss on their patch scores (least squares in the paper); gradient-penalty objectives need a double backward that a PatchGAN critic cannot have here");
     egui::Grid::new("cycle_edit").num_columns(2).show(ui, |ui| {
-        let label = ui.label("cycle λ");
-        ui.add(egui::DragValue::new(&mut s.lambda_cycle).range(0.0..=100.0).speed(0.1))
-            .labelled_by(label.id)
-            .on_hover_text("Weight of |G_BA(G_AB(a)) − a| (10 in the paper): 0 lets the translation forget its input");
-        ui.end_row();
-        let label = ui.label("identity (× λ)");
-        ui.add(egui::DragValue::new(&mut s.identity).range(0.0..=5.0).speed(0.05))
-            .labelled_by(label.id)
-            .on_hover_text("Weight of |G_AB(b) − b| relative to λ (0.5 in the paper; 0 turns it off)");
-        ui.end_row();
-        let label = ui.label("learning rate");
-        ui.add(
-            egui::DragValue::new(&mut s.lr)
-                .range(1e-6..=1e-2)
-                .speed(1e-5)
-                .max_decimals(6),
-        )
-        .labelled_by(label.id);
-        ui.end_row();
-        let label = ui.label("batch");
-        ui.add(egui::DragValue::new(&mut s.batch_size).range(1..=64))
-            .labelled_by(label.id);
-        ui.end_row();
-        let label = ui.label("replay buffer");
-        ui.add(egui::DragValue::new(&mut s.replay).range(0..=500))
-            .labelled_by(label.id)
-            .on_hover_text("Past translations the critics also see (50 in the paper; 0: only the newest)");
-        ui.end_row();
-        let label = ui.label("seed");
-        ui.add(egui::DragValue::new(&mut s.seed))
-            .labelled_by(label.id);
-        ui.end_row();
+        fn weight(v: &mut f32, hi: f32, speed: f64) -> egui::DragValue<'_> {
+            egui::DragValue::new(v).range(0.0..=hi).speed(speed)
+        }
+        row(ui, "cycle λ", weight(&mut s.lambda_cycle, 100.0, 0.1),
+            "Weight of |G_BA(G_AB(a)) − a| (10 in the paper): 0 lets the translation forget its input");
+        row(ui, "identity (× λ)", weight(&mut s.identity, 5.0, 0.05),
+            "Weight of |G_AB(b) − b| relative to λ (0.5 in the paper; 0 turns it off)");
+        let lr = egui::DragValue::new(&mut s.lr).range(1e-6..=1e-2).speed(1e-5).max_decimals(6);
+        row(ui, "learning rate", lr, "Adam's step size for all four networks (2·10⁻⁴ in the paper; the preset's decay_start and decay_steps lower it linearly to 0)");
+        row(ui, "batch", egui::DragValue::new(&mut s.batch_size).range(1..=64),
+            "Images of each domain per round (1 in the paper; 8 here, for the CPU)");
+        row(ui, "replay buffer", egui::DragValue::new(&mut s.replay).range(0..=500),
+            "Past translations the critics also see (50 in the paper; 0: only the newest)");
+        row(ui, "seed", egui::DragValue::new(&mut s.seed), "Draws the weights, the batches and the replay choices");
     });
     ui.label("Networks");
     egui::Grid::new("cycle_nets").num_columns(2).show(ui, |ui| {
-        let label = ui.label("G filters");
-        ui.add(egui::DragValue::new(&mut s.g_filters).range(1..=128))
-            .labelled_by(label.id)
-            .on_hover_text("Channels of the generators' first layer, doubled at each downsampling (64 in the paper, 16 here: a digit needs few)");
-        ui.end_row();
-        let label = ui.label("downsamplings");
-        ui.add(egui::DragValue::new(&mut s.downsamplings).range(1..=3))
-            .labelled_by(label.id)
-            .on_hover_text("Stride-2 halvings before the residual blocks (2 in the paper). Fewer: the blocks see a finer grid and a smaller part of the image, so the generator restyles strokes rather than redrawing shapes");
-        ui.end_row();
-        let label = ui.label("residual blocks");
-        ui.add(egui::DragValue::new(&mut s.residual_blocks).range(0..=12))
-            .labelled_by(label.id)
-            .on_hover_text("Blocks at the coarsest grid (9 in the paper for 256 px, 3 here for 28 px)");
-        ui.end_row();
-        let label = ui.label("D filters");
-        ui.add(egui::DragValue::new(&mut s.d_filters).range(1..=128))
-            .labelled_by(label.id)
-            .on_hover_text("Channels of the PatchGAN critics' first layer, doubled at each later one");
-        ui.end_row();
+        row(ui, "G filters", egui::DragValue::new(&mut s.g_filters).range(1..=128),
+            "Channels of the generators' first layer, doubled at each downsampling (64 in the paper, 16 here: a digit needs few)");
+        row(ui, "downsamplings", egui::DragValue::new(&mut s.downsamplings).range(1..=3),
+            "Stride-2 halvings before the residual blocks (2 in the paper). Fewer: the blocks see a finer grid and a smaller part of the image, so the generator restyles strokes rather than redrawing shapes");
+        row(ui, "residual blocks", egui::DragValue::new(&mut s.residual_blocks).range(0..=12),
+            "Blocks at the coarsest grid (9 in the paper for 256 px, 3 here for 28 px)");
+        row(ui, "D filters", egui::DragValue::new(&mut s.d_filters).range(1..=128),
+            "Channels of the PatchGAN critics' first layer, doubled at each later one");
     });
     let changed = editor.draft.as_ref() != Some(current);
     let mut applied = None;
@@ -133,4 +103,12 @@ pub fn edit_ui(
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
     applied
+}
+
+/// One labelled row of a settings grid: the label, the widget (named by the label for screen
+/// readers and tests) and what it does on hover.
+fn row(ui: &mut egui::Ui, label: &str, widget: egui::DragValue<'_>, hover: &str) {
+    let label = ui.label(label);
+    ui.add(widget).labelled_by(label.id).on_hover_text(hover);
+    ui.end_row();
 }

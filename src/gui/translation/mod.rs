@@ -186,16 +186,8 @@ impl TranslationApp {
     }
 
     fn load_preset(&mut self, path: &Path) {
-        match super::is_cyclegan(path) {
-            Ok(false) => {
-                self.switch_to = Some(path.to_path_buf());
-                return;
-            }
-            Ok(true) => {}
-            Err(e) => {
-                self.view.messages.push(format!("Error: {e}"));
-                return;
-            }
+        if super::hand_over(path, true, &mut self.switch_to, &mut self.view.messages) {
+            return;
         }
         match CyclePreset::load(path) {
             Ok(p) => {

@@ -234,3 +234,19 @@ fn the_setup_saved_as_a_preset_loads_back_as_the_run_it_was() {
     assert!(message.starts_with("Error:"), "{message}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn fewer_downsamplings_applied_in_the_editor_build_a_new_run_that_trains() {
+    use crate::engine::trainer::protocol::RunSetup;
+    let mut h = window();
+    h.get_by_label("downsamplings").set_value_accesskit(1.0);
+    h.run_steps(2);
+    h.get_by_label("Apply (new run at step 0)").click();
+    let downsamplings = |a: &TranslationApp| match a.view.info.as_ref().map(|i| &i.setup) {
+        Some(RunSetup::Cycle(p)) => Some(p.cyclegan.downsamplings),
+        _ => None,
+    };
+    assert!(until(&mut h, 30, |a| downsamplings(a) == Some(1)));
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 30, |a| a.view.step == 1), "and it trains");
+}
