@@ -10,6 +10,8 @@
 use burn::module::{Module, Param};
 use burn::nn::{InstanceNorm, InstanceNormConfig};
 use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::nn::kernels::conv as kernels;
@@ -63,12 +65,14 @@ fn instance_norm(channels: usize, device: &Device) -> InstanceNorm {
         .init(device)
 }
 
-/// Nearest-neighbour upsampling by two: each pixel becomes a 2×2 block.
+/// Nearest-neighbour upsampling by two: each pixel becomes a 2×2 block. burn's `interpolate`
+/// does it in one parallel pass each way; a reshape-expand-reshape (the first version) made
+/// burn copy through strided views, 0.6 ms forward and backward at [8, 64, 7, 7].
 pub fn upsample2(x: Tensor<4>) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    x.reshape([n, c, h, 1, w, 1])
-        .expand([n, c, h, 2, w, 2])
-        .reshape([n, c, 2 * h, 2 * w])
+    let [_, _, h, w] = x.dims();
+    let options =
+        InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([2 * h, 2 * w]);
+    interpolate(x, options)
 }
 
 /// conv → instance norm → ReLU.
