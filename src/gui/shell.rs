@@ -80,17 +80,23 @@ impl Shell {
     }
 
     /// Replaces the current window with the one for the preset at `path` (its run, unsaved,
-    /// ends as loading a preset within a window ends it). On an error the current window
-    /// stays and says why.
-    fn switch(&mut self, path: &Path, ctx: &egui::Context, storage: Option<&dyn eframe::Storage>) {
+    /// ends as loading a preset within a window ends it). The leaving window first saves its
+    /// settings and closes as at exit (its crash copy is removed). On an error the current
+    /// window stays and says why.
+    fn switch(&mut self, path: &Path, ctx: &egui::Context, frame: &mut eframe::Frame) {
         let opening = Opening {
             ctx: ctx.clone(),
             software_renderer: self.software_renderer,
-            storage,
+            storage: frame.storage(),
         };
-        let opened = open(path, &opening, &self.backend, self.perf_log);
-        match opened {
-            Ok(family) => self.family = family,
+        match open(path, &opening, &self.backend, self.perf_log) {
+            Ok(family) => {
+                if let Some(storage) = frame.storage_mut() {
+                    self.family.app().save(storage);
+                }
+                self.family.app().on_exit();
+                self.family = family;
+            }
             Err(e) => self.family.note(format!("Error: {e}")),
         }
     }
@@ -124,7 +130,7 @@ impl eframe::App for Shell {
         self.family.app().ui(ui, frame);
         if let Some(path) = self.family.take_switch() {
             let ctx = ui.ctx().clone();
-            self.switch(&path, &ctx, frame.storage());
+            self.switch(&path, &ctx, frame);
             ctx.request_repaint();
         }
     }
