@@ -354,6 +354,9 @@ impl CycleSection {
         };
         let (ta, ha) = split(&whole.a, &whole.names[0])?;
         let (tb, hb) = split(&whole.b, &whole.names[1])?;
+        if let DomainsConfig::Sources { .. } = &self.domains {
+            refuse_shared_images(&whole)?;
+        }
         let pair = |a, b| DomainPair {
             names: whole.names.clone(),
             a,
@@ -361,6 +364,26 @@ impl CycleSection {
         };
         Ok([pair(ta, tb), pair(ha, hb)])
     }
+}
+
+/// CycleGAN's domains are unpaired sets of different images: two sources that hold the same
+/// images (one file named twice, the embedded digits twice) would pair every image with
+/// itself. Refused when at least 1 % of the smaller domain's images appear in the other.
+fn refuse_shared_images(pair: &DomainPair) -> Result<(), String> {
+    let (a, b) = (&pair.a, &pair.b);
+    if a.image_len() != b.image_len() || a.is_empty() || b.is_empty() {
+        return Ok(());
+    }
+    let seen: std::collections::HashSet<&[u8]> = (0..a.len()).map(|i| a.image(i)).collect();
+    let shared = (0..b.len()).filter(|&i| seen.contains(b.image(i))).count();
+    let smaller = a.len().min(b.len());
+    if shared * 100 >= smaller {
+        return Err(format!(
+            "{shared} of the {smaller} images of the smaller domain are also in the other ({} and {} hold the same images): CycleGAN needs two different, unpaired sets of images; use two different sources, or an embedded pair (kind = \"embedded-pair\")",
+            pair.names[0], pair.names[1]
+        ));
+    }
+    Ok(())
 }
 
 impl CyclePreset {

@@ -177,3 +177,23 @@ fn downsamplings_are_refused_outside_one_to_three() {
         }
     }
 }
+
+#[test]
+fn two_sources_holding_the_same_images_are_refused() {
+    let p = parse(&format!(
+        "{HEAD}held_out = 20\n[cyclegan.domains]\nkind = \"sources\"\na = {{ kind = \"digits\", count = 200 }}\nb = {{ kind = \"digits\", count = 300 }}\n"
+    ))
+    .expect("parses");
+    // The embedded digits drawn twice with one seed: the first 200 are the same images.
+    let Err(err) = p.cyclegan.load_domains() else {
+        panic!("two overlapping sources are refused");
+    };
+    assert!(err.contains("200 of the 200 images"), "{err}");
+    assert!(err.contains("hold the same images"), "{err}");
+    // The embedded pair's two styles come from different drawings: accepted.
+    let p = parse(&format!(
+        "{HEAD}held_out = 20\ndomains = {{ kind = \"embedded-pair\", pair = \"thin-thick\", per_domain = 200 }}\n"
+    ))
+    .expect("parses");
+    assert!(p.cyclegan.load_domains().is_ok());
+}
