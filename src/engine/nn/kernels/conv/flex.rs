@@ -34,20 +34,10 @@ fn strided(t: &FlexTensor) -> Option<Strided4<'_>> {
     })
 }
 
-/// `t` as a strided view, copied to a contiguous tensor first when its strides are unusual
+/// `t` as a strided view with contiguous rows (what im2col reads fastest and the direct
+/// kernels need), copied to a contiguous tensor first when its strides are otherwise
 /// (negative after a flip, say).
 fn with_view<R>(t: &FlexTensor, f: impl FnOnce(Strided4<'_>) -> R) -> R {
-    match strided(t) {
-        Some(view) => f(view),
-        None => {
-            let copy = t.to_contiguous();
-            f(strided(&copy).expect("a contiguous f32 tensor has a strided view"))
-        }
-    }
-}
-
-/// [`with_view`], with rows contiguous as the direct kernels need.
-fn with_rows<R>(t: &FlexTensor, f: impl FnOnce(Strided4<'_>) -> R) -> R {
     match strided(t) {
         Some(view) if view.strides[3] == 1 => f(view),
         _ => {
@@ -70,7 +60,7 @@ fn direct_forward(
     g: &ConvGeometry,
 ) -> FlexTensor {
     let o = weight.shape()[0];
-    let y = with_rows(x, |view| {
+    let y = with_view(x, |view| {
         direct::conv(view, &values(weight), &values(bias), g)
     });
     nchw(y, [g.batch, o, g.out_height(), g.out_width()])
@@ -277,7 +267,7 @@ impl ConvKernels for Flex {
         };
         let [_, _, oh, ow] = grad.shape().dims();
         if direct::applies(stride, o) && (g.out_height(), g.out_width()) == (oh, ow) {
-            let dx = with_rows(&grad, |view| {
+            let dx = with_view(&grad, |view| {
                 direct::input_grad(view, &values(&weight), &values(&bias), &g)
             });
             return nchw(dx, [n, c, height, width]);
@@ -304,8 +294,8 @@ impl ConvKernels for Flex {
         let g = geometry(&x.shape(), kernel, stride, padding);
         let o = grad.shape()[1];
         if direct::applies(stride, o) {
-            let dw = with_rows(&x, |xv| {
-                with_rows(&grad, |gv| direct::weight_grad(xv, gv, o, &g))
+            let dw = with_view(&x, |xv| {
+                with_view(&grad, |gv| direct::weight_grad(xv, gv, o, &g))
             });
             let dims = [o, g.channels, kernel, kernel];
             return nchw(dw, dims);
