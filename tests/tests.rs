@@ -7,6 +7,7 @@ mod checkpoints;
 mod classroom;
 mod cli;
 mod collapse_metrics;
+mod cycle_fixture;
 mod cycle_thread;
 mod cyclegan;
 mod cyclegan_cli;
