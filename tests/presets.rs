@@ -182,3 +182,46 @@ fn lessons_load_with_their_steps_and_bad_ones_name_the_field() {
     ));
     assert!(unknown.contains("run_too"), "{unknown}");
 }
+
+#[test]
+fn every_cyclegan_preset_loads_and_trains_a_round() {
+    use ganvas::engine::cyclegan::{self, preset::CyclePreset, run::CycleRun};
+    let dir = repo().join("presets/cyclegan");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("presets/cyclegan")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    for file in files {
+        let p = CyclePreset::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!p.name.is_empty() && !p.description.is_empty());
+        let text = std::fs::read_to_string(&file).expect("reads");
+        if text.contains("shared/data/mnist") && mnist().is_none() {
+            eprintln!("skipping {}: it trains on MNIST", file.display());
+            continue;
+        }
+        let [train, _held] = p
+            .cyclegan
+            .load_domains()
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let config = p.cyclegan.config();
+        let mut run = CycleRun::new(config, std::sync::Arc::new(train), &cpu().device)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let st = run
+            .step_once(StepKind::Round)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(
+            st.value(cyclegan::CYCLE_A).is_finite(),
+            "{}",
+            file.display()
+        );
+        assert_eq!(
+            st.value(cyclegan::SEMANTIC_AB).is_finite(),
+            config.semantic > 0.0,
+            "{}: the semantic curve is measured exactly when the term is on",
+            file.display()
+        );
+    }
+}

@@ -29,7 +29,8 @@ fn curve_values(stats: &StepStats) -> impl Iterator<Item = MetricValue> + '_ {
         .curves
         .iter()
         .zip(&stats.values)
-        .filter(|(c, _)| c.headline)
+        // Unmeasured curves (semantic consistency off, say) are NaN and left out.
+        .filter(|(c, v)| c.headline && !v.is_nan())
         .map(|(c, v)| MetricValue {
             name: c.key.into(),
             step: stats.step,
@@ -129,6 +130,16 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
     if let Some(ckpt) = &resumed {
         ckpt.restore_into(&mut run)?;
         eprintln!("resumed from {} at step {}", ckpt.path.display(), ckpt.step);
+    }
+    if let Some(g) = &run.guides {
+        eprintln!(
+            "semantic consistency on (weight {}): guide classifiers {:.1} % ({}) and {:.1} % ({}) on held-out training images",
+            section.semantic,
+            100.0 * g.accuracy[0],
+            run.domains.names[0],
+            100.0 * g.accuracy[1],
+            run.domains.names[1]
+        );
     }
     let d = &run.domains;
     eprintln!(

@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod evaluate;
+pub mod guide;
 pub mod loss;
 pub mod metrics;
 pub mod nets;
@@ -33,6 +34,8 @@ pub const IDENTITY_A: usize = 6;
 pub const IDENTITY_B: usize = 7;
 pub const G_GRAD_NORM: usize = 8;
 pub const D_GRAD_NORM: usize = 9;
+pub const SEMANTIC_AB: usize = 10;
+pub const SEMANTIC_BA: usize = 11;
 
 const fn curve(key: &'static str, label: &'static str, plot: usize, headline: bool) -> CurveSpec {
     CurveSpec::new(key, label, plot, headline)
@@ -61,8 +64,8 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
         },
         PlotSpec {
             id: "generator_losses",
-            title: "Generators' adversarial losses",
-            hint: "How far each generator's translations are from what its critic scores as real",
+            title: "Generators' losses",
+            hint: "Adversarial: how far each generator's translations are from what its critic scores as real; semantic (when on): how far the target domain's guide classifier is from giving each translation its input's class",
         },
         PlotSpec {
             id: "cycle_identity",
@@ -86,6 +89,9 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
         curve("identity_b", "identity L1 G_AB(b)", 2, false),
         curve("g_grad_norm", "generators' gradient norm", 3, false),
         curve("d_grad_norm", "critics' gradient norm", 3, false),
+        // Appended after the first ten (logs of older runs stop before them).
+        curve("semantic_ab", "semantic CE G_AB", 1, true),
+        curve("semantic_ba", "semantic CE G_BA", 1, true),
     ],
 };
 
@@ -114,6 +120,9 @@ pub struct CycleConfig {
     pub identity: f32,
     /// Past fakes the critics draw from (50 in the paper; 0: none).
     pub replay: usize,
+    /// Weight of the semantic-consistency loss (0: off, plain CycleGAN): a departure taken
+    /// from CyCADA that keeps a translation's class (see [`guide`]). Needs labelled domains.
+    pub semantic: f32,
     /// The adversarial loss (least squares in the paper; no gradient-penalty objective).
     pub objective: Objective,
     pub seed: u64,
@@ -136,6 +145,7 @@ impl Default for CycleConfig {
             lambda_cycle: 10.0,
             identity: 0.5,
             replay: 50,
+            semantic: 0.0,
             objective: Objective::LeastSquares,
             seed: 1,
         }
@@ -184,12 +194,13 @@ mod tests {
     #[test]
     fn the_description_names_every_curve_index() {
         let d = &DESCRIPTION;
-        assert_eq!(d.curves.len(), 10);
+        assert_eq!(d.curves.len(), 12);
         for (i, key) in [
             (D_A_LOSS, "d_a_loss"),
             (CYCLE_B, "cycle_b"),
             (IDENTITY_A, "identity_a"),
             (D_GRAD_NORM, "d_grad_norm"),
+            (SEMANTIC_BA, "semantic_ba"),
         ] {
             assert_eq!(d.curve_index(key), Some(i));
         }

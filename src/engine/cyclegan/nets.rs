@@ -27,15 +27,28 @@ pub struct Conv {
 }
 
 impl Conv {
+    /// Weights from N(0, 0.02), the reference implementation's.
     pub fn new(
         rng: &mut Rng,
-        [c_in, c_out, kernel]: [usize; 3],
+        shape: [usize; 3],
         stride: usize,
         padding: usize,
         device: &Device,
     ) -> Self {
+        Self::scaled(rng, shape, stride, padding, 0.02, device)
+    }
+
+    /// Weights from N(0, `std`²).
+    pub fn scaled(
+        rng: &mut Rng,
+        [c_in, c_out, kernel]: [usize; 3],
+        stride: usize,
+        padding: usize,
+        std: f32,
+        device: &Device,
+    ) -> Self {
         let n = c_out * c_in * kernel * kernel;
-        let w: Vec<f32> = rng.normals(n).into_iter().map(|v| 0.02 * v).collect();
+        let w: Vec<f32> = rng.normals(n).into_iter().map(|v| std * v).collect();
         Self {
             weight: Param::from_tensor(Tensor::from_data(
                 TensorData::new(w, [c_out, c_in, kernel, kernel]),

@@ -96,6 +96,9 @@ pub struct CycleSection {
     pub identity: f32,
     #[serde(default = "d_replay")]
     pub replay: usize,
+    /// Weight of the semantic-consistency loss (0, the default: plain CycleGAN).
+    #[serde(default)]
+    pub semantic: f32,
     /// The adversarial loss on the critics' patch scores (least squares, as in the paper).
     #[serde(default = "d_objective")]
     pub objective: Objective,
@@ -234,6 +237,7 @@ impl CycleSection {
         for (field, w) in [
             ("lambda_cycle", self.lambda_cycle),
             ("identity", self.identity),
+            ("semantic", self.semantic),
         ] {
             if !(w.is_finite() && (0.0..=1000.0).contains(&w)) {
                 return Err(err(field, format!("must be within [0, 1000], got {w}")));
@@ -300,6 +304,7 @@ impl CycleSection {
             lambda_cycle: self.lambda_cycle,
             identity: self.identity,
             replay: self.replay,
+            semantic: self.semantic,
             objective: self.objective,
             seed: self.seed,
         }

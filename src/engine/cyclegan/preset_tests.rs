@@ -16,6 +16,7 @@ fn a_minimal_preset_takes_the_papers_defaults() {
     let c = p.cyclegan.config();
     assert_eq!((c.lambda_cycle, c.identity, c.replay), (10.0, 0.5, 50));
     assert_eq!((c.lr, c.beta1), (2e-4, 0.5));
+    assert_eq!(c.semantic, 0.0, "plain CycleGAN unless asked");
     let [train, held] = p.cyclegan.load_domains().expect("loads");
     assert_eq!(
         (train.a.len(), held.a.len(), held.b.len()),
@@ -37,6 +38,7 @@ fn bad_values_name_their_field() {
     assert_eq!(field("held_out = 100"), "cyclegan.held_out");
     assert_eq!(field("decay_start = 10"), "cyclegan.decay_start");
     assert_eq!(field("beta2 = 1.0"), "cyclegan.beta2");
+    assert_eq!(field("semantic = -0.5"), "cyclegan.semantic");
     let points = parse(&format!(
         "{HEAD}domains = {{ kind = \"sources\", a = {{ kind = \"ring\" }}, b = {{ kind = \"digits\" }} }}\n"
     ));

@@ -10,6 +10,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::guide::{Guides, cross_entropy};
 use super::loss::{critic_objective, generator_objective, l1};
 use super::nets::{PatchCritic, ResnetGenerator};
 use super::replay::ReplayBuffer;
@@ -55,6 +56,8 @@ pub enum CycleError {
     NoSuchPhase(usize),
     #[error("a batch needs at least one image per domain")]
     EmptyBatch,
+    #[error("{0}")]
+    Semantic(String),
 }
 
 /// Images translated per forward pass outside training.
@@ -71,6 +74,8 @@ pub struct CycleRun {
     /// Past translations into A (for D_A) and into B (for D_B).
     pub(super) buffers: [ReplayBuffer; 2],
     pub(super) rng: Rng,
+    /// The frozen classifiers of the semantic-consistency loss, when it is on.
+    pub guides: Option<Guides>,
     /// The run's curves (every round's, thinned) and evaluations, saved with checkpoints.
     pub log: RunLog,
     /// Completed rounds.
@@ -92,6 +97,12 @@ pub(super) fn adam(c: &CycleConfig) -> ModuleOptimizer {
         .with_beta_2(c.beta2)
         .with_epsilon(1e-8)
         .init()
+}
+
+/// One domain's real images and their labels (empty when the domain has none).
+struct Batch {
+    images: Tensor<4>,
+    labels: Vec<u32>,
 }
 
 /// The values of one-element tensors, read in one go.
@@ -124,6 +135,11 @@ impl CycleRun {
             return Err(CycleError::EmptyBatch);
         }
         let ad = device.clone().autodiff();
+        let guides = if config.semantic > 0.0 {
+            Some(Guides::for_domains(&domains, &ad).map_err(CycleError::Semantic)?)
+        } else {
+            None
+        };
         let mut rng = Rng::seeded(config.seed);
         let mut init = rng.fork();
         let nets = &config.nets;
@@ -147,6 +163,7 @@ impl CycleRun {
             generators,
             critics,
             rng,
+            guides,
             log: RunLog::default(),
             step: 0,
             device: device.clone(),
@@ -155,33 +172,36 @@ impl CycleRun {
     }
 
     /// A real batch of each domain, drawn independently (never paired).
-    fn real_batches(&mut self) -> (Tensor<4>, Tensor<4>) {
+    fn real_batches(&mut self) -> [Batch; 2] {
         let n = self.config.batch_size;
         let d = self.domains.clone();
-        let a = d.a.sample(&mut self.rng, n).pixels;
-        let b = d.b.sample(&mut self.rng, n).pixels;
-        (images(a, n, &d.a, &self.ad), images(b, n, &d.b, &self.ad))
+        [&d.a, &d.b].map(|set| {
+            let drawn = set.sample(&mut self.rng, n);
+            Batch {
+                images: images(drawn.pixels, n, set, &self.ad),
+                labels: drawn.labels,
+            }
+        })
     }
 
     /// One update of `kind`'s networks (a whole round: the generators, then the critics).
     pub fn step_once(&mut self, kind: StepKind) -> Result<StepStats, CycleError> {
         let started = Instant::now();
         let mut stats = StepStats::unmeasured(&DESCRIPTION, self.step, kind);
-        let (a, b) = self.real_batches();
+        let [a, b] = self.real_batches();
         match kind {
             StepKind::Phase(CRITICS) => {
                 let g = self.generators.clone().no_grad();
-                let fake_b = g.ab.forward(a.clone()).detach();
-                let fake_a = g.ba.forward(b.clone()).detach();
-                self.critics_update(a, b, fake_a, fake_b, &mut stats.values);
+                let fake_b = g.ab.forward(a.images.clone()).detach();
+                let fake_a = g.ba.forward(b.images.clone()).detach();
+                self.critics_update(a.images, b.images, fake_a, fake_b, &mut stats.values);
             }
             StepKind::Phase(GENERATORS) => {
-                self.generators_update(a, b, &mut stats.values);
+                self.generators_update(&a, &b, &mut stats.values);
             }
             StepKind::Round => {
-                let (fake_a, fake_b) =
-                    self.generators_update(a.clone(), b.clone(), &mut stats.values);
-                self.critics_update(a, b, fake_a, fake_b, &mut stats.values);
+                let (fake_a, fake_b) = self.generators_update(&a, &b, &mut stats.values);
+                self.critics_update(a.images, b.images, fake_a, fake_b, &mut stats.values);
                 self.step += 1;
             }
             StepKind::Phase(p) => return Err(CycleError::NoSuchPhase(p)),
@@ -193,13 +213,10 @@ impl CycleRun {
     }
 
     /// Both generators' update; returns this update's translations (constants): into A, into B.
-    fn generators_update(
-        &mut self,
-        a: Tensor<4>,
-        b: Tensor<4>,
-        v: &mut [f32],
-    ) -> (Tensor<4>, Tensor<4>) {
+    fn generators_update(&mut self, a: &Batch, b: &Batch, v: &mut [f32]) -> (Tensor<4>, Tensor<4>) {
         let c = self.config;
+        let (labels_a, labels_b) = (&a.labels, &b.labels);
+        let (a, b) = (a.images.clone(), b.images.clone());
         let g = &self.generators;
         let fake_b = g.ab.forward(a.clone());
         let fake_a = g.ba.forward(b.clone());
@@ -223,8 +240,19 @@ impl CycleRun {
             loss = loss.add(idt_a.clone().add(idt_b.clone()).mul_scalar(weight));
             parts.extend([idt_a, idt_b]);
         }
+        let semantic = self.guides.as_ref().map(|guides| {
+            // Each translation should be classed, by its target domain's guide, as its input.
+            let sem_ab = cross_entropy(guides.nets[1].forward(fake_b.clone()), labels_a);
+            let sem_ba = cross_entropy(guides.nets[0].forward(fake_a.clone()), labels_b);
+            [sem_ab, sem_ba]
+        });
+        if let Some([sem_ab, sem_ba]) = semantic.clone() {
+            loss = loss.add(sem_ab.add(sem_ba).mul_scalar(c.semantic));
+        }
         let grads = GradientsParams::from_grads(loss.backward(), g);
         let norm = grad_norm(g, &grads).unwrap_or_else(|| Tensor::zeros([1], &self.ad));
+        let semantic_parts = parts.len();
+        parts.extend(semantic.into_iter().flatten());
         parts.push(norm);
         let lr = c.lr_at(self.step);
         self.generators = self.opt_g.step(lr, self.generators.clone(), grads);
@@ -233,6 +261,10 @@ impl CycleRun {
         (v[super::CYCLE_A], v[super::CYCLE_B]) = (n[2], n[3]);
         if c.identity > 0.0 {
             (v[super::IDENTITY_A], v[super::IDENTITY_B]) = (n[4], n[5]);
+        }
+        if self.guides.is_some() {
+            let i = semantic_parts;
+            (v[super::SEMANTIC_AB], v[super::SEMANTIC_BA]) = (n[i], n[i + 1]);
         }
         v[super::G_GRAD_NORM] = n[n.len() - 1];
         (fake_a.detach(), fake_b.detach())

@@ -119,8 +119,9 @@ impl RunLog {
                 (w as usize, 12)
             }
         };
-        // An empty log says nothing of its width.
-        if count > 0 && width != family.curves.len() {
+        // An empty log says nothing of its width. A narrower one was written before the
+        // family gained curves (new curves are only ever appended): those read as unmeasured.
+        if count > 0 && (width > family.curves.len() || width == 0) {
             return Err(format!(
                 "the log holds {width} curves per update, the {} family reports {}",
                 family.name,
@@ -151,7 +152,9 @@ impl RunLog {
                     step: u64::from_le_bytes(step),
                     kind,
                     family,
-                    values: (0..width).map(f).collect(),
+                    values: (0..family.curves.len())
+                        .map(|i| if i < width { f(i) } else { f32::NAN })
+                        .collect(),
                     millis: f(width),
                 }
             })
@@ -226,6 +229,33 @@ mod tests {
         assert_eq!(back.reports, log.reports);
         // It goes on thinning where it left off.
         assert_eq!((back.seen, back.stride), (log.seen, log.stride));
+    }
+
+    #[test]
+    fn a_log_from_before_a_curve_was_added_reads_it_as_unmeasured() {
+        let mut log = RunLog::default();
+        log.push_stats(stats(4));
+        let bytes = log.encode().expect("encodes");
+        let width = gan::DESCRIPTION.curves.len();
+        // The same update written with one curve fewer (the last value left out).
+        let record = 12 + 9 + 4 * width;
+        let mut narrow = 1u64.to_le_bytes().to_vec();
+        narrow.extend(((width - 1) as u32).to_le_bytes());
+        narrow.extend(&bytes[12..record - 4]);
+        narrow.extend(&bytes[record..]);
+        let back = decode(&narrow).expect("decodes");
+        let (was, now) = (&log.stats[0], &back.stats[0]);
+        assert_eq!(now.values.len(), width);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&now.values[..width - 1]),
+            bits(&was.values[..width - 1])
+        );
+        assert!(now.values[width - 1].is_nan());
+        assert_eq!(
+            (now.step, now.kind, now.millis),
+            (was.step, was.kind, was.millis)
+        );
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub fn edit_ui(
             "Weight of |G_BA(G_AB(a)) − a| (10 in the paper): 0 lets the translation forget its input");
         row(ui, "identity (× λ)", weight(&mut s.identity, 5.0, 0.05),
             "Weight of |G_AB(b) − b| relative to λ (0.5 in the paper; 0 turns it off)");
+        row(ui, "semantic", weight(&mut s.semantic, 10.0, 0.05),
+            "Not in the CycleGAN paper (CyCADA's semantic consistency): weight of the cross-entropy between a frozen classifier of the target domain (a small CNN trained on its labelled images, not the label-preservation judge) and the input's class. Keeps a 4 a 4 where the domains' shapes differ; needs labels in both domains; 0 is plain CycleGAN");
         let lr = egui::DragValue::new(&mut s.lr).range(1e-6..=1e-2).speed(1e-5).max_decimals(6);
         row(ui, "learning rate", lr, "Adam's step size for all four networks (2·10⁻⁴ in the paper; the preset's decay_start and decay_steps lower it linearly to 0)");
         row(ui, "batch", egui::DragValue::new(&mut s.batch_size).range(1..=64),

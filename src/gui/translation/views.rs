@@ -246,10 +246,15 @@ fn summary_ui(
         (
             "losses".into(),
             format!(
-                "{}, cycle λ {}, identity {} λ",
+                "{}, cycle λ {}, identity {} λ{}",
                 s.objective.name(),
                 s.lambda_cycle,
-                s.identity
+                s.identity,
+                if s.semantic > 0.0 {
+                    format!(", semantic {} (CyCADA, not plain CycleGAN)", s.semantic)
+                } else {
+                    String::new()
+                }
             ),
         ),
         (
