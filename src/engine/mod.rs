@@ -25,3 +25,4 @@ pub mod state;
 pub mod timelapse;
 pub mod trainer;
 pub mod validate;
+pub mod workers;

@@ -184,8 +184,13 @@ impl CycleRun {
         })
     }
 
-    /// One update of `kind`'s networks (a whole round: the generators, then the critics).
+    /// One update of `kind`'s networks (a whole round: the generators, then the critics), on
+    /// a worker of the thread pool (see [`crate::engine::workers`]).
     pub fn step_once(&mut self, kind: StepKind) -> Result<StepStats, CycleError> {
+        crate::engine::workers::on_pool(|| self.step_here(kind))
+    }
+
+    fn step_here(&mut self, kind: StepKind) -> Result<StepStats, CycleError> {
         let started = Instant::now();
         let mut stats = StepStats::unmeasured(&DESCRIPTION, self.step, kind);
         let [a, b] = self.real_batches();

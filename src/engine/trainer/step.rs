@@ -228,8 +228,18 @@ impl Session {
         }
     }
 
-    /// `d_updates` D updates, then `g_updates` G updates; a `Round` completes the round.
+    /// `d_updates` D updates, then `g_updates` G updates; a `Round` completes the round. On a
+    /// worker of the thread pool (see [`crate::engine::workers`]).
     fn run_updates(
+        &mut self,
+        kind: StepKind,
+        d_updates: usize,
+        g_updates: usize,
+    ) -> Result<StepStats, SessionError> {
+        crate::engine::workers::on_pool(|| self.run_updates_here(kind, d_updates, g_updates))
+    }
+
+    fn run_updates_here(
         &mut self,
         kind: StepKind,
         d_updates: usize,
