@@ -17,7 +17,7 @@ use crate::util::{cpu, ganvas_in, mnist, repo, temp_dir};
 #[test]
 fn every_cyclegan_preset_loads_and_trains_two_rounds() {
     let files = preset::list(&shipped_dir(&repo().join("presets")));
-    assert!(files.len() >= 3, "{files:?}");
+    assert!(files.len() >= 4, "{files:?}");
     for file in files {
         let p = CyclePreset::load(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(
@@ -51,6 +51,12 @@ fn every_cyclegan_preset_loads_and_trains_two_rounds() {
             assert!(
                 st.values.iter().take(6).all(|v| v.is_finite()),
                 "{}",
+                file.display()
+            );
+            assert_eq!(
+                st.value(ganvas::engine::cyclegan::SEMANTIC_AB).is_finite(),
+                section.semantic > 0.0,
+                "{}: the semantic curve is measured exactly when the term is on",
                 file.display()
             );
         }
@@ -237,4 +243,50 @@ fn train_resume_translate_as_a_user_would() {
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn a_run_that_cannot_start_leaves_no_output_folder_behind() {
+    let dir = temp_dir("cycle-no-start");
+    let preset = dir.join("missing.toml");
+    std::fs::write(
+        &preset,
+        "format = 1\nfamily = \"cyclegan\"\nname = \"x\"\n[cyclegan]\n\
+         domains = { kind = \"sources\", a = { kind = \"idx\", images = \"nowhere.idx\" }, b = { kind = \"digits\" } }\n",
+    )
+    .expect("write");
+    let o = ganvas_in(
+        &dir,
+        &[
+            "train",
+            "--preset",
+            "missing.toml",
+            "--backend",
+            "cpu",
+            "--out",
+            "R",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("nowhere.idx"), "{}", text(&o));
+    assert!(
+        !dir.join("R").exists(),
+        "the empty --out folder was removed"
+    );
+    // A folder that was there before stays, empty or not.
+    std::fs::create_dir(dir.join("mine")).expect("mkdir");
+    let o = ganvas_in(
+        &dir,
+        &[
+            "train",
+            "--preset",
+            "missing.toml",
+            "--backend",
+            "cpu",
+            "--out",
+            "mine",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(dir.join("mine").is_dir(), "the user's own folder is kept");
 }

@@ -128,7 +128,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             });
         PathBuf::from("runs").join(stem)
     });
-    guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
+    let _out_dir = guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(config, backend)?;
     for note in &session.data_notes {
@@ -312,13 +312,27 @@ fn resume_differences(
     .collect()
 }
 
+/// An output directory this run created: removed again when the run ends with it still
+/// empty (the data failed to load, say), so that a failed start leaves nothing behind.
+/// `remove_dir` only removes an empty directory, so a run's files are never touched.
+pub(super) struct OutputDir(Option<std::path::PathBuf>);
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// Before any training: the output directory exists and takes files, and does not hold
-/// another run (unless it is the run being resumed, or --force says to replace it).
+/// another run (unless it is the run being resumed, or --force says to replace it). Keep the
+/// returned guard for the whole run.
 pub(super) fn guard_output(
     out: &std::path::Path,
     resumed: Option<&std::path::Path>,
     force: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<OutputDir> {
     let existing = out.join(checkpoint::LATEST);
     if existing.exists() && !force {
         let same = resumed.is_some_and(|path| {
@@ -339,7 +353,9 @@ pub(super) fn guard_output(
             );
         }
     }
+    let created = (!out.exists()).then(|| out.to_path_buf());
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let guard = OutputDir(created);
     let probe = out.join(format!(".ganvas-write-test.{}", std::process::id()));
     std::fs::write(&probe, b"ok").with_context(|| {
         format!(
@@ -348,7 +364,7 @@ pub(super) fn guard_output(
         )
     })?;
     let _ = std::fs::remove_file(&probe);
-    Ok(())
+    Ok(guard)
 }
 
 /// What a stopped run says: where it stopped, where it is saved, how to go on.

@@ -98,7 +98,7 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
             .map_or_else(|| "cyclegan".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("runs").join(stem)
     });
-    guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
+    let _out_dir = guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let [train, held] = section.load_domains().map_err(anyhow::Error::msg)?;
     eprintln!(
