@@ -194,6 +194,8 @@ impl GanvasApp {
         let (presets, preset_errors) = PresetList::scan(std::path::Path::new("presets"));
         let mut view = RunView::default();
         view.window_messages.extend(preset_errors);
+        view.window_messages
+            .extend(super::recovery::translation_copy_note());
         if software_renderer {
             view.window_messages.push(format!(
                 "The window is drawn by a software renderer (no GPU): while training it redraws {}×/s so that training keeps its speed (F12 to change).",

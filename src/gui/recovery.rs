@@ -15,9 +15,26 @@ use crate::engine::trainer::protocol::Command;
 /// Training time between two crash copies.
 pub const EVERY: Duration = Duration::from_secs(300);
 
-/// Where the crash copy lives: beside the cached classifiers.
+/// Where the GAN window's crash copy lives: beside the cached classifiers.
 pub fn default_path() -> Option<PathBuf> {
     crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery.ganvas"))
+}
+
+/// Where the translation window's crash copy lives (its own file: each window offers the
+/// copy it can load).
+pub fn translation_path() -> Option<PathBuf> {
+    crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-translation.ganvas"))
+}
+
+/// A line for the GAN window when the translation window left a crash copy, which only that
+/// window can load.
+pub fn translation_copy_note() -> Option<String> {
+    let path = translation_path()?;
+    std::fs::metadata(&path).ok()?;
+    Some(format!(
+        "The last session ended in the translation window without closing it; a copy of its CycleGAN run is kept ({}). Pick a Translation preset in the preset list to be offered it.",
+        path.display()
+    ))
 }
 
 pub struct Recovery {
@@ -101,7 +118,7 @@ pub fn recovery_ui(ui: &mut egui::Ui, recovery: &Recovery) -> Option<Answer> {
             ));
             if ui
                 .button("Restore it")
-                .on_hover_text("Load the copy: G, D, optimizers, curves and metrics, at the step it was copied")
+                .on_hover_text("Load the copy: the networks, their optimizers, the curves and metrics, at the step it was copied")
                 .clicked()
             {
                 answer = Some(Answer::Restore(path.clone()));

@@ -19,12 +19,13 @@ use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
 use super::preset_list::PresetList;
+use super::recovery::{self, Answer, Recovery, recovery_ui};
 use super::shell::Opening;
 use super::view::RunView;
 use crate::engine::backend::Backend;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::data::files::{decode_image, image_pixels};
-use crate::engine::trainer::protocol::{Command, Event, RunSetup, TranslateRequest};
+use crate::engine::trainer::protocol::{Command, Event, RunInfo, RunSetup, TranslateRequest};
 use crate::engine::trainer::thread::{Trainer, Waker};
 use own_image::{OwnImage, own_image_ui};
 
@@ -59,6 +60,8 @@ pub struct TranslationApp {
     switch_to: Option<PathBuf>,
     /// The slow-motion pause after each update, in ms (0: full speed).
     pace_ms: u32,
+    /// The crash copy of the run, written while training and offered after a crash.
+    pub(in crate::gui) recovery: Recovery,
 }
 
 impl TranslationApp {
@@ -114,6 +117,7 @@ impl TranslationApp {
             editor: edit::Editor::default(),
             switch_to: None,
             pace_ms: 0,
+            recovery: Recovery::at(recovery::translation_path()),
         })
     }
 
@@ -138,12 +142,35 @@ impl TranslationApp {
                     back,
                     ..
                 }) => self.own.receive(id, [input, forward, back]),
+                Some(Event::Ready(info)) => {
+                    self.follow_run(&info);
+                    self.view.apply(Event::Ready(info));
+                }
                 Some(event) => self.view.apply(event),
                 None => break,
             }
         }
         if let Some(why) = self.trainer.stopped_unexpectedly() {
             self.view.trainer_gone(&why);
+        }
+    }
+
+    /// A run arrived (built, reset, loaded from a checkpoint or a crash copy): the bar names
+    /// its preset, the editor starts from its settings, and an image on the pad of other
+    /// domains is dropped.
+    fn follow_run(&mut self, info: &RunInfo) {
+        let RunSetup::Cycle(preset) = &info.setup else {
+            return;
+        };
+        let before = self.view.info.as_ref().map(|i| &i.setup);
+        if before == Some(&info.setup) {
+            return;
+        }
+        self.preset_name = preset.name.clone();
+        self.editor.clear();
+        let domains = |i: &RunInfo| i.domains.clone();
+        if self.view.info.as_ref().map(domains) != Some(domains(info)) {
+            self.own = OwnImage::default();
         }
     }
 
@@ -343,6 +370,9 @@ impl eframe::App for TranslationApp {
         self.drain_events();
         self.close_guard.tick(&self.view);
         self.close_guard.intercept(ctx);
+        if let Some(copy) = self.recovery.tick(&self.view) {
+            self.send(copy);
+        }
         if let Some((job, path)) = self.dialogs.answer() {
             self.file_chosen(job, path);
         }
@@ -417,7 +447,9 @@ impl eframe::App for TranslationApp {
             .resizable(true)
             .show(ui, |ui| self.left_panel_ui(ui));
         let texture = self.strips_texture(&ctx);
+        let mut recovered = None;
         egui::CentralPanel::default().show(ui, |ui| {
+            recovered = recovery_ui(ui, &self.recovery);
             views::strips_ui(ui, &self.view, texture.as_ref(), &mut actions);
             ui.separator();
             if let Some(info) = &self.view.info {
@@ -428,8 +460,18 @@ impl eframe::App for TranslationApp {
         if let Some(ask) = self.own.request(self.view.snapshot_version) {
             actions.push(ask);
         }
+        if let Some(answer) = recovered {
+            if let Answer::Restore(path) = &answer {
+                self.send(Command::LoadCheckpoint(path.clone()));
+            }
+            self.recovery.answer(&answer);
+        }
         close_dialog_ui(&ctx, &mut self.close_guard, &mut actions);
         self.apply(actions);
+    }
+
+    fn on_exit(&mut self) {
+        self.recovery.exit();
     }
 }
 

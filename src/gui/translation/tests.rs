@@ -250,3 +250,43 @@ fn fewer_downsamplings_applied_in_the_editor_build_a_new_run_that_trains() {
     h.get_by_label("Step").click();
     assert!(until(&mut h, 30, |a| a.view.step == 1), "and it trains");
 }
+
+#[test]
+fn a_crash_copy_of_the_translation_run_is_written_and_offered_at_the_next_start() {
+    let dir = std::env::temp_dir().join(format!("ganvas-cycle-recovery-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("recovery-translation.ganvas");
+    let mut h = window();
+    h.state_mut().recovery = crate::gui::recovery::Recovery::at(Some(path.clone()));
+    h.state_mut().recovery.every = Duration::from_millis(200);
+    h.get_by_label("Play").click();
+    assert!(
+        until(&mut h, 60, |_| path.exists()),
+        "a copy is written while training"
+    );
+    h.get_by_label("Pause").click();
+    assert!(until(&mut h, 20, |a| !a.view.running));
+    drop(h); // gone without its normal exit, as in a crash
+
+    let mut next = window();
+    next.state_mut().recovery = crate::gui::recovery::Recovery::at(Some(path.clone()));
+    next.run_steps(2);
+    assert!(
+        next.query_by_label_contains("A copy of its run").is_some(),
+        "the copy is offered"
+    );
+    assert_eq!(
+        next.state().view.step,
+        0,
+        "a fresh run until the user answers"
+    );
+    next.get_by_label("Restore it").click();
+    assert!(
+        until(&mut next, 30, |a| a.view.step > 0),
+        "the copied run is back"
+    );
+    assert!(next.query_by_label_contains("A copy of its run").is_none());
+    eframe::App::on_exit(next.state_mut());
+    assert!(!path.exists(), "a normal exit leaves nothing to recover");
+    let _ = std::fs::remove_dir_all(&dir);
+}
