@@ -313,6 +313,10 @@ impl CycleRun {
     /// `pixels` (whole images of the source domain, in [-1, 1]) translated A → B
     /// (`a_to_b`) or B → A.
     pub fn translate(&self, a_to_b: bool, pixels: &[f32]) -> Vec<f32> {
+        crate::engine::workers::on_pool(|| self.translate_here(a_to_b, pixels))
+    }
+
+    fn translate_here(&self, a_to_b: bool, pixels: &[f32]) -> Vec<f32> {
         let d = &self.domains;
         let (from, g) = if a_to_b {
             (&d.a, self.generators.ab.valid())
