@@ -255,18 +255,19 @@ fn a_run_that_cannot_start_leaves_no_output_folder_behind() {
          domains = { kind = \"sources\", a = { kind = \"idx\", images = \"nowhere.idx\" }, b = { kind = \"digits\" } }\n",
     )
     .expect("write");
-    let o = ganvas_in(
-        &dir,
-        &[
+    let train_into = |out: &str| {
+        let args = [
             "train",
             "--preset",
             "missing.toml",
             "--backend",
             "cpu",
             "--out",
-            "R",
-        ],
-    );
+            out,
+        ];
+        ganvas_in(&dir, &args)
+    };
+    let o = train_into("R");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("nowhere.idx"), "{}", text(&o));
     assert!(
@@ -275,18 +276,7 @@ fn a_run_that_cannot_start_leaves_no_output_folder_behind() {
     );
     // A folder that was there before stays, empty or not.
     std::fs::create_dir(dir.join("mine")).expect("mkdir");
-    let o = ganvas_in(
-        &dir,
-        &[
-            "train",
-            "--preset",
-            "missing.toml",
-            "--backend",
-            "cpu",
-            "--out",
-            "mine",
-        ],
-    );
+    let o = train_into("mine");
     assert_eq!(o.status.code(), Some(1));
     assert!(dir.join("mine").is_dir(), "the user's own folder is kept");
 }

@@ -90,6 +90,15 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
+    /// 0..n in a random order (Fisher–Yates; the same draws for the same state).
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            order.swap(i, self.below(i + 1));
+        }
+        order
+    }
+
     /// `n` standard normal values as f32.
     pub fn normals(&mut self, n: usize) -> Vec<f32> {
         (0..n).map(|_| self.normal() as f32).collect()
@@ -118,5 +127,16 @@ mod tests {
         assert!(mean.abs() < 0.03, "mean {mean}");
         assert!((var - 1.0).abs() < 0.05, "var {var}");
         assert!((0..1000).all(|_| a.below(8) < 8));
+    }
+
+    #[test]
+    fn a_permutation_holds_every_index_once_in_a_seeded_order() {
+        let p = Rng::seeded(3).permutation(100);
+        let mut sorted = p.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+        assert_ne!(p, sorted, "shuffled");
+        assert_eq!(Rng::seeded(3).permutation(100), p);
+        assert!(Rng::seeded(3).permutation(0).is_empty());
     }
 }

@@ -135,10 +135,7 @@ fn for_set(dir: Option<&Path>, set: &ImageSet, device: &Device) -> (GuideNet, f6
 /// Trains a guide on 90 % of `set` (labelled) and measures it on the other 10 %.
 pub fn train(set: &ImageSet, device: &Device) -> (GuideNet, f64) {
     let mut rng = Rng::seeded(0x6D1D_E5E7);
-    let mut order: Vec<usize> = (0..set.len()).collect();
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i + 1));
-    }
+    let order = rng.permutation(set.len());
     let held = (set.len() / 10).max(1).min(set.len() - 1);
     let (test, train_idx) = order.split_at(held);
     let shape = |n: usize| [n, set.channels, set.height, set.width];

@@ -198,10 +198,7 @@ pub fn train(set: &ImageSet, progress: &mut dyn FnMut(f32)) -> Result<Classifier
     let device = Device::flex();
     let ad = device.clone().autodiff();
     let mut rng = Rng::seeded(0xC1A5_5EED);
-    let mut order: Vec<usize> = (0..set.len()).collect();
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i + 1));
-    }
+    let order = rng.permutation(set.len());
     let held = (set.len() / 10).max(10);
     let (test, train_idx) = order.split_at(held);
     let mut net = ClassifierNet::new(&mut rng, set.image_len(), classes, &ad);
