@@ -198,7 +198,7 @@ pub fn conv(x: Strided4<'_>, weight: &[f32], bias: &[f32], g: &ConvGeometry) -> 
 
 /// `weight` [o, c, k, k] → [c, o, k, k] with each kernel rotated by 180°: the weights of the
 /// convolution that is the input gradient of a stride-1 convolution.
-fn flipped(weight: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
+pub fn flipped(weight: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
     let mut out = vec![0.0f32; weight.len()];
     for oc in 0..o {
         for ch in 0..c {
@@ -219,18 +219,24 @@ pub fn input_grad(grad: Strided4<'_>, weight: &[f32], bias: &[f32], g: &ConvGeom
         g.channels,
         g.kernel,
     );
-    // A full correlation: pad by k − 1 − p around the output gradient.
-    let back = ConvGeometry {
+    let back = adjoint_geometry(g, o);
+    debug_assert_eq!((back.out_height(), back.out_width()), (g.height, g.width));
+    conv(grad, &flipped(weight, o, c, k), bias, &back)
+}
+
+/// The geometry of the stride-1 convolution that is the input gradient of the stride-1
+/// convolution `g` with `o` output channels: a full correlation over its output gradient,
+/// padded by k − 1 − p (its output is `g`'s input size).
+pub fn adjoint_geometry(g: &ConvGeometry, o: usize) -> ConvGeometry {
+    ConvGeometry {
         batch: g.batch,
         channels: o,
         height: g.out_height(),
         width: g.out_width(),
-        kernel: k,
+        kernel: g.kernel,
         stride: 1,
-        padding: k - 1 - g.padding,
-    };
-    debug_assert_eq!((back.out_height(), back.out_width()), (g.height, g.width));
-    conv(grad, &flipped(weight, o, c, k), bias, &back)
+        padding: g.kernel - 1 - g.padding,
+    }
 }
 
 /// The weight gradient [o, c, k, k] of the stride-1 convolution with geometry `g`, input `x`

@@ -187,6 +187,34 @@ fn weight_grad_from(cols: MatRef<'_>, grad: FlexTensor, kernel: usize) -> FlexTe
     F::float_reshape(matrix(dw, o, rows), shape)
 }
 
+/// The transposed stride-1 convolution (`g` is the forward convolution's geometry) as the
+/// convolution it is: the output gradient's column matrix times the flipped weights, so that
+/// it gathers with `im2col` instead of scattering with `col2im`. col2im adds rows as short as
+/// the image (7 values at CycleGAN's residual blocks) into every input position k² times, and
+/// it took a tenth of a CycleGAN round on its own (BENCHMARKS.md); im2col on the same sizes
+/// costs a tenth of that.
+fn stride_one_transpose(
+    grad: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    g: &ConvGeometry,
+) -> FlexTensor {
+    let [o, c, k, _] = weight.shape().dims();
+    let back = direct::adjoint_geometry(g, o);
+    let flipped = direct::flipped(&values(weight), o, c, k); // [c, o·k·k]
+    let cols = with_view(grad, |view| im2col(view, &back)); // [o·k·k, n·h·w]
+    let (rows, len) = (back.col_rows(), back.col_len());
+    let mut y = bias_rows(&values(bias), len);
+    gemm::matmul(
+        &mut y,
+        MatRef::row_major(&flipped, c, rows),
+        MatRef::row_major(&cols, rows, len),
+        true,
+    );
+    recycle(cols);
+    from_channel_major(&matrix(y, c, len), [g.batch, c, g.height, g.width])
+}
+
 impl ConvKernels for Flex {
     fn strided_conv(
         x: FlexTensor,
@@ -219,25 +247,13 @@ impl ConvKernels for Flex {
         stride: usize,
         padding: usize,
     ) -> SavedConv<Flex> {
-        if !is_f32(&[&x, &weight, &bias]) {
-            let options = super::conv_options(stride, padding);
-            let output = F::conv2d(x.clone(), weight, Some(bias), options);
-            return SavedConv { output, saved: x };
-        }
-        let [o, _, k, _] = weight.shape().dims();
-        let g = geometry(&x.shape(), k, stride, padding);
-        if direct::applies(stride, o) {
-            // The weight gradient reads the input itself: nothing else to keep.
-            let output = direct_forward(&x, &weight, &bias, &g);
-            return SavedConv { output, saved: x };
-        }
-        let (y, cols) = forward(&x, weight, &bias, &g);
-        let (rows, len) = (g.col_rows(), g.col_len());
-        let shape = [g.batch, o, g.out_height(), g.out_width()];
-        SavedConv {
-            output: from_channel_major(&matrix(y, o, len), shape),
-            saved: matrix(cols, rows, len),
-        }
+        // Only the input is kept, never the column matrix: the weight gradient builds the
+        // columns again. Columns are k² times the input (a CycleGAN round kept ~115 MB of them
+        // alive from forward to backward, written, cleared and read back from memory); built
+        // again right before their product they are read while still in cache. A CycleGAN
+        // round and a DCGAN step both ran 7 % faster this way (BENCHMARKS.md).
+        let output = Self::strided_conv(x.clone(), weight, bias, stride, padding);
+        SavedConv { output, saved: x }
     }
 
     fn strided_conv_transpose(
@@ -266,11 +282,16 @@ impl ConvKernels for Flex {
             padding,
         };
         let [_, _, oh, ow] = grad.shape().dims();
-        if direct::applies(stride, o) && (g.out_height(), g.out_width()) == (oh, ow) {
+        let stride_one = stride == 1 && padding < k && (g.out_height(), g.out_width()) == (oh, ow);
+        if stride_one && (direct::applies(1, o) || direct::applies(1, c)) {
+            // Few channels on either side: the adjoint convolution directly (see `direct`).
             let dx = with_view(&grad, |view| {
                 direct::input_grad(view, &values(&weight), &values(&bias), &g)
             });
             return nchw(dx, [n, c, height, width]);
+        }
+        if stride_one {
+            return stride_one_transpose(&grad, &weight, &bias, &g);
         }
         let weight = contiguous(F::float_reshape(weight, Shape::new([o, g.col_rows()])));
         let grad = contiguous(channel_major_matrix(grad)); // [o, n·h'·w']
@@ -317,17 +338,8 @@ impl ConvKernels for Flex {
         padding: usize,
         kernel: usize,
     ) -> FlexTensor {
-        if saved.layout().num_dims() == 4 {
-            // Not columns but the input itself (the non-f32 path, or a direct convolution).
-            return Self::strided_conv_weight_grad(saved, grad, stride, padding, kernel);
-        }
-        let saved = contiguous(saved);
-        let dw = weight_grad_from(mat(&saved), grad, kernel);
-        // The columns are used up: keep their buffer for the next step's.
-        if let Ok(cols) = saved.into_data().try_into_vec::<f32>() {
-            recycle(cols);
-        }
-        dw
+        // What `strided_conv_saving` keeps is the input itself.
+        Self::strided_conv_weight_grad(saved, grad, stride, padding, kernel)
     }
 
     fn channel_sums(grad: FlexTensor) -> FlexTensor {

@@ -29,8 +29,9 @@ use burn::backend::{
 };
 use burn::tensor::Tensor;
 
-/// A convolution's output and what its weight gradient will need: on the CPU the column matrix
-/// the forward pass built (so the backward pass need not build it again), elsewhere the input.
+/// A convolution's output and what its weight gradient will need (the input, on every backend
+/// today: the CPU kernels once kept the column matrix instead, which cost more in memory
+/// traffic than building it again saved, BENCHMARKS.md).
 #[derive(ExtensionType)]
 pub struct SavedConv<B: Backend> {
     pub output: FloatTensor<B>,

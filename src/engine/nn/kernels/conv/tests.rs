@@ -57,11 +57,18 @@ fn burn_conv_transpose(
 }
 
 /// (input shape, out channels, kernel, stride, padding)
-const CASES: [([usize; 4], usize, usize, usize, usize); 4] = [
+/// (input shape, output channels, kernel, stride, padding). The stride-1 cases cover each
+/// route of the transposed convolution: few outputs (direct), few inputs (direct, a 7×7 stem
+/// on one channel), and neither (the flipped weights times the gradient's columns, with the
+/// 3×3 'same' padding and the 4×4 critic's uneven one).
+const CASES: [([usize; 4], usize, usize, usize, usize); 7] = [
     ([3, 5, 8, 8], 4, 4, 2, 1),
     ([2, 3, 9, 7], 6, 4, 2, 1),
     ([2, 2, 7, 7], 3, 3, 1, 1),
     ([1, 4, 6, 10], 2, 5, 2, 2),
+    ([2, 1, 9, 8], 6, 7, 1, 3),
+    ([2, 5, 7, 6], 6, 3, 1, 1),
+    ([3, 4, 6, 7], 5, 4, 1, 1),
 ];
 
 /// Input, weight and the output shape of a case's convolution.
