@@ -2,19 +2,22 @@
 //! (a 7×7 stem, two stride-2 downsamplings, residual blocks, two upsamplings by nearest
 //! resize then a 3×3 convolution, which avoids the checkerboard artefacts of transposed
 //! convolutions, a 7×7 head and tanh) and a PatchGAN critic (strided 4×4 convolutions ending in
-//! one score per overlapping patch). Instance norm is burn's `InstanceNorm`. Weights start from
+//! one score per overlapping patch). Instance norm layers are burn's `InstanceNorm` modules (their
+//! epsilon; no parameters), computed by the fused instance-norm kernel with the activation after
+//! them (`kernels::norm`: one operation instead of burn's nine, the same values). Weights start from
 //! N(0, 0.02), as the reference implementation's default; convolutions pad with zeros where
 //! the reference pads its 7×7 ones by reflection (burn's padding is zeros, and at 28 px the
 //! border is background anyway). Images travel as [n, c, h, w].
 
 use burn::module::{Module, Param};
 use burn::nn::{InstanceNorm, InstanceNormConfig};
-use burn::tensor::activation::{leaky_relu, relu};
+use burn::tensor::activation::leaky_relu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::nn::kernels::conv as kernels;
+use crate::engine::nn::kernels::norm::{Nonlinearity, instance_norm_act};
 use crate::engine::rng::Rng;
 
 /// A square convolution with its own kernel size, stride and zero padding.
@@ -71,6 +74,11 @@ impl Conv {
     }
 }
 
+/// `norm` (no affine parameters) of `x`, then `act`, in one fused operation.
+fn normalise(norm: &InstanceNorm, x: Tensor<4>, act: Nonlinearity) -> Tensor<4> {
+    instance_norm_act(x, norm.epsilon, act)
+}
+
 fn instance_norm(channels: usize, device: &Device) -> InstanceNorm {
     // No affine parameters, as the reference implementation (PyTorch's InstanceNorm2d default).
     InstanceNormConfig::new(channels)
@@ -110,7 +118,7 @@ impl ConvNormRelu {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.norm.forward(self.conv.forward(x)))
+        normalise(&self.norm, self.conv.forward(x), Nonlinearity::Relu)
     }
 }
 
@@ -132,10 +140,8 @@ impl ResidualBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = self
-            .norm
-            .forward(self.second.forward(self.first.forward(x.clone())));
-        x.add(h)
+        let h = self.second.forward(self.first.forward(x.clone()));
+        x.add(normalise(&self.norm, h, Nonlinearity::Identity))
     }
 }
 
@@ -242,8 +248,9 @@ impl PatchCritic {
     /// [n, c, s, s] → [n, patches] scores (5×5 patches of a 28 px image).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let mut h = leaky_relu(self.down[0].forward(x), SLOPE);
-        h = leaky_relu(self.norms[0].forward(self.down[1].forward(h)), SLOPE);
-        h = leaky_relu(self.wide_norm.forward(self.wide.forward(h)), SLOPE);
+        let leaky = Nonlinearity::LeakyRelu(SLOPE as f32);
+        h = normalise(&self.norms[0], self.down[1].forward(h), leaky);
+        h = normalise(&self.wide_norm, self.wide.forward(h), leaky);
         let s = self.score.forward(h);
         let [n, _, ph, pw] = s.dims();
         s.reshape([n, ph * pw])

@@ -9,7 +9,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend};
 
-use super::{BatchNormGrads, BatchNormed, Nonlinearity, NormKernels};
+use super::{BatchNormGrads, BatchNormed, InstanceNormed, Nonlinearity, NormKernels};
 
 #[derive(Debug)]
 struct BatchNormActBackward;
@@ -42,6 +42,31 @@ impl<B: Backend + NormKernels> Backward<B, 3> for BatchNormActBackward {
         }
         if let Some(node) = node_beta {
             grads.register::<B>(node.id, g.beta);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct InstanceNormActBackward;
+
+impl<B: Backend + NormKernels> Backward<B, 1> for InstanceNormActBackward {
+    /// x, the planes' means and variances, ε and the non-linearity.
+    type State = (
+        NodeId,
+        B::FloatTensorPrimitive,
+        B::FloatTensorPrimitive,
+        f64,
+        Nonlinearity,
+    );
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, ck: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (x_id, mean, variance, epsilon, act) = ops.state;
+        if let Some(node) = node_x {
+            let x: B::FloatTensorPrimitive = ck.retrieve_node_output(x_id);
+            let dx = B::instance_norm_act_backward(x, mean, variance, epsilon, act, grad);
+            grads.register::<B>(node.id, dx);
         }
     }
 }
@@ -109,6 +134,57 @@ impl<B: Backend + NormKernels, C: CheckpointStrategy> NormKernels for Autodiff<B
                 }
             }
         }
+    }
+
+    fn instance_norm_act(
+        x: FloatTensor<Self>,
+        epsilon: f64,
+        act: Nonlinearity,
+    ) -> InstanceNormed<Self> {
+        let prep = InstanceNormActBackward
+            .prepare::<C>([x.node()])
+            .compute_bound()
+            .stateful();
+        let untracked = |t| FloatTensor::<Self>::new(t);
+        match prep {
+            OpsKind::Tracked(mut prep) => {
+                let id = prep.checkpoint(&x);
+                let r = B::instance_norm_act(x.into_primitive(), epsilon, act);
+                let state = (id, r.mean.clone(), r.variance.clone(), epsilon, act);
+                InstanceNormed {
+                    output: prep.finish(state, r.output),
+                    mean: untracked(r.mean),
+                    variance: untracked(r.variance),
+                }
+            }
+            OpsKind::UnTracked(prep) => {
+                let r = B::instance_norm_act(x.into_primitive(), epsilon, act);
+                InstanceNormed {
+                    output: prep.finish(r.output),
+                    mean: untracked(r.mean),
+                    variance: untracked(r.variance),
+                }
+            }
+        }
+    }
+
+    /// Runs on the inner backend; the result is a constant (see the trait).
+    fn instance_norm_act_backward(
+        x: FloatTensor<Self>,
+        mean: FloatTensor<Self>,
+        variance: FloatTensor<Self>,
+        epsilon: f64,
+        act: Nonlinearity,
+        grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        FloatTensor::<Self>::new(B::instance_norm_act_backward(
+            x.into_primitive(),
+            mean.into_primitive(),
+            variance.into_primitive(),
+            epsilon,
+            act,
+            grad.into_primitive(),
+        ))
     }
 
     /// Runs on the inner backend; the results are constants (see the trait).

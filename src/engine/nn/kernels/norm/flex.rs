@@ -6,7 +6,7 @@ use super::loops::{
     self, Channels, NormParams, activate, activate_backward, batch_norm_backward,
     batch_norm_forward, dispatch,
 };
-use super::{BatchNormGrads, BatchNormed, Nonlinearity, NormKernels};
+use super::{BatchNormGrads, BatchNormed, InstanceNormed, Nonlinearity, NormKernels};
 use burn::backend::flex::{FlexTensor, Layout};
 use burn::backend::{DType, Flex, Shape, TensorData, TensorMetadata};
 
@@ -137,6 +137,58 @@ impl NormKernels for Flex {
         }
     }
 
+    fn instance_norm_act(x: FlexTensor, epsilon: f64, act: Nonlinearity) -> InstanceNormed<Flex> {
+        let x = with_planes_laid_out(x);
+        let Some(view) = plane_view(&x) else {
+            return super::instance::burn_instance_norm_act::<Flex>(x, epsilon, act);
+        };
+        // One batch-norm "channel" per plane, batch 1, γ = 1 and β = 0: the same arithmetic.
+        let (ones, zeros) = (vec![1.0; view_planes(&view)], vec![0.0; view_planes(&view)]);
+        let eps = epsilon as f32;
+        let (out, stats) = dispatch!(act, batch_norm_forward(&view, &ones, &zeros, eps));
+        InstanceNormed {
+            output: same_layout(out, &x),
+            mean: vector(stats.iter().map(|s| s.0).collect()),
+            variance: vector(stats.iter().map(|s| s.1).collect()),
+        }
+    }
+
+    fn instance_norm_act_backward(
+        x: FlexTensor,
+        mean: FlexTensor,
+        variance: FlexTensor,
+        epsilon: f64,
+        act: Nonlinearity,
+        grad: FlexTensor,
+    ) -> FlexTensor {
+        // The forward pass saw x after `with_planes_laid_out`, which leaves a tensor that has
+        // a plane view as it is: the same x gives the same planes here.
+        let x = with_planes_laid_out(x);
+        let grad = if same_strides(&x, &grad) {
+            grad
+        } else {
+            reorder_like(&grad, &x)
+        };
+        let (Some(xv), Some(gv)) = (plane_view(&x), plane_view(&grad)) else {
+            let stats = [mean, variance];
+            return super::instance::burn_instance_norm_act_backward::<Flex>(
+                x, stats, epsilon, act, grad,
+            );
+        };
+        let planes = view_planes(&xv);
+        let (ones, zeros) = (vec![1.0; planes], vec![0.0; planes]);
+        let (mean, variance) = (values(&mean), values(&variance));
+        let params = NormParams {
+            gamma: &ones,
+            beta: &zeros,
+            mean: &mean,
+            variance: &variance,
+            epsilon: epsilon as f32,
+        };
+        let (dx, _) = dispatch!(act, batch_norm_backward(&xv, &gv, &params));
+        same_layout(dx, &x)
+    }
+
     fn activate(x: FlexTensor, act: Nonlinearity) -> FlexTensor {
         match dense(&x) {
             Some(src) => same_layout(dispatch!(act, activate(src)), &x),
@@ -155,6 +207,36 @@ impl NormKernels for Flex {
             (Some(xs), Some(gs)) => same_layout(dispatch!(act, activate_backward(xs, gs)), &x),
             _ => super::burn_activate_backward::<Flex>(x, grad, act),
         }
+    }
+}
+
+/// The planes (sample, channel) of `t` [n, c, …] in the order they lie in memory, as the
+/// batch-norm loops' view of that many channels of batch 1: when `t` fills a gap-free block
+/// and each plane is one contiguous run (NCHW, and the channel-major layout the convolution
+/// kernels return).
+fn plane_view(t: &FlexTensor) -> Option<Channels<'_>> {
+    let data = dense(t)?;
+    let spatial = channels(t)?.spatial;
+    Some(Channels {
+        data,
+        offset: 0,
+        sn: 0,
+        sc: spatial,
+        batch: 1,
+        spatial,
+    })
+}
+
+fn view_planes(view: &Channels<'_>) -> usize {
+    view.data.len() / view.spatial.max(1)
+}
+
+/// `t` itself when it has a [`plane_view`], else a contiguous copy (which has one).
+fn with_planes_laid_out(t: FlexTensor) -> FlexTensor {
+    if t.dtype() != DType::F32 || t.shape().num_dims() < 3 || plane_view(&t).is_some() {
+        t
+    } else {
+        t.to_contiguous()
     }
 }
 

@@ -1,14 +1,19 @@
-//! Batch norm with the batch's own statistics fused with the non-linearity after it, and the
-//! non-linearity alone.
+//! Batch norm with the batch's own statistics fused with the non-linearity after it, instance
+//! norm (without affine parameters) fused the same way, and the non-linearity alone.
 //!
 //! burn builds training-mode batch norm out of about ten whole-tensor operations forward and
 //! fifteen backward, and LeakyReLU out of a comparison, a mask and a select whose backward is
 //! slower still: on DCGAN's 64×64×14×14 activations, BN + LeakyReLU forward and backward took
 //! 22 ms against PyTorch's 4 ms (BENCHMARKS.md). The CPU kernels here make two passes over the
-//! data forward and two backward.
+//! data forward and two backward. Instance norm is the same arithmetic with one statistic per
+//! plane (sample, channel) instead of per channel: burn builds it from nine operations, and
+//! CycleGAN runs it after almost every convolution.
 
 mod autodiff;
 mod flex;
+mod instance;
+#[cfg(test)]
+mod instance_tests;
 mod loops;
 #[cfg(test)]
 mod tests;
@@ -78,6 +83,15 @@ pub struct BatchNormed<B: Backend> {
     pub variance: FloatTensor<B>,
 }
 
+/// What [`NormKernels::instance_norm_act`] returns: the activated output and each plane's
+/// mean and biased variance ([n·c], in an order of the backend's own), for its backward.
+#[derive(ExtensionType)]
+pub struct InstanceNormed<B: Backend> {
+    pub output: FloatTensor<B>,
+    pub mean: FloatTensor<B>,
+    pub variance: FloatTensor<B>,
+}
+
 /// Gradients of [`NormKernels::batch_norm_act`] with respect to x, γ and β.
 #[derive(ExtensionType)]
 pub struct BatchNormGrads<B: Backend> {
@@ -116,6 +130,30 @@ pub trait NormKernels: Backend {
     ) -> BatchNormGrads<Self> {
         let stats = [mean, variance];
         burn_batch_norm_act_backward::<Self>(x, gamma, beta, stats, epsilon, act, grad)
+    }
+
+    /// act((x − μ)/√(σ² + ε)) with μ, σ² over each plane of `x` [n, c, h, w] (instance norm
+    /// without affine parameters, as CycleGAN's reference uses it).
+    fn instance_norm_act(
+        x: FloatTensor<Self>,
+        epsilon: f64,
+        act: Nonlinearity,
+    ) -> InstanceNormed<Self> {
+        instance::burn_instance_norm_act::<Self>(x, epsilon, act)
+    }
+
+    /// The gradient at x of [`NormKernels::instance_norm_act`], given the gradient of its
+    /// output and the statistics it returned. A building block of the backward pass: never
+    /// differentiated.
+    fn instance_norm_act_backward(
+        x: FloatTensor<Self>,
+        mean: FloatTensor<Self>,
+        variance: FloatTensor<Self>,
+        epsilon: f64,
+        act: Nonlinearity,
+        grad: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        instance::burn_instance_norm_act_backward::<Self>(x, [mean, variance], epsilon, act, grad)
     }
 
     /// act(x), elementwise.
@@ -176,7 +214,7 @@ fn burn_batch_norm_act_backward<B: Backend>(
     }
 }
 
-fn burn_activate<B: Backend>(x: FloatTensor<B>, act: Nonlinearity) -> FloatTensor<B> {
+pub(super) fn burn_activate<B: Backend>(x: FloatTensor<B>, act: Nonlinearity) -> FloatTensor<B> {
     match act {
         Nonlinearity::Identity => x,
         Nonlinearity::Relu => B::relu(x),
@@ -185,7 +223,7 @@ fn burn_activate<B: Backend>(x: FloatTensor<B>, act: Nonlinearity) -> FloatTenso
     }
 }
 
-fn burn_activate_backward<B: Backend>(
+pub(super) fn burn_activate_backward<B: Backend>(
     x: FloatTensor<B>,
     grad: FloatTensor<B>,
     act: Nonlinearity,
@@ -220,6 +258,13 @@ pub fn activate<const D: usize>(x: Tensor<D>, act: Nonlinearity) -> Tensor<D> {
             Tensor::from_dispatch(<Dispatch as NormKernels>::activate(x.into_dispatch(), act))
         }
     }
+}
+
+/// Instance norm of `x` [n, c, h, w] without affine parameters (each plane to mean 0 and
+/// variance 1), followed by `act`.
+pub fn instance_norm_act(x: Tensor<4>, epsilon: f64, act: Nonlinearity) -> Tensor<4> {
+    let r = <Dispatch as NormKernels>::instance_norm_act(x.into_dispatch(), epsilon, act);
+    Tensor::from_dispatch(r.output)
 }
 
 /// Training-mode batch norm of `x` [n, channels, …] followed by `act`: the output and the
