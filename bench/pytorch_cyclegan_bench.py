@@ -5,7 +5,14 @@ PatchGAN critics with 16 filters; instance norm without affine parameters), the 
 buffer of 50 and the same round (generators, then critics) on 28x28 grey images, timed the
 same way. Prints `steps_per_sec=<value>`.
 
+ganvas runs each generator's cycle back and its identity as one batch, and each critic's real
+and shown fake images as one batch (every layer works image by image, so the values are those
+of separate calls). `--paired-calls` does the same here; by default the twin makes one call
+each, which is PyTorch's faster form on 2 CPU threads (2-3 % on 2026-12-06, BENCHMARKS.md), so
+the bench row compares against PyTorch at its best.
+
 Usage: python3 bench/pytorch_cyclegan_bench.py --device cpu|cuda --steps N --threads T [--batch B]
+       [--paired-calls]
 """
 import argparse
 import random
@@ -89,6 +96,7 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--paired-calls", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -107,14 +115,22 @@ def main():
     def lsgan(scores, target):
         return ((scores - target) ** 2).mean()
 
+    def pair(net, x, y):
+        if not a.paired_calls:
+            return net(x), net(y)
+        both = net(torch.cat([x, y], 0))
+        return both[:x.shape[0]], both[x.shape[0]:]
+
     def step():
         a_ = data_a[torch.randint(0, 1000, (a.batch,), device=dev)]
         b_ = data_b[torch.randint(0, 1000, (a.batch,), device=dev)]
         fake_b, fake_a = g_ab(a_), g_ba(b_)
-        cycle_a = (g_ba(fake_b) - a_).abs().mean()
-        cycle_b = (g_ab(fake_a) - b_).abs().mean()
-        idt_a = (g_ba(a_) - a_).abs().mean()
-        idt_b = (g_ab(b_) - b_).abs().mean()
+        back_a, same_a = pair(g_ba, fake_b, a_)
+        back_b, same_b = pair(g_ab, fake_a, b_)
+        cycle_a = (back_a - a_).abs().mean()
+        cycle_b = (back_b - b_).abs().mean()
+        idt_a = (same_a - a_).abs().mean()
+        idt_b = (same_b - b_).abs().mean()
         for p_ in list(d_a.parameters()) + list(d_b.parameters()):
             p_.requires_grad_(False)
         adv = lsgan(d_b(fake_b), 1.0) + lsgan(d_a(fake_a), 1.0)
@@ -125,8 +141,10 @@ def main():
         for p_ in list(d_a.parameters()) + list(d_b.parameters()):
             p_.requires_grad_(True)
         shown_a, shown_b = pool_a.query(fake_a), pool_b.query(fake_b)
-        loss_d = 0.5 * (lsgan(d_a(a_), 1.0) + lsgan(d_a(shown_a), 0.0)) + \
-            0.5 * (lsgan(d_b(b_), 1.0) + lsgan(d_b(shown_b), 0.0))
+        real_a, fake_a_scores = pair(d_a, a_, shown_a)
+        real_b, fake_b_scores = pair(d_b, b_, shown_b)
+        loss_d = 0.5 * (lsgan(real_a, 1.0) + lsgan(fake_a_scores, 0.0)) + \
+            0.5 * (lsgan(real_b, 1.0) + lsgan(fake_b_scores, 0.0))
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()

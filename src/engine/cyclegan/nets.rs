@@ -11,13 +11,12 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{InstanceNorm, InstanceNormConfig};
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::nn::kernels::conv as kernels;
-use crate::engine::nn::kernels::norm::{Nonlinearity, instance_norm_act};
+use crate::engine::nn::kernels::norm::{Nonlinearity, activate, instance_norm_act};
 use crate::engine::rng::Rng;
 
 /// A square convolution with its own kernel size, stride and zero padding.
@@ -211,7 +210,8 @@ impl ResnetGenerator {
         for layer in &self.up {
             h = layer.forward(upsample2(h));
         }
-        self.head.forward(h).tanh()
+        // The activation kernel: burn's tanh runs on one thread.
+        activate(self.head.forward(h), Nonlinearity::Tanh)
     }
 }
 
@@ -228,7 +228,7 @@ pub struct PatchCritic {
 }
 
 /// LeakyReLU's slope in the critic (the reference's 0.2).
-const SLOPE: f64 = 0.2;
+const SLOPE: f32 = 0.2;
 
 impl PatchCritic {
     pub fn new(rng: &mut Rng, channels: usize, spec: &NetSpec, device: &Device) -> Self {
@@ -247,14 +247,42 @@ impl PatchCritic {
 
     /// [n, c, s, s] → [n, patches] scores (5×5 patches of a 28 px image).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let mut h = leaky_relu(self.down[0].forward(x), SLOPE);
-        let leaky = Nonlinearity::LeakyRelu(SLOPE as f32);
+        let leaky = Nonlinearity::LeakyRelu(SLOPE);
+        let mut h = activate(self.down[0].forward(x), leaky);
         h = normalise(&self.norms[0], self.down[1].forward(h), leaky);
         h = normalise(&self.wide_norm, self.wide.forward(h), leaky);
         let s = self.score.forward(h);
         let [n, _, ph, pw] = s.dims();
         s.reshape([n, ph * pw])
     }
+}
+
+/// `f` of `x` and, when given, of `y` (of the same size), computed as one batch. Every layer of
+/// CycleGAN's networks works image by image (instance norm included, there is no batch norm),
+/// so the values are those of two calls, from fewer and larger operations (BENCHMARKS.md).
+pub fn with_second<const D: usize>(
+    f: impl Fn(Tensor<4>) -> Tensor<D>,
+    x: Tensor<4>,
+    y: Option<Tensor<4>>,
+) -> (Tensor<D>, Option<Tensor<D>>) {
+    match y {
+        Some(y) => {
+            let (fx, fy) = in_one_batch(f, x, y);
+            (fx, Some(fy))
+        }
+        None => (f(x), None),
+    }
+}
+
+/// `f` of `x` and of `y` (of the same size) as one batch; see [`with_second`].
+pub fn in_one_batch<const D: usize>(
+    f: impl Fn(Tensor<4>) -> Tensor<D>,
+    x: Tensor<4>,
+    y: Tensor<4>,
+) -> (Tensor<D>, Tensor<D>) {
+    let n = x.dims()[0];
+    let both = f(Tensor::cat(vec![x, y], 0));
+    (both.clone().narrow(0, 0, n), both.narrow(0, n, n))
 }
 
 #[cfg(test)]
@@ -301,5 +329,39 @@ mod tests {
         assert_eq!(scores.dims(), [2, 25], "5×5 patches at 28 px");
         let scores = critic.forward(Tensor::zeros([1, 3, 32, 32], &d));
         assert_eq!(scores.dims(), [1, 36], "6×6 patches at 32 px");
+    }
+
+    fn images(n: usize, seed: u64, device: &Device) -> Tensor<4> {
+        let values = Rng::seeded(seed).normals(n * 28 * 28);
+        Tensor::from_data(TensorData::new(values, [n, 1, 28, 28]), device).tanh()
+    }
+
+    fn max_difference<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+        a.sub(b).abs().max().into_scalar()
+    }
+
+    #[test]
+    fn one_batch_gives_what_two_calls_give() {
+        let device = Device::flex();
+        let spec = NetSpec {
+            g_filters: 8,
+            downsamplings: 2,
+            residual_blocks: 1,
+            d_filters: 8,
+        };
+        let mut rng = Rng::seeded(3);
+        let g = ResnetGenerator::new(&mut rng, 1, 1, &spec, &device);
+        let d = PatchCritic::new(&mut rng, 1, &spec, &device);
+        let (x, y) = (images(3, 1, &device), images(3, 2, &device));
+        let (gx, gy) = in_one_batch(|t| g.forward(t), x.clone(), y.clone());
+        assert!(max_difference(gx, g.forward(x.clone())) < 1e-5);
+        assert!(max_difference(gy, g.forward(y.clone())) < 1e-5);
+        let (dx, dy) = in_one_batch(|t| d.forward(t), x.clone(), y.clone());
+        assert_eq!(dx.dims(), [3, 25]);
+        assert!(max_difference(dx, d.forward(x.clone())) < 1e-5);
+        assert!(max_difference(dy, d.forward(y)) < 1e-5);
+        let (alone, none) = with_second(|t| d.forward(t), x.clone(), None);
+        assert!(none.is_none());
+        assert!(max_difference(alone, d.forward(x)) == 0.0);
     }
 }

@@ -12,7 +12,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::guide::{Guides, cross_entropy};
 use super::loss::{critic_objective, generator_objective, l1};
-use super::nets::{PatchCritic, ResnetGenerator};
+use super::nets::{PatchCritic, ResnetGenerator, in_one_batch, with_second};
 use super::replay::ReplayBuffer;
 use super::{CRITICS, CycleConfig, DESCRIPTION, GENERATORS};
 use crate::engine::data::ImageSet;
@@ -225,8 +225,20 @@ impl CycleRun {
         let g = &self.generators;
         let fake_b = g.ab.forward(a.clone());
         let fake_a = g.ba.forward(b.clone());
-        let cycle_a = l1(g.ba.forward(fake_b.clone()), a.clone());
-        let cycle_b = l1(g.ab.forward(fake_a.clone()), b.clone());
+        // Each generator's cycle back and its identity (on its own domain) in one batch.
+        let identity = c.identity > 0.0;
+        let (back_a, same_a) = with_second(
+            |x| g.ba.forward(x),
+            fake_b.clone(),
+            identity.then(|| a.clone()),
+        );
+        let (back_b, same_b) = with_second(
+            |x| g.ab.forward(x),
+            fake_a.clone(),
+            identity.then(|| b.clone()),
+        );
+        let cycle_a = l1(back_a, a.clone());
+        let cycle_b = l1(back_b, b.clone());
         // The critics' weights are constants here: only the gradient through them is needed.
         let d = self.critics.clone().no_grad();
         let adv_ab = generator_objective(&self.config.objective, d.b.forward(fake_b.clone()));
@@ -238,9 +250,9 @@ impl CycleRun {
                 .mul_scalar(c.lambda_cycle),
         );
         let mut parts = vec![adv_ab, adv_ba, cycle_a, cycle_b];
-        if c.identity > 0.0 {
-            let idt_a = l1(g.ba.forward(a.clone()), a);
-            let idt_b = l1(g.ab.forward(b.clone()), b);
+        if let (Some(same_a), Some(same_b)) = (same_a, same_b) {
+            let idt_a = l1(same_a, a);
+            let idt_b = l1(same_b, b);
             let weight = c.lambda_cycle * c.identity;
             loss = loss.add(idt_a.clone().add(idt_b.clone()).mul_scalar(weight));
             parts.extend([idt_a, idt_b]);
@@ -296,8 +308,12 @@ impl CycleRun {
         let fake_a = shown(fake_a, buf_a, &mut self.rng);
         let fake_b = shown(fake_b, buf_b, &mut self.rng);
         let d = &self.critics;
-        let loss_a = critic_objective(&self.config.objective, d.a.forward(a), d.a.forward(fake_a));
-        let loss_b = critic_objective(&self.config.objective, d.b.forward(b), d.b.forward(fake_b));
+        let scores = |critic: &PatchCritic, real, fake| {
+            let (real, fake) = in_one_batch(|x| critic.forward(x), real, fake);
+            critic_objective(&self.config.objective, real, fake)
+        };
+        let loss_a = scores(&d.a, a, fake_a);
+        let loss_b = scores(&d.b, b, fake_b);
         let grads = GradientsParams::from_grads(loss_a.clone().add(loss_b.clone()).backward(), d);
         let norm = grad_norm(d, &grads).unwrap_or_else(|| Tensor::zeros([1], &self.ad));
         let lr = self.config.lr_at(self.step);
