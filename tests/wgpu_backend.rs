@@ -1,10 +1,17 @@
 //! The wgpu code path (CI has no GPU, but Mesa's software adapter runs the same kernels): the
-//! heaviest combination trains a few steps with finite numbers, and its checkpoint samples on
-//! the CPU. Skipped, with a message, where no wgpu adapter exists.
+//! heaviest GAN combination trains a few steps with finite numbers, and its checkpoint samples
+//! on the CPU; a CycleGAN round gives the CPU's losses. Skipped, with a message, where no wgpu
+//! adapter exists.
+
+use std::sync::Arc;
 
 use ganvas::engine::backend::{self, BackendChoice};
 use ganvas::engine::checkpoint::Checkpoint;
 use ganvas::engine::config::{Activation, DataConfig, ModelFamily, Objective};
+use ganvas::engine::cyclegan::nets::NetSpec;
+use ganvas::engine::cyclegan::run::CycleRun;
+use ganvas::engine::cyclegan::{self, CycleConfig};
+use ganvas::engine::data::domains::{EmbeddedPair, embedded_pair};
 use ganvas::engine::family::gan;
 use ganvas::engine::preset;
 use ganvas::engine::trainer::protocol::StepKind;
@@ -12,20 +19,69 @@ use ganvas::engine::trainer::session::Session;
 
 use crate::util::temp_dir;
 
-#[test]
-fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
+/// The wgpu backend, or None (with a message) where there is no adapter.
+fn gpu_or_skip() -> Option<backend::Backend> {
     // scripts/gpu-check.sh sets GANVAS_REQUIRE_GPU: there a skip would hide a missing GPU.
     let required = std::env::var_os("GANVAS_REQUIRE_GPU").is_some();
-    let gpu = match backend::select(BackendChoice::Gpu) {
+    match backend::select(BackendChoice::Gpu) {
         Ok(b) if required && b.note.is_some() => {
             panic!("GANVAS_REQUIRE_GPU is set, and wgpu has only a software adapter: {b:?}")
         }
-        Ok(b) => b,
+        Ok(b) => Some(b),
         Err(e) if required => panic!("GANVAS_REQUIRE_GPU is set, and wgpu has no adapter: {e}"),
         Err(e) => {
             eprintln!("skipping: {e}");
-            return;
+            None
         }
+    }
+}
+
+#[test]
+fn a_cyclegan_round_on_wgpu_gives_the_cpus_losses() {
+    // On a GPU the CPU kernels' operations (convolutions, fused instance norm, activations)
+    // fall back to burn's own: the first round must give the same numbers.
+    let Some(gpu) = gpu_or_skip() else {
+        return;
+    };
+    let pair = Arc::new(embedded_pair(EmbeddedPair::ThinThick, 40));
+    let config = CycleConfig {
+        nets: NetSpec {
+            g_filters: 4,
+            downsamplings: 2,
+            residual_blocks: 1,
+            d_filters: 4,
+        },
+        batch_size: 4,
+        ..CycleConfig::default()
+    };
+    let round = |device: &burn::tensor::Device| {
+        let mut run = CycleRun::new(config, pair.clone(), device).expect("builds");
+        run.step_once(StepKind::Round).expect("no divergence")
+    };
+    let (cpu, gpu) = (round(&burn::tensor::Device::flex()), round(&gpu.device));
+    let curves = [
+        (cyclegan::D_A_LOSS, "D_A loss"),
+        (cyclegan::D_B_LOSS, "D_B loss"),
+        (cyclegan::G_AB_ADV, "G_AB adversarial"),
+        (cyclegan::G_BA_ADV, "G_BA adversarial"),
+        (cyclegan::CYCLE_A, "cycle A"),
+        (cyclegan::CYCLE_B, "cycle B"),
+        (cyclegan::IDENTITY_A, "identity A"),
+        (cyclegan::IDENTITY_B, "identity B"),
+    ];
+    for (i, name) in curves {
+        let (c, g) = (cpu.value(i), gpu.value(i));
+        assert!(
+            g.is_finite() && (c - g).abs() <= 1e-3 * c.abs().max(1.0),
+            "{name}: CPU {c}, wgpu {g}"
+        );
+    }
+}
+
+#[test]
+fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
+    let Some(gpu) = gpu_or_skip() else {
+        return;
     };
     let mut config = preset::default_preset().config();
     config.data = DataConfig::Digits { count: 100 };
