@@ -189,10 +189,10 @@ fn weight_grad_from(cols: MatRef<'_>, grad: FlexTensor, kernel: usize) -> FlexTe
 
 /// The transposed stride-1 convolution (`g` is the forward convolution's geometry) as the
 /// convolution it is: the output gradient's column matrix times the flipped weights, so that
-/// it gathers with `im2col` instead of scattering with `col2im`. col2im adds rows as short as
-/// the image (7 values at CycleGAN's residual blocks) into every input position k² times, and
-/// it took a tenth of a CycleGAN round on its own (BENCHMARKS.md); im2col on the same sizes
-/// costs a tenth of that.
+/// it gathers with `im2col` (whole shifted image rows per copy at stride 1) instead of
+/// scattering with `col2im` (one add loop per output row, 7 values long in CycleGAN's residual
+/// blocks). Measured alone it was even with col2im (BENCHMARKS.md); it is what lets the
+/// one-channel stem's input gradient go `direct` and keeps col2im for strided layers only.
 fn stride_one_transpose(
     grad: &FlexTensor,
     weight: &FlexTensor,
@@ -251,7 +251,7 @@ impl ConvKernels for Flex {
         // columns again. Columns are k² times the input (a CycleGAN round kept ~115 MB of them
         // alive from forward to backward, written, cleared and read back from memory); built
         // again right before their product they are read while still in cache. A CycleGAN
-        // round and a DCGAN step both ran 7 % faster this way (BENCHMARKS.md).
+        // round ran 7-10 % faster this way, the DCGAN step the same to 5 % (BENCHMARKS.md).
         let output = Self::strided_conv(x.clone(), weight, bias, stride, padding);
         SavedConv { output, saved: x }
     }
