@@ -257,7 +257,7 @@ impl PatchCritic {
     }
 }
 
-/// `f` of `x` and, when given, of `y` (of the same size), computed as one batch. Every layer of
+/// `f` of `x` and, when given, of `y` (images of the same size), computed as one batch. Every layer of
 /// CycleGAN's networks works image by image (instance norm included, there is no batch norm),
 /// so the values are those of two calls, from fewer and larger operations (BENCHMARKS.md).
 pub fn with_second<const D: usize>(
@@ -274,15 +274,15 @@ pub fn with_second<const D: usize>(
     }
 }
 
-/// `f` of `x` and of `y` (of the same size) as one batch; see [`with_second`].
+/// `f` of `x` and of `y` (the same image size, any counts) as one batch; see [`with_second`].
 pub fn in_one_batch<const D: usize>(
     f: impl Fn(Tensor<4>) -> Tensor<D>,
     x: Tensor<4>,
     y: Tensor<4>,
 ) -> (Tensor<D>, Tensor<D>) {
-    let n = x.dims()[0];
+    let (n, m) = (x.dims()[0], y.dims()[0]);
     let both = f(Tensor::cat(vec![x, y], 0));
-    (both.clone().narrow(0, 0, n), both.narrow(0, n, n))
+    (both.clone().narrow(0, 0, n), both.narrow(0, n, m))
 }
 
 #[cfg(test)]
@@ -352,7 +352,7 @@ mod tests {
         let mut rng = Rng::seeded(3);
         let g = ResnetGenerator::new(&mut rng, 1, 1, &spec, &device);
         let d = PatchCritic::new(&mut rng, 1, &spec, &device);
-        let (x, y) = (images(3, 1, &device), images(3, 2, &device));
+        let (x, y) = (images(3, 1, &device), images(2, 2, &device));
         let (gx, gy) = in_one_batch(|t| g.forward(t), x.clone(), y.clone());
         assert!(max_difference(gx, g.forward(x.clone())) < 1e-5);
         assert!(max_difference(gy, g.forward(y.clone())) < 1e-5);
