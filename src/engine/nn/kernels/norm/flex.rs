@@ -64,6 +64,14 @@ fn vector(values: Vec<f32>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, [n]))
 }
 
+/// The forward loops' (mean, variance) pairs as two vectors.
+fn statistics(stats: &[(f32, f32)]) -> (FlexTensor, FlexTensor) {
+    (
+        vector(stats.iter().map(|s| s.0).collect()),
+        vector(stats.iter().map(|s| s.1).collect()),
+    )
+}
+
 fn values(t: &FlexTensor) -> Vec<f32> {
     t.clone()
         .into_data()
@@ -92,10 +100,11 @@ impl NormKernels for Flex {
         let (out, stats) = with_channels(&x, |xv| {
             dispatch!(act, batch_norm_forward(xv, &gamma, &beta, eps))
         });
+        let (mean, variance) = statistics(&stats);
         BatchNormed {
             output: from_channel_major(out, shape),
-            mean: vector(stats.iter().map(|s| s.0).collect()),
-            variance: vector(stats.iter().map(|s| s.1).collect()),
+            mean,
+            variance,
         }
     }
 
@@ -146,10 +155,11 @@ impl NormKernels for Flex {
         let (ones, zeros) = (vec![1.0; view_planes(&view)], vec![0.0; view_planes(&view)]);
         let eps = epsilon as f32;
         let (out, stats) = dispatch!(act, batch_norm_forward(&view, &ones, &zeros, eps));
+        let (mean, variance) = statistics(&stats);
         InstanceNormed {
             output: same_layout(out, &x),
-            mean: vector(stats.iter().map(|s| s.0).collect()),
-            variance: vector(stats.iter().map(|s| s.1).collect()),
+            mean,
+            variance,
         }
     }
 
