@@ -22,6 +22,7 @@ mod learning;
 mod presets;
 mod reliability;
 mod six_steps;
+mod superres;
 mod trainer_thread;
 mod variant_matrix;
 mod wgpu_backend;

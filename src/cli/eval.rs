@@ -102,10 +102,12 @@ pub fn print_report(report: &MetricsReport) {
 
 /// Runs `ganvas eval`.
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    if crate::engine::checkpoint::peek(&args.checkpoint)?.0.key
-        == crate::engine::cyclegan::DESCRIPTION.key
-    {
+    let family = crate::engine::checkpoint::peek(&args.checkpoint)?.0.key;
+    if family == crate::engine::cyclegan::DESCRIPTION.key {
         return super::eval_cycle::run(args);
+    }
+    if family == crate::engine::superres::DESCRIPTION.key {
+        return super::eval_sr::run(args);
     }
     let ckpt = Checkpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;

@@ -12,12 +12,15 @@ pub mod bench;
 pub mod bench_metrics;
 pub mod eval;
 mod eval_cycle;
+mod eval_sr;
 pub mod fuzz;
 pub mod interrupt;
 pub mod sample;
 pub mod train;
 pub mod train_cycle;
+pub mod train_sr;
 pub mod translate;
+pub mod upscale;
 
 use std::path::PathBuf;
 
@@ -47,6 +50,9 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Translate images through a CycleGAN run's generator (A → B or B → A).
     Translate(translate::TranslateArgs),
+    /// Upscale images through a super-resolution run's generator (pixel network, GAN network
+    /// or a mix of their weights).
+    Upscale(upscale::UpscaleArgs),
     /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
     Bench(bench::BenchArgs),
     /// Fuzz the file parsers (for developers: scripts/fuzz.sh).
@@ -109,6 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Sample(a) => sample::run(&a),
         Command::Eval(a) => eval::run(&a),
         Command::Translate(a) => translate::run(&a),
+        Command::Upscale(a) => upscale::run(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Fuzz(a) => fuzz::run(&a),
         #[cfg(feature = "gui")]
@@ -124,6 +131,7 @@ impl Args {
             Command::Sample(a) => Some(a.backend),
             Command::Eval(a) => Some(a.backend),
             Command::Translate(a) => Some(a.backend),
+            Command::Upscale(a) => Some(a.backend),
             Command::Bench(_) => None,
             Command::Fuzz(_) => Some(BackendChoice::Cpu),
             #[cfg(feature = "gui")]

@@ -63,17 +63,29 @@ const SHOWN: [&str; 4] = [
 /// Runs `ganvas train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     // Another family's preset or run goes to that family's loop.
-    if let Some(path) = &args.preset
-        && crate::engine::preset::family_of(&crate::engine::preset::read_text(path)?).as_deref()
-            == Some(crate::engine::cyclegan::DESCRIPTION.key)
-    {
-        let preset = crate::engine::cyclegan::preset::CyclePreset::load(path)?;
-        return super::train_cycle::run(args, Some(preset));
+    use crate::engine::{cyclegan, superres};
+    let preset_family = match &args.preset {
+        Some(path) => crate::engine::preset::family_of(&crate::engine::preset::read_text(path)?),
+        None => None,
+    };
+    let resumed_family = match &args.resume {
+        Some(path) => Some(checkpoint::peek(path)?.0.key),
+        None => None,
+    };
+    let family = preset_family.as_deref().or(resumed_family);
+    if family == Some(cyclegan::DESCRIPTION.key) {
+        let preset = match &args.preset {
+            Some(path) => Some(cyclegan::preset::CyclePreset::load(path)?),
+            None => None,
+        };
+        return super::train_cycle::run(args, preset);
     }
-    if let Some(path) = &args.resume
-        && checkpoint::peek(path)?.0.key == crate::engine::cyclegan::DESCRIPTION.key
-    {
-        return super::train_cycle::run(args, None);
+    if family == Some(superres::DESCRIPTION.key) {
+        let preset = match &args.preset {
+            Some(path) => Some(superres::preset::SrPreset::load(path)?),
+            None => None,
+        };
+        return super::train_sr::run(args, preset);
     }
     let resumed = match &args.resume {
         Some(path) => Some(checkpoint::Checkpoint::read(path)?),

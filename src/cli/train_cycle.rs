@@ -23,7 +23,8 @@ use crate::engine::data::domains::DomainPair;
 use crate::engine::export;
 use crate::engine::trainer::protocol::{MetricValue, StepKind, StepStats};
 
-fn curve_values(stats: &StepStats) -> impl Iterator<Item = MetricValue> + '_ {
+/// The headline curves of an update that it measured, named as the metrics CSV names them.
+pub(super) fn curve_values(stats: &StepStats) -> impl Iterator<Item = MetricValue> + '_ {
     stats
         .family
         .curves

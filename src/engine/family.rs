@@ -163,7 +163,10 @@ mod tests {
 
     #[test]
     fn every_family_is_consistent() {
-        let coming = [&crate::engine::cyclegan::DESCRIPTION];
+        let coming = [
+            &crate::engine::cyclegan::DESCRIPTION,
+            &crate::engine::superres::DESCRIPTION,
+        ];
         for f in FAMILIES.iter().chain(&coming) {
             assert!(!f.phases.is_empty() && !f.curves.is_empty(), "{}", f.key);
             assert!(f.phases.len() < 255, "phase 255 is the run log's round");

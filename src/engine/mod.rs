@@ -22,6 +22,7 @@ pub mod quiet;
 pub mod recipes;
 pub mod rng;
 pub mod state;
+pub mod superres;
 pub mod timelapse;
 pub mod trainer;
 pub mod validate;

@@ -115,7 +115,7 @@ impl GanvasApp {
 
     /// Loads a preset as the new run (`keep_lesson`: a lesson step switching preset).
     fn load_preset(&mut self, path: &std::path::Path, keep_lesson: bool) {
-        if super::hand_over(path, false, &mut self.switch_to, &mut self.view.messages) {
+        if super::hand_over(path, "gan", &mut self.switch_to, &mut self.view.messages) {
             return;
         }
         let loaded = if keep_lesson {

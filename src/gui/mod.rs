@@ -27,6 +27,7 @@ mod preset_list;
 mod recovery;
 mod setup;
 mod shell;
+mod superres;
 mod training_clock;
 mod translation;
 mod view;
@@ -37,31 +38,38 @@ use std::path::Path;
 use crate::engine::backend::{self, BackendChoice};
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::preset::Preset;
+use crate::engine::superres::preset::SrPreset;
 
 /// Which window a preset opens: each family brings its own views.
 enum Window {
     Gan(Box<Preset>),
     Translation(Box<CyclePreset>),
+    Superres(Box<SrPreset>),
+}
+
+/// The family of the preset file at `path` ("gan", "cyclegan", "superres"; a preset that
+/// names none is a GAN's).
+fn family_of_file(path: &Path) -> anyhow::Result<String> {
+    let text = crate::engine::preset::read_text(path)?;
+    Ok(crate::engine::preset::family_of(&text).unwrap_or_else(|| "gan".into()))
 }
 
 /// Whether the preset file at `path` is of the CycleGAN family.
 fn is_cyclegan(path: &Path) -> anyhow::Result<bool> {
-    let text = crate::engine::preset::read_text(path)?;
-    Ok(crate::engine::preset::family_of(&text).as_deref()
-        == Some(crate::engine::cyclegan::DESCRIPTION.key))
+    Ok(family_of_file(path)? == crate::engine::cyclegan::DESCRIPTION.key)
 }
 
-/// Whether a window of one family (`translation`: the CycleGAN one) must hand the preset at
-/// `path` over: it is of the other family (then `switch_to` names it, for the shell), or it
+/// Whether the window of family `own` ("gan", "cyclegan", "superres") must hand the preset at
+/// `path` over: it is of another family (then `switch_to` names it, for the shell), or it
 /// cannot be read (then `messages` says why).
 fn hand_over(
     path: &Path,
-    translation: bool,
+    own: &str,
     switch_to: &mut Option<std::path::PathBuf>,
     messages: &mut Vec<String>,
 ) -> bool {
-    match is_cyclegan(path) {
-        Ok(cyclegan) if cyclegan == translation => false,
+    match family_of_file(path) {
+        Ok(family) if family == own => false,
         Ok(_) => {
             *switch_to = Some(path.to_path_buf());
             true
@@ -83,6 +91,9 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let window = match preset {
         Some(p) if is_cyclegan(p)? => Window::Translation(Box::new(CyclePreset::load(p)?)),
+        Some(p) if family_of_file(p)? == crate::engine::superres::DESCRIPTION.key => {
+            Window::Superres(Box::new(SrPreset::load(p)?))
+        }
         Some(p) => Window::Gan(Box::new(Preset::load(p)?)),
         None => Window::Gan(Box::new(crate::engine::preset::default_preset())),
     };
@@ -108,6 +119,9 @@ pub fn run(
                 )?)),
                 Window::Translation(preset) => shell::Family::Translation(Box::new(
                     translation::TranslationApp::new(cc, *preset, backend.clone(), play)?,
+                )),
+                Window::Superres(preset) => shell::Family::Superres(Box::new(
+                    superres::SuperresApp::new(cc, *preset, backend.clone(), play)?,
                 )),
             };
             Ok(Box::new(shell::Shell::new(

@@ -12,6 +12,8 @@ use crate::engine::preset::{Preset, list, list_with_lessons};
 
 /// What a CycleGAN preset's name starts with in the picker (it opens the translation window).
 pub const TRANSLATION_PREFIX: &str = "Translation: ";
+/// What a super-resolution preset's name starts with in the picker (it opens its window).
+pub const SUPERRES_PREFIX: &str = "Super-resolution: ";
 
 /// Presets found under `presets/` (name shown, path).
 #[derive(Default)]
@@ -39,6 +41,13 @@ impl PresetList {
         for path in list(&shipped_dir(dir)) {
             match CyclePreset::load(&path) {
                 Ok(p) => entries.push((format!("{TRANSLATION_PREFIX}{}", readable(&p.name)), path)),
+                Err(e) => errors.push(format!("Error: {e}")),
+            }
+        }
+        let superres = crate::engine::superres::preset::shipped_dir(dir);
+        for path in list(&superres) {
+            match crate::engine::superres::preset::SrPreset::load(&path) {
+                Ok(p) => entries.push((format!("{SUPERRES_PREFIX}{}", readable(&p.name)), path)),
                 Err(e) => errors.push(format!("Error: {e}")),
             }
         }

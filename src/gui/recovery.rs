@@ -26,6 +26,11 @@ pub fn translation_path() -> Option<PathBuf> {
     crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-translation.ganvas"))
 }
 
+/// Where the super-resolution window's crash copy lives.
+pub fn superres_path() -> Option<PathBuf> {
+    crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-superres.ganvas"))
+}
+
 /// A line for the GAN window when the translation window left a crash copy, which only that
 /// window can load.
 pub fn translation_copy_note() -> Option<String> {

@@ -7,10 +7,12 @@ use std::path::Path;
 use eframe::egui;
 
 use super::app::GanvasApp;
+use super::superres::SuperresApp;
 use super::translation::TranslationApp;
 use crate::engine::backend::Backend;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::preset::Preset;
+use crate::engine::superres::preset::SrPreset;
 
 /// What a family's window needs from eframe to open: the creation context at launch, the
 /// running frame at a switch.
@@ -36,6 +38,7 @@ impl<'a> From<&'a eframe::CreationContext<'a>> for Opening<'a> {
 pub enum Family {
     Gan(Box<GanvasApp>),
     Translation(Box<TranslationApp>),
+    Superres(Box<SuperresApp>),
 }
 
 impl Family {
@@ -43,6 +46,7 @@ impl Family {
         match self {
             Family::Gan(app) => app.as_mut(),
             Family::Translation(app) => app.as_mut(),
+            Family::Superres(app) => app.as_mut(),
         }
     }
 
@@ -50,6 +54,7 @@ impl Family {
         match self {
             Family::Gan(app) => app.take_switch(),
             Family::Translation(app) => app.take_switch(),
+            Family::Superres(app) => app.take_switch(),
         }
     }
 
@@ -57,6 +62,7 @@ impl Family {
         match self {
             Family::Gan(app) => app.note(message),
             Family::Translation(app) => app.note(message),
+            Family::Superres(app) => app.note(message),
         }
     }
 }
@@ -96,6 +102,9 @@ impl Shell {
                 }
                 self.family.app().on_exit();
                 self.family = family;
+                // The picker's list that chose the preset must not stay open in the new
+                // window (both windows' pickers have the same id).
+                egui::Popup::close_all(ctx);
             }
             Err(e) => self.family.note(format!("Error: {e}")),
         }
@@ -110,10 +119,15 @@ pub fn open(
     perf_log: bool,
 ) -> anyhow::Result<Family> {
     let backend = backend.clone();
-    Ok(if super::is_cyclegan(path)? {
+    let family = super::family_of_file(path)?;
+    Ok(if family == crate::engine::cyclegan::DESCRIPTION.key {
         let preset = CyclePreset::load(path)?;
         let app = TranslationApp::open(opening, preset, backend, false);
         Family::Translation(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
+    } else if family == crate::engine::superres::DESCRIPTION.key {
+        let preset = SrPreset::load(path)?;
+        let app = SuperresApp::open(opening, preset, backend, false);
+        Family::Superres(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
     } else {
         let preset = Preset::load(path)?;
         let app = GanvasApp::open(opening, preset, backend, false, perf_log);
@@ -176,10 +190,12 @@ mod tests {
         let info = match &s.family {
             Family::Gan(app) => app.view.info.as_ref(),
             Family::Translation(app) => app.view.info.as_ref(),
+            Family::Superres(app) => app.view.info.as_ref(),
         }?;
         Some(match (&s.family, &info.setup) {
             (Family::Gan(_), RunSetup::Gan(_)) => "gan",
             (Family::Translation(_), RunSetup::Cycle(_)) => "cyclegan",
+            (Family::Superres(_), RunSetup::Superres(_)) => "superres",
             _ => "mismatch",
         })
     }
@@ -193,7 +209,7 @@ mod tests {
     }
 
     #[test]
-    fn picking_a_preset_of_the_other_family_switches_the_window_and_back() {
+    fn picking_a_preset_of_another_family_switches_the_window_and_back() {
         let mut h = shell("presets/ring8-vanilla.toml");
         assert_eq!(built(h.state()), Some("gan"));
         pick(
@@ -208,8 +224,16 @@ mod tests {
         h.get_by_label("Play").click();
         assert!(until(&mut h, 120, |s| match &s.family {
             Family::Translation(app) => app.view.step >= 1,
-            Family::Gan(_) => false,
+            _ => false,
         }));
+        pick(
+            &mut h,
+            "Super-resolution: Digits 4× super-resolution (7 -> 28 px)",
+        );
+        assert!(
+            until(&mut h, 120, |s| built(s) == Some("superres")),
+            "the super-resolution window opens and builds its run"
+        );
         pick(&mut h, "Ring of 8, vanilla GAN");
         assert!(
             until(&mut h, 60, |s| built(s) == Some("gan")),
@@ -217,7 +241,7 @@ mod tests {
         );
         match &h.state().family {
             Family::Gan(app) => assert_eq!(app.view.step, 0, "a new run, paused"),
-            Family::Translation(_) => unreachable!(),
+            _ => unreachable!(),
         }
     }
 
@@ -234,7 +258,7 @@ mod tests {
         let mut h = shell("presets/ring8-vanilla.toml");
         match &mut h.state_mut().family {
             Family::Gan(app) => app.switch_to = Some(broken.clone()),
-            Family::Translation(_) => unreachable!(),
+            _ => unreachable!(),
         }
         h.run_steps(2);
         let Family::Gan(app) = &h.state().family else {

@@ -143,7 +143,7 @@ impl RunView {
                 }
                 self.classifier = Some(status);
             }
-            Event::Rendered { .. } | Event::Translated { .. } => {}
+            Event::Rendered { .. } | Event::Translated { .. } | Event::Upscaled(_) => {}
             Event::DField(layers) => {
                 self.keep_field(&layers);
                 self.d_field = Some(*layers);

@@ -302,8 +302,12 @@ pub(crate) fn header_family(header: &str) -> Option<&'static FamilyDescription> 
 /// The families whose checkpoints this ganvas reads.
 fn known_family(key: &str) -> Option<&'static FamilyDescription> {
     FamilyDescription::named(key).or_else(|| {
-        (key == crate::engine::cyclegan::DESCRIPTION.key)
-            .then_some(&crate::engine::cyclegan::DESCRIPTION)
+        [
+            &crate::engine::cyclegan::DESCRIPTION,
+            &crate::engine::superres::DESCRIPTION,
+        ]
+        .into_iter()
+        .find(|f| f.key == key)
     })
 }
 

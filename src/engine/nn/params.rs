@@ -83,6 +83,45 @@ pub fn ema_update<M: Module>(ema: M, model: &M, decay: f32) -> M {
     })
 }
 
+/// (1 − `alpha`)·`a` + `alpha`·`b`, parameter by parameter in visiting order (ESRGAN's network
+/// interpolation): `a` and `b` must have the same architecture; ids need not match (two
+/// networks restored from a checkpoint have their own). Returns a copy of `a`'s structure
+/// holding the mix, its parameters untracked (for inference).
+pub fn mix_weights<M: Module>(a: &M, b: &M, alpha: f32) -> M {
+    struct Ordered(Vec<Tensor<1>>);
+    impl ModuleVisitor for Ordered {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let t = param.val().detach();
+            let n = t.shape().num_elements();
+            self.0.push(t.reshape([n]));
+        }
+    }
+    struct Mix {
+        others: std::vec::IntoIter<Tensor<1>>,
+        alpha: f32,
+    }
+    impl ModuleMapper for Mix {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let Some(other) = self.others.next() else {
+                return param;
+            };
+            let alpha = self.alpha;
+            param.map(|mine| {
+                let mine = mine.detach();
+                let dims = mine.dims();
+                let other: Tensor<D> = other.to_device(&mine.device()).reshape(dims);
+                mine.mul_scalar(1.0 - alpha).add(other.mul_scalar(alpha))
+            })
+        }
+    }
+    let mut ordered = Ordered(Vec::new());
+    b.visit(&mut ordered);
+    a.clone().map(&mut Mix {
+        others: ordered.0.into_iter(),
+        alpha,
+    })
+}
+
 struct Clip {
     bound: f32,
 }

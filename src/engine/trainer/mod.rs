@@ -12,6 +12,7 @@ pub mod reconfigure;
 pub mod run_log;
 pub mod session;
 mod session_checkpoint;
+mod sr_worker;
 pub mod step;
 pub mod tensors;
 pub mod thread;

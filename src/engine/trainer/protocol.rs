@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::config::TrainConfig;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::family::{FamilyDescription, gan};
+use crate::engine::superres::preset::SrPreset;
+use crate::engine::superres::tiles::Picture;
 
 /// What the driver asks of the trainer. Commands are handled in the order sent.
 #[derive(Clone, Debug)]
@@ -32,6 +34,9 @@ pub enum Command {
     /// Translate an image there and back (families that take an image; answered between
     /// steps, with [`Event::Translated`]).
     Translate(TranslateRequest),
+    /// Upscale with the weight mix `mix` between the pixel and the GAN network (families that
+    /// upscale; answered between steps, newest request first, with [`Event::Upscaled`]).
+    Upscale(UpscaleRequest),
     /// Start a new run at step 0 on this setup, of the family the trainer runs (a loaded
     /// preset); a GAN trainer takes [`RunSetup::Gan`] as it takes [`Command::Restart`].
     Rebuild(Box<RunSetup>),
@@ -81,6 +86,31 @@ pub struct TranslateRequest {
     pub a_to_b: bool,
     /// The image in the source domain's shape (channels × side², channel-major, in [-1, 1]).
     pub pixels: Vec<f32>,
+}
+
+/// What to upscale, and with which weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpscaleRequest {
+    /// Echoed in the answer, so the driver can match it.
+    pub id: u64,
+    /// 0: the pixel network; 1: the GAN network; between: a mix of their weights.
+    pub mix: f32,
+    /// The user's own image (low-res input, the run's channels), besides the held-out ones.
+    pub own: Option<Picture>,
+}
+
+/// The answer to [`Command::Upscale`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Upscaled {
+    pub id: u64,
+    /// The mix the outputs were made with (the pixel network's before the GAN stage).
+    pub mix: f32,
+    /// The step of the weights used.
+    pub step: u64,
+    /// The held-out images of the comparison snapshot, upscaled with the mix.
+    pub held: Samples,
+    /// The user's image: its bicubic upscale and the network's.
+    pub own: Option<[Picture; 2]>,
 }
 
 /// One of a translation family's two domains, as the run holds it.
@@ -141,6 +171,8 @@ pub enum RunSetup {
     Gan(Box<TrainConfig>),
     /// A CycleGAN preset (its two domains, networks and losses).
     Cycle(Box<CyclePreset>),
+    /// A super-resolution preset (its images, scale, networks and losses).
+    Superres(Box<SrPreset>),
 }
 
 impl RunInfo {
@@ -148,7 +180,7 @@ impl RunInfo {
     pub fn gan(&self) -> Option<&TrainConfig> {
         match &self.setup {
             RunSetup::Gan(c) => Some(c),
-            RunSetup::Cycle(_) => None,
+            RunSetup::Cycle(_) | RunSetup::Superres(_) => None,
         }
     }
 
@@ -157,6 +189,7 @@ impl RunInfo {
         match &self.setup {
             RunSetup::Gan(c) => c.train.seed,
             RunSetup::Cycle(p) => p.cyclegan.seed,
+            RunSetup::Superres(p) => p.superres.seed,
         }
     }
 
@@ -436,6 +469,8 @@ pub enum Event {
         forward: Samples,
         back: Samples,
     },
+    /// The answer to [`Command::Upscale`].
+    Upscaled(Box<Upscaled>),
     /// The 2D view's layers (answer to `Command::DField`).
     DField(Box<PlaneLayers>),
     /// A config change was applied; the notes say what changed and what was rebuilt.

@@ -186,9 +186,17 @@ impl Worker {
                      (ganvas gui --preset presets/cyclegan/…)"
                         .into(),
                 )),
+                RunSetup::Superres(_) => self.emit(Event::Error(
+                    "this window trains GANs; a super-resolution preset opens in its own window \
+                     (ganvas gui --preset presets/superres/…)"
+                        .into(),
+                )),
             },
             Command::Translate(_) => self.emit(Event::Error(
                 "a GAN's generator takes a latent vector, not an image: translation is for the CycleGAN family".into(),
+            )),
+            Command::Upscale(_) => self.emit(Event::Error(
+                "a GAN's generator takes a latent vector, not an image: upscaling is for the super-resolution family".into(),
             )),
             Command::Reset { seed } => self.reset(seed),
             Command::SaveCheckpoint(path) => {

@@ -213,7 +213,12 @@ impl TranslationApp {
     }
 
     fn load_preset(&mut self, path: &Path) {
-        if super::hand_over(path, true, &mut self.switch_to, &mut self.view.messages) {
+        if super::hand_over(
+            path,
+            "cyclegan",
+            &mut self.switch_to,
+            &mut self.view.messages,
+        ) {
             return;
         }
         match CyclePreset::load(path) {

@@ -219,6 +219,9 @@ impl CycleWorker {
                 self.step(StepKind::Round, true);
             }
             Command::Translate(request) => self.pending_translation = Some(request),
+            Command::Upscale(_) => {
+                self.refuse("a CycleGAN translates between domains; upscaling is for the super-resolution family")
+            }
             Command::Reset { seed } => self.reset(seed),
             Command::Rebuild(setup) => match *setup {
                 RunSetup::Cycle(preset) => {
@@ -226,6 +229,9 @@ impl CycleWorker {
                     self.build(*preset, None, RunOrigin::Restarted);
                 }
                 RunSetup::Gan(_) => self.refuse("a GAN preset opens in the GAN window"),
+                RunSetup::Superres(_) => {
+                    self.refuse("a super-resolution preset opens in its own window")
+                }
             },
             Command::SaveCheckpoint(path) => self.save(path, true),
             Command::SaveRecovery(path) => self.save(path, false),

@@ -1,0 +1,287 @@
+//! Super-resolution checkpoints, in the container every family shares: a header naming the
+//! family, the step, the random state, the preset and the image shape; then sections named
+//! after the family's networks (`pixel`; `gan` and its moving average `gan_ema` once the GAN
+//! stage began; `critic`), the three
+//! optimizers and the run's log. A resumed run goes on as the uninterrupted one would have,
+//! and `ganvas upscale` reads the two generators without loading any data.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::DESCRIPTION;
+use super::nets::SrGenerator;
+use super::preset::SrPreset;
+use super::run::{SrRun, adam};
+use crate::engine::checkpoint::{
+    CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
+    optimizer_bytes, read_container, record_bytes, write_atomically,
+};
+use crate::engine::nn::params::{first_non_finite, mix_weights};
+use crate::engine::rng::Rng;
+use crate::engine::trainer::run_log::LogFormat;
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    family: String,
+    step: u64,
+    /// xoshiro state as hex (TOML integers are signed 64-bit).
+    rng: [String; 4],
+    channels: usize,
+    side: usize,
+    sections: Vec<String>,
+    preset: SrPreset,
+}
+
+fn record_error(path: &Path, section: &str, message: String) -> CheckpointError {
+    CheckpointError::Record {
+        path: path.to_path_buf(),
+        section: section.into(),
+        message,
+    }
+}
+
+/// Writes `run` (trained from `preset`) to `path` atomically.
+pub fn save(run: &SrRun, preset: &SrPreset, path: &Path) -> Result<(), CheckpointError> {
+    let bad = first_non_finite(&run.pixel)
+        .map(|p| format!("pixel network {p}"))
+        .or_else(|| {
+            run.gan
+                .as_ref()
+                .and_then(first_non_finite)
+                .map(|p| format!("GAN network {p}"))
+        })
+        .or_else(|| first_non_finite(&run.critic).map(|p| format!("critic {p}")));
+    if let Some(what) = bad {
+        return Err(CheckpointError::NonFinite {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    let mut sections = vec![(
+        "pixel".to_string(),
+        record_bytes(run.pixel.valid(), path, "pixel")?,
+    )];
+    if let Some(gan) = &run.gan {
+        sections.push(("gan".into(), record_bytes(gan.valid(), path, "gan")?));
+    }
+    if let Some(ema) = &run.gan_ema {
+        sections.push((
+            "gan_ema".into(),
+            record_bytes(ema.clone(), path, "gan_ema")?,
+        ));
+    }
+    sections.push((
+        "critic".into(),
+        record_bytes(run.critic.valid(), path, "critic")?,
+    ));
+    for (name, opt) in [
+        ("opt_pixel", &run.opt_pixel),
+        ("opt_gan", &run.opt_gan),
+        ("opt_critic", &run.opt_critic),
+    ] {
+        sections.push((name.into(), optimizer_bytes(opt, path, name)?));
+    }
+    sections.push(("log".into(), log_bytes(&run.log, path)?));
+    let header = Header {
+        family: DESCRIPTION.key.to_string(),
+        step: run.step,
+        rng: run.rng.state().map(|w| format!("{w:016x}")),
+        channels: run.images.channels,
+        side: run.images.height,
+        sections: sections.iter().map(|(n, _)| n.clone()).collect(),
+        preset: preset.clone(),
+    };
+    let header =
+        toml::to_string(&header).map_err(|e| record_error(path, "header", e.to_string()))?;
+    write_atomically(path, &encode_container(&header, &sections)).map_err(|cause| {
+        CheckpointError::Io {
+            path: path.to_path_buf(),
+            cause,
+        }
+    })
+}
+
+/// A parsed super-resolution checkpoint.
+pub struct SrCheckpoint {
+    pub path: PathBuf,
+    pub preset: SrPreset,
+    pub step: u64,
+    pub channels: usize,
+    pub side: usize,
+    rng: Rng,
+    sections: Vec<(String, Vec<u8>)>,
+}
+
+impl SrCheckpoint {
+    /// Reads and checks a super-resolution checkpoint (or a run directory's latest one).
+    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+        let c = read_container(path)?;
+        let bad = |reason: String| CheckpointError::NotACheckpoint {
+            path: c.path.clone(),
+            reason,
+        };
+        if let Some(family) = crate::engine::checkpoint::header_family(&c.header)
+            && family.key != DESCRIPTION.key
+        {
+            return Err(CheckpointError::WrongFamily {
+                path: c.path,
+                found: family.name,
+                needed: DESCRIPTION.name,
+                hint: "",
+            });
+        }
+        let header: Header =
+            toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
+        if header.sections.len() != c.parts.len() {
+            return Err(bad("sections are missing (truncated file?)".into()));
+        }
+        header
+            .preset
+            .superres
+            .validate()
+            .map_err(|e| bad(format!("its configuration is invalid: {e}")))?;
+        if ![1, 3].contains(&header.channels) || !(8..=1024).contains(&header.side) {
+            return Err(bad(format!(
+                "its image shape is not one ganvas upscales: {} channel(s), {} px",
+                header.channels, header.side
+            )));
+        }
+        let mut words = [0u64; 4];
+        for (w, s) in words.iter_mut().zip(&header.rng) {
+            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state".into()))?;
+        }
+        Ok(Self {
+            path: c.path,
+            preset: header.preset,
+            step: header.step,
+            channels: header.channels,
+            side: header.side,
+            rng: Rng::from_state(words),
+            sections: header.sections.into_iter().zip(c.parts).collect(),
+        })
+    }
+
+    fn section(&self, name: &str) -> Option<&[u8]> {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+
+    /// Whether the run had reached its GAN stage.
+    pub fn has_gan(&self) -> bool {
+        self.section("gan").is_some()
+    }
+
+    /// The run this checkpoint holds, rebuilt on its preset's images (loaded again) on
+    /// `device`: the run, and the held-out images its evaluations use.
+    pub fn reopen(
+        &self,
+        device: &Device,
+    ) -> Result<(SrRun, crate::engine::data::ImageSet), String> {
+        let section = &self.preset.superres;
+        let [train, held] = section.load_images()?;
+        let mut run = SrRun::new(
+            section.config(),
+            section.degradation(),
+            std::sync::Arc::new(train),
+            device,
+        )
+        .map_err(|e| e.to_string())?;
+        self.restore_into(&mut run).map_err(|e| format!("{e:#}"))?;
+        Ok((run, held))
+    }
+
+    /// Loads the saved networks, optimizers, random state and log into `run`, which must have
+    /// been built from the same preset on images of the same shape.
+    pub fn restore_into(&self, run: &mut SrRun) -> Result<(), CheckpointError> {
+        let (now, saved) = (run.config.nets, self.preset.superres.config().nets);
+        let shape = (run.images.channels, run.images.height);
+        if shape != (self.channels, self.side) || now != saved {
+            return Err(CheckpointError::Architecture {
+                path: self.path.clone(),
+                expected: format!("{now:?} on {shape:?}"),
+                found: format!("{saved:?} on {:?}", (self.channels, self.side)),
+            });
+        }
+        let pixel = load_record(
+            run.pixel.clone(),
+            self.section("pixel"),
+            &self.path,
+            "pixel",
+        )?;
+        let gan = match self.section("gan") {
+            Some(bytes) => Some(load_record(
+                run.pixel.clone(),
+                Some(bytes),
+                &self.path,
+                "gan",
+            )?),
+            None => None,
+        };
+        let ema = match self.section("gan_ema") {
+            Some(bytes) => Some(load_record(
+                run.pixel.valid(),
+                Some(bytes),
+                &self.path,
+                "gan_ema",
+            )?),
+            None => None,
+        };
+        let critic = load_record(
+            run.critic.clone(),
+            self.section("critic"),
+            &self.path,
+            "critic",
+        )?;
+        let template = adam(&run.config);
+        let opt = |name| load_optimizer(&template, self.section(name), &self.path, name);
+        let (opt_pixel, opt_gan, opt_critic) =
+            (opt("opt_pixel")?, opt("opt_gan")?, opt("opt_critic")?);
+        let log = load_log(
+            self.section("log"),
+            &DESCRIPTION,
+            LogFormat::Named,
+            &self.path,
+        )?;
+        (run.pixel, run.gan, run.gan_ema, run.critic) = (pixel, gan, ema, critic);
+        (run.opt_pixel, run.opt_gan, run.opt_critic) = (opt_pixel, opt_gan, opt_critic);
+        run.rng = self.rng.clone();
+        run.step = self.step;
+        run.log = log;
+        Ok(())
+    }
+
+    /// The generator of weight mix `mix` (0: the pixel network, 1: the GAN network) on
+    /// `device`, without loading any data. A run saved before its GAN stage has only the pixel
+    /// network: a mix above 0 is then refused.
+    pub fn generator(&self, mix: f32, device: &Device) -> Result<SrGenerator, CheckpointError> {
+        let nets = self.preset.superres.config().nets;
+        let template = SrGenerator::new(&mut Rng::seeded(0), self.channels, &nets, device);
+        let pixel = load_record(template.clone(), self.section("pixel"), &self.path, "pixel")?;
+        if mix <= 0.0 {
+            return Ok(pixel);
+        }
+        if !self.has_gan() {
+            return Err(record_error(
+                &self.path,
+                "gan",
+                format!(
+                    "the run stopped at step {} before its GAN stage (pixel_steps = {}): only the pixel network exists, so use --mix 0",
+                    self.step, self.preset.superres.pixel_steps
+                ),
+            ));
+        }
+        // The GAN network as it was shown and measured: its moving average when kept.
+        let name = if self.section("gan_ema").is_some() {
+            "gan_ema"
+        } else {
+            "gan"
+        };
+        let gan = load_record(template, self.section(name), &self.path, name)?;
+        Ok(mix_weights(&pixel, &gan, mix.min(1.0)))
+    }
+}
