@@ -105,8 +105,10 @@ fn a_short_run_raises_held_out_psnr_above_bicubic() {
         let l = train.image_len();
         train.pixels.truncate(1000 * l);
         held.pixels.drain(..1000 * l);
-        train.labels.as_mut().map(|v| v.truncate(1000));
-        held.labels.as_mut().map(|v| v.drain(..1000));
+        if let (Some(t), Some(h)) = (train.labels.as_mut(), held.labels.as_mut()) {
+            t.truncate(1000);
+            h.drain(..1000);
+        }
         (train, held)
     };
     let config = SrConfig {
@@ -191,8 +193,7 @@ fn a_checkpoint_brings_both_networks_back_and_the_run_goes_on_as_before() {
     assert!(ckpt.generator(0.0, &cpu().device).is_ok());
     let message = ckpt
         .generator(1.0, &cpu().device)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         message.contains("before its GAN stage") && message.contains("--mix 0"),
