@@ -58,32 +58,38 @@ fn each_phase_moves_only_its_own_network_and_a_round_follows_the_stage() {
     assert_eq!(parameter_values(&r.critic), d0);
     assert!(r.gan.is_none() && st.value(superres::PIXEL_L1).is_finite());
     assert!(st.value(superres::GAN_L1).is_nan() && st.value(superres::D_LOSS).is_nan());
-    // A round of stage 1 is a pixel update only.
+    // A round of stage 1 updates the pixel network and the critic (against its outputs).
     let p1 = parameter_values(&r.pixel);
-    r.step_once(StepKind::Round).expect("round");
+    let st = r.step_once(StepKind::Round).expect("round");
     assert_eq!(r.step, 1);
     assert!(r.gan.is_none(), "stage 1 until pixel_steps");
-    assert_eq!(parameter_values(&r.critic), d0);
+    assert!(st.value(superres::D_LOSS).is_finite() && st.value(superres::GAN_L1).is_nan());
+    let d1 = parameter_values(&r.critic);
+    assert!(d1 != d0, "the critic learns in stage 1");
     // A GAN step starts the GAN stage: the GAN network begins as the pixel network and moves;
     // the pixel network and the critic stay.
     let p2 = parameter_values(&r.pixel);
-    assert_ne!(p2, p1);
+    assert!(p2 != p1);
     let st = r.step_once(StepKind::Phase(superres::GAN)).expect("gan");
     let gan = r.gan.as_ref().expect("the GAN stage began");
-    assert_ne!(
-        parameter_values(gan),
-        p2,
+    assert!(
+        parameter_values(gan) != p2,
         "it trained from the pixel network's weights"
     );
-    assert_eq!(parameter_values(&r.pixel), p2);
-    assert_eq!(parameter_values(&r.critic), d0);
+    assert!(parameter_values(&r.pixel) == p2 && parameter_values(&r.critic) == d1);
     assert!(st.value(superres::GAN_FEATURE).is_finite() && st.value(superres::GAN_ADV).is_finite());
     let g1 = parameter_values(r.gan.as_ref().expect("gan"));
     let st = r
         .step_once(StepKind::Phase(superres::CRITIC))
         .expect("critic");
-    assert_ne!(parameter_values(&r.critic), d0);
-    assert_eq!(parameter_values(r.gan.as_ref().expect("gan")), g1);
+    assert!(
+        parameter_values(&r.critic) != d1,
+        "a critic step moves the critic"
+    );
+    assert!(
+        parameter_values(r.gan.as_ref().expect("gan")) == g1,
+        "and nothing else"
+    );
     assert!(st.value(superres::D_LOSS).is_finite() && st.value(superres::GAN_L1).is_nan());
     // From now on a round updates all three.
     let st = r.step_once(StepKind::Round).expect("round");
@@ -333,6 +339,13 @@ fn train_eval_upscale_as_a_user_would() {
             text(&o)
         );
     }
+    // A GAN's command names what a super-resolution run is used with.
+    let o = ganvas_in(
+        &dir,
+        &["sample", "--checkpoint", "R", "--n", "4", "--out", "s.png"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("ganvas upscale"), "{}", text(&o));
     // One image (any size: 13×9) and a folder.
     let one = dir.join("small.png");
     image::GrayImage::from_fn(13, 9, |x, y| image::Luma([((x * y) % 255) as u8]))

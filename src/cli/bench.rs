@@ -1,6 +1,6 @@
-//! `ganvas bench`: training steps/s of three reference models on the CPU backend (and on wgpu
+//! `ganvas bench`: training steps/s of the reference models on the CPU backend (and on wgpu
 //! when a GPU adapter exists), beside the same models in PyTorch (bench/pytorch_gan_bench.py,
-//! bench/pytorch_cyclegan_bench.py)
+//! bench/pytorch_cyclegan_bench.py, bench/pytorch_superres_bench.py)
 //! run from the same invocation with the same thread count.
 
 use std::process::Command as Process;
@@ -28,6 +28,9 @@ pub struct BenchArgs {
     /// Timed rounds for the CycleGAN (0 leaves its row out).
     #[arg(long, default_value_t = 10)]
     pub cycle_steps: u64,
+    /// Timed rounds for the super-resolution GAN stage (0 leaves its row out).
+    #[arg(long, default_value_t = 20)]
+    pub sr_steps: u64,
     /// DCGAN batch size (64 on the CPU; the GPU target uses 128).
     #[arg(long, default_value_t = 64)]
     pub dcgan_batch: usize,
@@ -151,6 +154,33 @@ fn cycle_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
     Ok(steps as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The super-resolution row: 4× on 28×28 grey digits, the default networks (32 filters, 4
+/// residual blocks; critic 16 filters), batch 16, rounds of the GAN stage (pixel, GAN and
+/// critic updates; bench/pytorch_superres_bench.py is its twin).
+fn sr_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
+    use crate::engine::superres::pairs::Degradation;
+    use crate::engine::superres::{SrConfig, run::SrRun};
+    let digits = std::sync::Arc::new(crate::engine::data::digits::embedded_digits(1000));
+    let config = SrConfig {
+        pixel_steps: 0,
+        ..SrConfig::default()
+    };
+    let four = Degradation {
+        scale: 4,
+        blur: 0.0,
+        noise: 0.0,
+    };
+    let mut run = SrRun::new(config, four, digits, &backend.device)?;
+    for _ in 0..(steps / 10).max(2) {
+        run.step_once(StepKind::Round)?;
+    }
+    let started = Instant::now();
+    for _ in 0..steps {
+        run.step_once(StepKind::Round)?;
+    }
+    Ok(steps as f64 / started.elapsed().as_secs_f64())
+}
+
 /// Runs a PyTorch reference script; its `steps_per_sec=` line.
 fn run_reference(python: &str, script: &str, args: &[String]) -> Result<f64, String> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
@@ -188,6 +218,9 @@ fn pytorch_steps_per_sec(
     ];
     if model == "cyclegan" {
         return run_reference(&args.python, "bench/pytorch_cyclegan_bench.py", &common);
+    }
+    if model == "superres" {
+        return run_reference(&args.python, "bench/pytorch_superres_bench.py", &common);
     }
     let mut all = vec!["--model".to_string(), model.to_string()];
     all.extend(common);
@@ -327,6 +360,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let mut once = || cycle_steps_per_sec(&backend, args.cycle_steps);
             let m = measure(&mut once, "cyclegan", args.cycle_steps)?;
             m.row("CycleGAN 28x28 (16 filters, 3 blocks) b8", &backend.name);
+        }
+        if args.sr_steps > 0 {
+            let mut once = || sr_steps_per_sec(&backend, args.sr_steps);
+            let m = measure(&mut once, "superres", args.sr_steps)?;
+            m.row(
+                "Super-resolution 4x 7->28 (32 filters, 4 blocks) b16",
+                &backend.name,
+            );
         }
     }
     if let Some(rss) = peak_rss_mib() {

@@ -263,7 +263,11 @@ impl Checkpoint {
                 path,
                 found: family.name,
                 needed: gan::DESCRIPTION.name,
-                hint: " (a CycleGAN run is used with `ganvas translate`, `eval`, `sample`, `train --resume` and in the CycleGAN window)",
+                hint: if family.key == crate::engine::superres::DESCRIPTION.key {
+                    " (a super-resolution run is used with `ganvas upscale`, `eval`, `train --resume` and in the super-resolution window)"
+                } else {
+                    " (a CycleGAN run is used with `ganvas translate`, `eval`, `sample`, `train --resume` and in the CycleGAN window)"
+                },
             });
         }
         let header: Header =

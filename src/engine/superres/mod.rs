@@ -3,8 +3,8 @@
 //! on L1 alone (SRResNet's training: the best PSNR, and blurry); at `pixel_steps` the *GAN
 //! network* starts as a copy of it and trains against a critic with adversarial, pixel and
 //! feature losses (sharper, and a lower PSNR: the perception–distortion trade-off) while the
-//! pixel network trains on beside it, so that both have had as many updates. Both networks
-//! are kept; mixing their weights (ESRGAN's network interpolation) moves between them.
+//! pixel network trains on beside it, so that both have had as many updates. The critic trains
+//! from the start, in stage 1 against the pixel network's outputs. Both networks are kept; mixing their weights (ESRGAN's network interpolation) moves between them.
 //!
 //! There is no pretrained VGG offline, so the feature loss compares the critic's own features
 //! (its two downsampling layers' activations) of the output and of the ground truth.
@@ -25,7 +25,8 @@ use crate::engine::family::{CurveSpec, FamilyDescription, PhaseSpec, PlotSpec};
 
 /// The pixel network's L1 update (stage 1).
 pub const PIXEL: usize = 0;
-/// The critic's update (stage 2).
+/// The critic's update (against the pixel network's outputs in stage 1, the GAN network's in
+/// stage 2).
 pub const CRITIC: usize = 1;
 /// The GAN network's update (stage 2).
 pub const GAN: usize = 2;
@@ -57,7 +58,7 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
         PhaseSpec {
             key: "critic",
             button: "Critic step",
-            hint: "One critic update on high-res images against the GAN network's outputs (starts the GAN stage if it has not started: the GAN network begins as a copy of the pixel network)",
+            hint: "One critic update: high-res images against the outputs of the stage's network (the pixel network's until the GAN stage, then the GAN network's); only the critic's weights move",
         },
         PhaseSpec {
             key: "gan",
@@ -79,7 +80,7 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
         PlotSpec {
             id: "sr_critic",
             title: "Critic",
-            hint: "The critic's loss, and its mean score of real high-res images and of the GAN network's outputs",
+            hint: "The critic's loss, and its mean score of real high-res images and of the outputs it is shown (the pixel network's in stage 1, the GAN network's after)",
         },
         PlotSpec {
             id: "sr_grad_norms",
@@ -174,7 +175,8 @@ pub fn divergence(
     }
     let measured: &[usize] = match stats.kind {
         StepKind::Round if gan_stage => &[PIXEL_L1, GAN_L1, D_LOSS],
-        StepKind::Round | StepKind::Phase(PIXEL) => &[PIXEL_L1],
+        StepKind::Round => &[PIXEL_L1, D_LOSS],
+        StepKind::Phase(PIXEL) => &[PIXEL_L1],
         StepKind::Phase(CRITIC) => &[D_LOSS],
         StepKind::Phase(_) => &[GAN_L1],
     };
@@ -207,39 +209,26 @@ mod tests {
 
     #[test]
     fn a_nan_counts_only_where_the_update_measured_it() {
+        let named = |stats: &StepStats, gan: bool| divergence(stats, gan);
         let mut stats = StepStats::unmeasured(&DESCRIPTION, 3, StepKind::Round);
-        assert_eq!(
-            divergence(&stats, false).as_deref(),
-            Some("pixel_l1 became NaN")
-        );
+        assert_eq!(named(&stats, false).as_deref(), Some("pixel_l1 became NaN"));
         stats.values[PIXEL_L1] = 0.5;
+        // Stage 1 trains the critic too.
+        assert_eq!(named(&stats, false).as_deref(), Some("d_loss became NaN"));
+        stats.values[D_LOSS] = 0.7;
         assert_eq!(
-            divergence(&stats, false),
+            named(&stats, false),
             None,
             "the GAN's curves are not measured"
         );
-        assert_eq!(
-            divergence(&stats, true).as_deref(),
-            Some("gan_l1 became NaN")
-        );
-        stats.values[PIXEL_L1] = f32::NAN;
-        assert_eq!(
-            divergence(&stats, true).as_deref(),
-            Some("pixel_l1 became NaN")
-        );
-        stats.values[PIXEL_L1] = 0.5;
+        assert_eq!(named(&stats, true).as_deref(), Some("gan_l1 became NaN"));
         stats.values[GAN_L1] = 0.5;
-        stats.values[D_LOSS] = 0.7;
-        assert_eq!(divergence(&stats, true), None);
+        assert_eq!(named(&stats, true), None);
         stats.values[D_REAL] = f32::INFINITY;
-        assert_eq!(
-            divergence(&stats, true).as_deref(),
-            Some("d_real became inf")
-        );
+        assert_eq!(named(&stats, true).as_deref(), Some("d_real became inf"));
         let critic = StepStats::unmeasured(&DESCRIPTION, 3, StepKind::Phase(CRITIC));
-        assert_eq!(
-            divergence(&critic, true).as_deref(),
-            Some("d_loss became NaN")
-        );
+        assert_eq!(named(&critic, true).as_deref(), Some("d_loss became NaN"));
+        let pixel = StepStats::unmeasured(&DESCRIPTION, 3, StepKind::Phase(PIXEL));
+        assert_eq!(named(&pixel, true).as_deref(), Some("pixel_l1 became NaN"));
     }
 }

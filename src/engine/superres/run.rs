@@ -1,7 +1,8 @@
 //! A super-resolution run: the pixel network, the GAN network (from the GAN stage on), the
 //! critic, their optimizers and the random state; the family's three phases and its round
-//! (stage 1: a pixel-network update; stage 2: the same, then a GAN-network update and the
-//! critic's on the outputs that update made, all on one batch). Reports the family's named curves as [`StepStats`].
+//! (stage 1: a pixel-network update, then the critic's against its outputs; stage 2: the
+//! pixel network's, the GAN network's, then the critic's against the GAN network's outputs;
+//! all on one batch). Reports the family's named curves as [`StepStats`].
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -171,15 +172,13 @@ impl SrRun {
         match kind {
             StepKind::Phase(PIXEL) => {
                 let b = self.batch();
-                self.pixel_update(&b, v);
+                let _ = self.pixel_update(&b, v);
             }
             StepKind::Phase(CRITIC) => {
+                // Against the stage's generator: the pixel network until the GAN stage.
                 let b = self.batch();
-                let out = self
-                    .gan_network()
-                    .clone()
-                    .no_grad()
-                    .forward(b.lr, b.bicubic);
+                let g = self.gan.as_ref().unwrap_or(&self.pixel).clone().no_grad();
+                let out = g.forward(b.lr, b.bicubic);
                 self.critic_update(b.hr, out.detach(), v);
             }
             StepKind::Phase(GAN) => {
@@ -190,11 +189,17 @@ impl SrRun {
                 let b = self.batch();
                 // The pixel network trains on in the GAN stage: at any step both networks
                 // have had as many updates, so their scores compare fairly.
-                self.pixel_update(&b, v);
-                if self.gan.is_some() || self.step >= self.config.pixel_steps {
-                    let out = self.gan_update(&b, v);
-                    self.critic_update(b.hr, out, v);
-                }
+                let pixel_out = self.pixel_update(&b, v);
+                let out = if self.gan.is_some() || self.step >= self.config.pixel_steps {
+                    self.gan_update(&b, v)
+                } else {
+                    // Stage 1 trains the critic too, against the pixel network's outputs: the
+                    // GAN network then starts against a critic whose features already tell
+                    // blur from detail (a fresh critic's random features, in the feature
+                    // loss, first pushed it away from its good start).
+                    pixel_out
+                };
+                self.critic_update(b.hr, out, v);
                 self.step += 1;
             }
             StepKind::Phase(p) => return Err(SrError::NoSuchPhase(p)),
@@ -210,9 +215,10 @@ impl SrRun {
         self.gan.get_or_insert_with(|| self.pixel.clone())
     }
 
-    fn pixel_update(&mut self, b: &Batch, v: &mut [f32]) {
+    /// The pixel network's update; returns its outputs (constants).
+    fn pixel_update(&mut self, b: &Batch, v: &mut [f32]) -> Tensor<4> {
         let out = self.pixel.forward(b.lr.clone(), b.bicubic.clone());
-        let loss = l1(out, b.hr.clone());
+        let loss = l1(out.clone(), b.hr.clone());
         let grads = GradientsParams::from_grads(loss.backward(), &self.pixel);
         let norm = grad_norm(&self.pixel, &grads).unwrap_or_else(|| Tensor::zeros([1], &self.ad));
         self.pixel = self
@@ -220,6 +226,7 @@ impl SrRun {
             .step(self.config.lr, self.pixel.clone(), grads);
         let n = numbers(vec![loss.detach(), norm]);
         (v[super::PIXEL_L1], v[super::G_GRAD_NORM]) = (n[0], n[1]);
+        out.detach()
     }
 
     /// The GAN network's update; returns its outputs (constants) for the critic.
