@@ -48,7 +48,7 @@ fn load(path: &Path, shape: ImageShape) -> anyhow::Result<Vec<f32>> {
 }
 
 /// The image files of a folder, sorted by name.
-fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
         .flatten()

@@ -51,28 +51,11 @@ pub fn load_picture(path: &Path, channels: usize) -> anyhow::Result<Picture> {
     Ok(Picture::from_image(&img, channels))
 }
 
-/// The image files of a folder, sorted by name.
-fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && decode_image(p).is_ok())
-        .collect();
-    files.sort();
-    anyhow::ensure!(
-        !files.is_empty(),
-        "{} holds no readable image",
-        dir.display()
-    );
-    Ok(files)
-}
-
 pub fn run(args: &UpscaleArgs) -> anyhow::Result<()> {
     let ckpt = SrCheckpoint::read(&args.checkpoint)?;
     let many = args.input.is_dir();
     let inputs = if many {
-        images_in(&args.input)?
+        super::translate::images_in(&args.input)?
     } else {
         vec![args.input.clone()]
     };

@@ -30,7 +30,14 @@ fn decode_limits() -> image::Limits {
 /// planes in [-1, 1], as a model of that shape takes it.
 pub fn image_pixels(img: &image::DynamicImage, channels: usize, side: usize) -> Vec<f32> {
     let s = side as u32;
-    let img = img.resize_exact(s, s, image::imageops::FilterType::Triangle);
+    planes(
+        &img.resize_exact(s, s, image::imageops::FilterType::Triangle),
+        channels,
+    )
+}
+
+/// `img` at its own size as `channels` (1: grey, 3: RGB) channel-major planes in [-1, 1].
+pub fn planes(img: &image::DynamicImage, channels: usize) -> Vec<f32> {
     let bytes: Vec<u8> = if channels == 1 {
         img.to_luma8().into_raw()
     } else {

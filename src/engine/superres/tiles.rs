@@ -25,20 +25,11 @@ pub struct Picture {
 impl Picture {
     /// A decoded image as `channels` channels (luma for 1, RGB for 3), values in [-1, 1].
     pub fn from_image(img: &image::DynamicImage, channels: usize) -> Self {
-        let (width, height) = (img.width() as usize, img.height() as usize);
-        let bytes: Vec<u8> = if channels == 1 {
-            img.to_luma8().into_raw()
-        } else {
-            let rgb = img.to_rgb8();
-            (0..3)
-                .flat_map(|c| rgb.pixels().map(move |p| p.0[c]).collect::<Vec<_>>())
-                .collect()
-        };
         Self {
             channels,
-            width,
-            height,
-            values: bytes.iter().map(|&b| b as f32 / 127.5 - 1.0).collect(),
+            width: img.width() as usize,
+            height: img.height() as usize,
+            values: crate::engine::data::files::planes(img, channels),
         }
     }
 

@@ -20,7 +20,6 @@ struct Textures {
 }
 
 /// The slider, the swipe, the own image and what the trainer answered.
-#[derive(Default)]
 pub struct Hallucination {
     /// 0: the pixel network; 1: the GAN network.
     pub mix: f32,
@@ -38,6 +37,24 @@ pub struct Hallucination {
     rows: Option<(u64, [egui::TextureHandle; 3])>,
     /// How long the last answer took from the request (the slider's latency).
     pub latency: Option<Duration>,
+}
+
+impl Default for Hallucination {
+    fn default() -> Self {
+        Self {
+            mix: 0.0,
+            // Half output, half bicubic: the difference is in view from the start.
+            swipe: 0.5,
+            own: None,
+            own_version: 0,
+            next_id: 0,
+            asked: None,
+            answer: None,
+            textures: None,
+            rows: None,
+            latency: None,
+        }
+    }
 }
 
 fn image_of(values: &[f32], channels: usize, w: usize, h: usize) -> egui::ColorImage {

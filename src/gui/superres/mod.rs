@@ -427,6 +427,8 @@ impl eframe::App for SuperresApp {
         egui::CentralPanel::default().show(ui, |ui| {
             let width = ui.available_width();
             egui::ScrollArea::vertical().show(ui, |ui| {
+                // Wrapped rows wrap at the panel's edge, not at the scroll area's growing one.
+                ui.set_max_width(width);
                 recovered = recovery_ui(ui, &self.recovery);
                 views::comparison_ui(ui, width, &self.view, texture.as_ref(), &mut actions);
                 ui.separator();
