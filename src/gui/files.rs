@@ -34,7 +34,7 @@ pub enum FileJob {
     OpenCifar,
     /// Train on a CSV of x,y points.
     OpenCsv,
-    /// Translate an image of one's own (PNG, JPEG, …) with the CycleGAN run.
+    /// An image of one's own (PNG, JPEG, …) to translate (CycleGAN) or upscale (super-resolution).
     OpenImage,
 }
 
@@ -93,7 +93,7 @@ impl FileJob {
                 .set_title("Open a CSV of x,y points")
                 .add_filter("CSV", &["csv", "txt"]),
             FileJob::OpenImage => d
-                .set_title("Open an image to translate")
+                .set_title("Open an image (to translate or to upscale)")
                 .add_filter(
                     "image",
                     &["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"],
