@@ -180,13 +180,22 @@ pub fn hallucination_ui(
     let gan_started = view
         .shown()
         .is_some_and(|(_, s)| s.classes.iter().max() == Some(&4));
-    ui.horizontal_wrapped(|ui| {
+    ui.horizontal(|ui| {
         ui.heading("Hallucination");
-        ui.add(egui::Slider::new(&mut live.mix, 0.0..=1.0).text("pixel network <-> GAN network"))
+        ui.label("pixel network");
+        ui.add(egui::Slider::new(&mut live.mix, 0.0..=1.0).show_value(false))
             .on_hover_text("ESRGAN's network interpolation: the weights (1 − mix)·pixel network + mix·GAN network. Left: the best PSNR and blurry strokes; right: sharper detail the network invents");
-        ui.add(egui::Slider::new(&mut live.swipe, 0.0..=1.0).text("swipe"))
-            .on_hover_text("Where the orange divider stands: the output left of it, bicubic right of it");
-        if ui.button("Open image…").on_hover_text("Upscale an image of your own (PNG, JPEG, …; or drop one on the window)").clicked() {
+        ui.label("GAN network");
+    });
+    ui.horizontal(|ui| {
+        ui.label("swipe");
+        ui.add(egui::Slider::new(&mut live.swipe, 0.0..=1.0).show_value(false))
+            .on_hover_text("Where the orange divider stands across each image: the network's output left of it, bicubic right of it");
+        if ui
+            .button("Open image…")
+            .on_hover_text("Upscale an image of your own (PNG, JPEG, …; or drop one on the window)")
+            .clicked()
+        {
             actions.push(Action::File(FileJob::OpenImage));
         }
     });
