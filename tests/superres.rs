@@ -457,3 +457,112 @@ fn train_eval_upscale_as_a_user_would() {
     );
     assert!(!text(&o).contains("panicked"), "{}", text(&o));
 }
+
+/// The shipped digits preset on the trainer thread, shrunk to train in milliseconds.
+fn tiny_preset() -> SrPreset {
+    let mut p = SrPreset::load(&repo().join("presets/superres/digits-4x.toml")).expect("preset");
+    let s = &mut p.superres;
+    s.data = ganvas::engine::config::DataConfig::Digits { count: 150 };
+    (
+        s.held_out,
+        s.g_filters,
+        s.residual_blocks,
+        s.d_filters,
+        s.batch_size,
+    ) = (30, 8, 1, 4, 4);
+    (s.pixel_steps, s.sample_every, s.metrics_every) = (2, 1, 2);
+    p
+}
+
+#[test]
+fn the_trainer_thread_plays_to_a_step_upscales_checkpoints_and_refuses_other_families_commands() {
+    use ganvas::engine::trainer::protocol::RunState;
+    use ganvas::engine::trainer::protocol::{Command, Event, RenderRequest, UpscaleRequest};
+    use ganvas::engine::trainer::thread::Trainer;
+    let t = Trainer::spawn_superres(tiny_preset(), cpu(), None).expect("spawns");
+    // Described, its first comparison, then paused, waiting.
+    let seen = crate::util::events_until(&t, 60, |e| matches!(e, Event::State(RunState::Paused)));
+    assert!(seen.iter().any(|e| matches!(e, Event::Snapshot { .. })));
+    let info = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::Ready(i) => Some(i.clone()),
+            _ => None,
+        })
+        .expect("the run is described first");
+    assert_eq!(
+        (info.family.key, info.channels, info.side),
+        ("superres", 1, 28)
+    );
+    // Run to step 3: it pauses there, an evaluation at step 2 on the way, the GAN stage begun.
+    t.send(Command::PlayUntil(3)).expect("send");
+    let played = crate::util::events_until(&t, 60, |e| {
+        matches!(
+            e,
+            Event::State(ganvas::engine::trainer::protocol::RunState::Paused)
+        )
+    });
+    let last_step = played.iter().rev().find_map(|e| match e {
+        Event::Step(s) => Some(s.step),
+        _ => None,
+    });
+    assert_eq!(last_step, Some(3));
+    let report = played
+        .iter()
+        .find_map(|e| match e {
+            Event::Metrics(r) if r.step == 2 => Some(r.clone()),
+            _ => None,
+        })
+        .expect("an evaluation at step 2");
+    assert!(report.get("psnr_pixel").is_some() && report.get("psnr_bicubic").is_some());
+    // An upscale at mix 1 answers with the GAN network's outputs and the user's picture.
+    let own = ganvas::engine::superres::tiles::Picture {
+        channels: 1,
+        width: 5,
+        height: 3,
+        values: vec![0.25; 15],
+    };
+    t.send(Command::Upscale(UpscaleRequest {
+        id: 7,
+        mix: 1.0,
+        own: Some(own),
+    }))
+    .expect("send");
+    let answered = crate::util::events_until(&t, 30, |e| matches!(e, Event::Upscaled(_)));
+    let Some(Event::Upscaled(up)) = answered.last() else {
+        panic!("no answer")
+    };
+    assert_eq!((up.id, up.mix, up.step), (7, 1.0, 3));
+    assert_eq!((up.held.count(), up.held.side), (8, 28));
+    let [bicubic, output] = up.own.as_ref().expect("own");
+    assert_eq!(
+        (output.width, output.height, bicubic.values.len()),
+        (20, 12, 240)
+    );
+    // A checkpoint saved from the thread loads back at its step.
+    let dir = temp_dir("superres-thread");
+    let path = dir.join("sr.ganvas");
+    t.send(Command::SaveCheckpoint(path.clone())).expect("send");
+    crate::util::events_until(&t, 30, |e| matches!(e, Event::CheckpointSaved { .. }));
+    t.send(Command::LoadCheckpoint(path)).expect("send");
+    let loaded = crate::util::events_until(&t, 60, |e| matches!(e, Event::CheckpointLoaded { .. }));
+    assert!(
+        loaded
+            .iter()
+            .any(|e| matches!(e, Event::CheckpointLoaded { step: 3, .. }))
+    );
+    // A GAN's command is answered with a message, never ignored.
+    t.send(Command::Render(RenderRequest {
+        id: 1,
+        latents: vec![0.0; 8],
+        classes: Vec::new(),
+    }))
+    .expect("send");
+    let refused = crate::util::events_until(&t, 30, |e| matches!(e, Event::Error(_)));
+    assert!(
+        refused
+            .iter()
+            .any(|e| matches!(e, Event::Error(m) if m.contains("not a latent vector"))),
+        "{refused:?}"
+    );
+}

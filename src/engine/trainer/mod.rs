@@ -5,6 +5,7 @@ mod classifier_job;
 mod cycle_judges;
 mod cycle_worker;
 mod evaluate;
+mod family_loop;
 pub mod field;
 mod link;
 pub mod protocol;

@@ -15,7 +15,10 @@ impl CycleWorker {
         };
         let step = built.run.step;
         match cycle_checkpoint::save(&built.run, &built.preset, &path) {
-            Ok(()) if answer => self.link.emit(Event::CheckpointSaved { path, step }),
+            Ok(()) if answer => self
+                .control
+                .link
+                .emit(Event::CheckpointSaved { path, step }),
             Ok(()) => {}
             Err(e) => self.refuse(&format!("{e:#}")),
         }
@@ -59,12 +62,14 @@ impl CycleWorker {
             });
         match loaded {
             Ok(built) => {
-                self.set_running(false);
+                self.control.set_running(false);
                 let (stats, reports) = (built.run.log.stats.clone(), built.run.log.reports.clone());
                 let step = built.run.step;
                 self.install(built, RunOrigin::Loaded);
-                self.link.emit(Event::History { stats, reports });
-                self.link.emit(Event::CheckpointLoaded { path, step });
+                self.control.link.emit(Event::History { stats, reports });
+                self.control
+                    .link
+                    .emit(Event::CheckpointLoaded { path, step });
             }
             Err(e) => self.refuse(&format!("{} cannot be loaded: {e}", path.display())),
         }

@@ -40,7 +40,7 @@ impl CycleWorker {
             values,
             classes: Vec::new(),
         };
-        self.link.emit(Event::Translated {
+        self.control.link.emit(Event::Translated {
             id: request.id,
             a_to_b: request.a_to_b,
             input: samples(request.pixels.clone(), from),

@@ -64,7 +64,7 @@ impl SrWorker {
             },
             own,
         };
-        self.link.emit(Event::Upscaled(Box::new(answer)));
+        self.control.link.emit(Event::Upscaled(Box::new(answer)));
     }
 }
 
