@@ -159,21 +159,33 @@ pub fn metrics_ui(ui: &mut egui::Ui, view: &RunView) {
     }
     ui.label("Perception–distortion plane (each evaluation a point)")
         .on_hover_text("x: PSNR (distortion; right is better), y: FID-lite to the held-out high-res images (perception; lower is better). Blau & Michaeli 2018: no network reaches the bottom right corner; the pixel network sits right, the GAN network lower");
+    if let (Some(p), Some(f)) = (latest.get("psnr_bicubic"), latest.get("fid_lite_bicubic")) {
+        ui.small(format!(
+            "bicubic, off the scale: {p:.2} dB, FID-lite {f:.1}"
+        ));
+    }
+    let colours = [
+        (
+            "pixel",
+            "pixel network",
+            egui::Color32::from_rgb(220, 90, 80),
+        ),
+        ("gan", "GAN network", egui::Color32::from_rgb(80, 140, 230)),
+    ];
     Plot::new("sr_perception_distortion")
         .height(height)
         .legend(Legend::default())
         .x_axis_label("PSNR dB")
         .y_axis_label("FID-lite")
         .show(ui, |pl| {
-            for (key, label) in OUTPUTS.iter().take(3) {
+            for (key, label, colour) in colours {
                 let points = plane(key);
-                if points.is_empty() {
+                let Some(last) = points.last().copied() else {
                     continue;
-                }
-                if let Some(last) = points.last() {
-                    pl.points(Points::new(format!("{label} now"), vec![*last]).radius(5.0));
-                }
-                pl.line(Line::new(*label, PlotPoints::new(points)));
+                };
+                // The trail and the newest point share the legend entry and its colour.
+                pl.line(Line::new(label, PlotPoints::new(points)).color(colour));
+                pl.points(Points::new(label, vec![last]).radius(5.0).color(colour));
             }
         });
 }
