@@ -13,6 +13,7 @@ pub mod bench_metrics;
 pub mod eval;
 mod eval_cycle;
 mod eval_sr;
+mod family_plan;
 pub mod fuzz;
 pub mod interrupt;
 pub mod sample;

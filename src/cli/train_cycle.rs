@@ -4,13 +4,14 @@
 //! `checkpoint.ganvas`, `metrics.csv` (the headline curves every `sample_every` rounds, the
 //! evaluations every `metrics_every`) and `translations.png` (the translation strips).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::train::{MAX_STEPS, TrainArgs, guard_output};
+use super::family_plan::{FamilyPreset, Plan, Resumed, plan};
+use super::train::TrainArgs;
 use crate::engine::checkpoint::LATEST;
 use crate::engine::cyclegan::checkpoint::{self as cycle_checkpoint, CycleCheckpoint};
 use crate::engine::cyclegan::evaluate::{
@@ -59,47 +60,21 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
         Some(path) => Some(CycleCheckpoint::read(path)?),
         None => None,
     };
-    let mut preset = match (preset, &resumed) {
-        (Some(p), Some(ckpt)) => {
-            anyhow::ensure!(
-                p.cyclegan == ckpt.preset.cyclegan,
-                "the preset does not describe the run in {}: leave --preset out to go on with \
-                 the checkpoint's own configuration",
-                ckpt.path.display()
-            );
-            p
-        }
-        (Some(p), None) => p,
-        (None, Some(ckpt)) => ckpt.preset.clone(),
-        (None, None) => anyhow::bail!("a CycleGAN run needs --preset or --resume"),
-    };
-    if let Some(seed) = args.seed {
-        preset.cyclegan.seed = seed;
-    }
+    let Plan {
+        preset,
+        steps,
+        out,
+        guard: _out_dir,
+    } = plan(
+        args,
+        preset,
+        resumed.as_ref().map(|c| Resumed {
+            preset: &c.preset,
+            step: c.step,
+            path: &c.path,
+        }),
+    )?;
     let section = preset.cyclegan.clone();
-    let done = resumed.as_ref().map_or(0, |c| c.step);
-    let steps = match args.steps {
-        Some(n) => n,
-        None if done < section.steps => section.steps - done,
-        None => section.steps,
-    };
-    anyhow::ensure!(
-        steps <= MAX_STEPS,
-        "--steps {steps} is too many (at most {MAX_STEPS})"
-    );
-    let resumed_dir = resumed
-        .as_ref()
-        .and_then(|c| c.path.parent().map(PathBuf::from))
-        .filter(|d| !d.as_os_str().is_empty());
-    let out = args.out.clone().or(resumed_dir).unwrap_or_else(|| {
-        let stem = args
-            .preset
-            .as_ref()
-            .and_then(|p| p.file_stem())
-            .map_or_else(|| "cyclegan".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("runs").join(stem)
-    });
-    let _out_dir = guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let [train, held] = section.load_domains().map_err(anyhow::Error::msg)?;
     eprintln!(
@@ -259,4 +234,21 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
         out.display()
     );
     Ok(())
+}
+
+impl FamilyPreset for CyclePreset {
+    const DIR: &'static str = "cyclegan";
+    const RUN: &'static str = "a CycleGAN run";
+
+    fn same_run(&self, other: &Self) -> bool {
+        self.cyclegan == other.cyclegan
+    }
+
+    fn steps(&self) -> u64 {
+        self.cyclegan.steps
+    }
+
+    fn set_seed(&mut self, seed: u64) {
+        self.cyclegan.seed = seed;
+    }
 }

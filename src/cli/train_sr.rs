@@ -4,13 +4,14 @@
 //! directory receives `checkpoint.ganvas`, `metrics.csv` (the headline curves every
 //! `sample_every` rounds, the evaluations every `metrics_every`) and `comparison.png`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::train::{MAX_STEPS, TrainArgs, guard_output};
+use super::family_plan::{FamilyPreset, Plan, Resumed, plan};
+use super::train::TrainArgs;
 use super::train_cycle::curve_values;
 use crate::engine::checkpoint::LATEST;
 use crate::engine::export;
@@ -57,47 +58,21 @@ pub fn run(args: &TrainArgs, preset: Option<SrPreset>) -> anyhow::Result<()> {
         Some(path) => Some(SrCheckpoint::read(path)?),
         None => None,
     };
-    let mut preset = match (preset, &resumed) {
-        (Some(p), Some(ckpt)) => {
-            anyhow::ensure!(
-                p.superres == ckpt.preset.superres,
-                "the preset does not describe the run in {}: leave --preset out to go on with \
-                 the checkpoint's own configuration",
-                ckpt.path.display()
-            );
-            p
-        }
-        (Some(p), None) => p,
-        (None, Some(ckpt)) => ckpt.preset.clone(),
-        (None, None) => anyhow::bail!("a super-resolution run needs --preset or --resume"),
-    };
-    if let Some(seed) = args.seed {
-        preset.superres.seed = seed;
-    }
+    let Plan {
+        preset,
+        steps,
+        out,
+        guard: _out_dir,
+    } = plan(
+        args,
+        preset,
+        resumed.as_ref().map(|c| Resumed {
+            preset: &c.preset,
+            step: c.step,
+            path: &c.path,
+        }),
+    )?;
     let section = preset.superres.clone();
-    let done = resumed.as_ref().map_or(0, |c| c.step);
-    let steps = match args.steps {
-        Some(n) => n,
-        None if done < section.steps => section.steps - done,
-        None => section.steps,
-    };
-    anyhow::ensure!(
-        steps <= MAX_STEPS,
-        "--steps {steps} is too many (at most {MAX_STEPS})"
-    );
-    let resumed_dir = resumed
-        .as_ref()
-        .and_then(|c| c.path.parent().map(PathBuf::from))
-        .filter(|d| !d.as_os_str().is_empty());
-    let out = args.out.clone().or(resumed_dir).unwrap_or_else(|| {
-        let stem = args
-            .preset
-            .as_ref()
-            .and_then(|p| p.file_stem())
-            .map_or_else(|| "superres".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("runs").join(stem)
-    });
-    let _out_dir = guard_output(&out, resumed.as_ref().map(|c| c.path.as_path()), args.force)?;
     let backend = super::pick_backend(args.backend)?;
     let [train, held] = section.load_images().map_err(anyhow::Error::msg)?;
     let judge = if train.labels.is_some() {
@@ -258,5 +233,22 @@ pub fn print_report(report: &MetricsReport) {
             cell(cells[2], 2),
             cell(cells[3], 4)
         );
+    }
+}
+
+impl FamilyPreset for SrPreset {
+    const DIR: &'static str = "superres";
+    const RUN: &'static str = "a super-resolution run";
+
+    fn same_run(&self, other: &Self) -> bool {
+        self.superres == other.superres
+    }
+
+    fn steps(&self) -> u64 {
+        self.superres.steps
+    }
+
+    fn set_seed(&mut self, seed: u64) {
+        self.superres.seed = seed;
     }
 }
