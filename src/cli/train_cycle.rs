@@ -6,11 +6,8 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-use super::family_plan::{FamilyPreset, Plan, Resumed, plan};
+use super::family_plan::{FamilyPreset, Plan, Resumed, Trained, plan, train_rounds};
 use super::train::TrainArgs;
 use crate::engine::checkpoint::LATEST;
 use crate::engine::cyclegan::checkpoint::{self as cycle_checkpoint, CycleCheckpoint};
@@ -22,7 +19,7 @@ use crate::engine::cyclegan::run::CycleRun;
 use crate::engine::cyclegan::strips::translation_strips;
 use crate::engine::data::domains::DomainPair;
 use crate::engine::export;
-use crate::engine::trainer::protocol::{MetricValue, StepKind, StepStats};
+use crate::engine::trainer::protocol::{MetricValue, MetricsReport, StepKind, StepStats};
 
 /// The headline curves of an update that it measured, named as the metrics CSV names them.
 pub(super) fn curve_values(stats: &StepStats) -> impl Iterator<Item = MetricValue> + '_ {
@@ -52,6 +49,51 @@ fn save_outputs(
     let strips = translation_strips(run, [&held.a, &held.b], 8);
     export::write_png(&strips, &[], &out.join("translations.png"))?;
     Ok(())
+}
+
+/// A CycleGAN run as `train`'s loop drives it.
+struct Training<'a> {
+    run: CycleRun,
+    preset: &'a CyclePreset,
+    held: &'a DomainPair,
+    judges: Option<&'a [crate::engine::metrics::classifier::Classifier; 2]>,
+    references: &'a TargetReferences,
+}
+
+impl Trained for Training<'_> {
+    fn log(&self) -> &crate::engine::trainer::run_log::RunLog {
+        &self.run.log
+    }
+
+    fn rounds(&self) -> u64 {
+        self.run.step
+    }
+
+    fn round(&mut self) -> anyhow::Result<StepStats> {
+        Ok(self.run.step_once(StepKind::Round)?)
+    }
+
+    fn diverged(&self, stats: &StepStats) -> Option<String> {
+        crate::engine::cyclegan::divergence(stats)
+    }
+
+    fn evaluate(&mut self, warn: &mut dyn FnMut(String)) -> (MetricsReport, String) {
+        let report = evaluate(&self.run, self.held, self.judges, Some(self.references));
+        if let Some(alert) = collapse_alert(&report, &self.run.domains.names) {
+            warn(alert);
+        }
+        let shown: Vec<String> = report
+            .values
+            .iter()
+            .map(|v| format!("{} {:.3}", v.name, v.value))
+            .collect();
+        self.run.log.push_report(report.clone());
+        (report, shown.join(", "))
+    }
+
+    fn save(&self, history: &[MetricValue], out: &Path) -> anyhow::Result<()> {
+        save_outputs(&self.run, self.preset, self.held, history, out)
+    }
 }
 
 /// Runs `ganvas train` on a CycleGAN preset (`preset`) or resumes `args.resume`.
@@ -131,99 +173,24 @@ pub fn run(args: &TrainArgs, preset: Option<CyclePreset>) -> anyhow::Result<()> 
         d.b.len(),
         held.a.len(),
     );
-    let mut history: Vec<MetricValue> = Vec::new();
-    for b in &baseline {
-        history.push(MetricValue {
+    let before: Vec<MetricValue> = baseline
+        .iter()
+        .map(|b| MetricValue {
             name: b.metric(),
             step: run.step,
             value: b.agreement,
-        });
-    }
-    for s in run.log.stats.iter().filter(|s| s.kind == StepKind::Round) {
-        if s.step.is_multiple_of(section.sample_every) {
-            history.extend(curve_values(s));
-        }
-    }
-    history.extend(
-        run.log
-            .reports
-            .iter()
-            .flat_map(|r| r.values.iter().cloned()),
-    );
-    let bar = ProgressBar::new(steps);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    super::interrupt::install();
-    let autosave = (args.autosave > 0).then(|| Duration::from_secs(args.autosave));
-    let (started, first) = (Instant::now(), run.step);
-    let mut saved_at = Instant::now();
-    let mut last = None;
-    while run.step < first + steps {
-        if super::interrupt::requested() {
-            bar.abandon();
-            save_outputs(&run, &preset, &held, &history, &out)?;
-            return Err(super::interrupt::Interrupted(format!(
-                "stopped at step {} of {} (interrupted); the run is saved in {dir}.\n\
-                 Go on with: ganvas train --resume {dir} --steps {}",
-                run.step,
-                first + steps,
-                first + steps - run.step,
-                dir = out.display()
-            ))
-            .into());
-        }
-        let stats = run.step_once(StepKind::Round)?;
-        if let Some(what) = crate::engine::cyclegan::divergence(&stats) {
-            bar.abandon();
-            anyhow::bail!(
-                "training diverged at step {} ({what}); the last saved checkpoint in {} is kept",
-                run.step,
-                out.display()
-            );
-        }
-        let step = stats.step;
-        let end = step == first + steps;
-        if step.is_multiple_of(section.sample_every) || end {
-            history.extend(curve_values(&stats));
-        }
-        if step.is_multiple_of(section.metrics_every) || end {
-            let report = evaluate(&run, &held, judges.as_ref(), Some(&references));
-            if let Some(alert) = collapse_alert(&report, &run.domains.names) {
-                bar.suspend(|| eprintln!("warning: {alert}"));
-            }
-            let shown: Vec<String> = report
-                .values
-                .iter()
-                .map(|v| format!("{} {:.3}", v.name, v.value))
-                .collect();
-            bar.set_message(shown.join(", "));
-            history.extend(report.values.iter().cloned());
-            run.log.push_report(report);
-        }
-        bar.inc(1);
-        last = Some(stats);
-        if autosave.is_some_and(|every| saved_at.elapsed() >= every) {
-            if let Err(e) = save_outputs(&run, &preset, &held, &history, &out) {
-                bar.suspend(|| eprintln!("warning: autosave at step {step} failed: {e:#}"));
-            }
-            saved_at = Instant::now();
-        }
-    }
-    bar.finish();
-    let secs = started.elapsed().as_secs_f64();
-    save_outputs(&run, &preset, &held, &history, &out)?;
-    outln!(
-        "trained {steps} steps in {secs:.1} s ({:.1} steps/s)",
-        steps as f64 / secs.max(1e-9)
-    );
-    if let Some(s) = last {
-        let text: Vec<String> = curve_values(&s)
-            .map(|v| format!("{} {:.4}", v.name, v.value))
-            .collect();
-        outln!("final: {}", text.join(", "));
-    }
+        })
+        .collect();
+    let intervals = [section.sample_every, section.metrics_every];
+    let mut training = Training {
+        run,
+        preset: &preset,
+        held: &held,
+        judges: judges.as_ref(),
+        references: &references,
+    };
+    train_rounds(args, &mut training, (steps, intervals), &out, before)?;
+    let run = training.run;
     if let Some(r) = run.log.reports.last() {
         for v in &r.values {
             outln!("{:<24} {:.4}", v.name, v.value);

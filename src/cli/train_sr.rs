@@ -6,13 +6,9 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
-
-use super::family_plan::{FamilyPreset, Plan, Resumed, plan};
+use super::family_plan::{FamilyPreset, Plan, Resumed, Trained, plan, train_rounds};
 use super::train::TrainArgs;
-use super::train_cycle::curve_values;
 use crate::engine::checkpoint::LATEST;
 use crate::engine::export;
 use crate::engine::metrics::classifier;
@@ -21,7 +17,7 @@ use crate::engine::superres::compare::comparison;
 use crate::engine::superres::evaluate::{SrReferences, evaluate};
 use crate::engine::superres::preset::SrPreset;
 use crate::engine::superres::run::SrRun;
-use crate::engine::trainer::protocol::{MetricValue, MetricsReport, StepKind};
+use crate::engine::trainer::protocol::{MetricValue, MetricsReport, StepKind, StepStats};
 
 /// Held-out images in `comparison.png`.
 const COMPARED: usize = 10;
@@ -117,84 +113,14 @@ pub fn run(args: &TrainArgs, preset: Option<SrPreset>) -> anyhow::Result<()> {
         held.len(),
         section.pixel_steps,
     );
-    let mut history: Vec<MetricValue> = Vec::new();
-    for s in run.log.stats.iter().filter(|s| s.kind == StepKind::Round) {
-        if s.step.is_multiple_of(section.sample_every) {
-            history.extend(curve_values(s));
-        }
-    }
-    history.extend(
-        run.log
-            .reports
-            .iter()
-            .flat_map(|r| r.values.iter().cloned()),
-    );
-    let bar = ProgressBar::new(steps);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    super::interrupt::install();
-    let autosave = (args.autosave > 0).then(|| Duration::from_secs(args.autosave));
-    let (started, first) = (Instant::now(), run.step);
-    let mut saved_at = Instant::now();
-    let mut last = None;
-    while run.step < first + steps {
-        if super::interrupt::requested() {
-            bar.abandon();
-            save_outputs(&run, &preset, &refs, &history, &out)?;
-            return Err(super::interrupt::Interrupted(format!(
-                "stopped at step {} of {} (interrupted); the run is saved in {dir}.\n\
-                 Go on with: ganvas train --resume {dir} --steps {}",
-                run.step,
-                first + steps,
-                first + steps - run.step,
-                dir = out.display()
-            ))
-            .into());
-        }
-        let stats = run.step_once(StepKind::Round)?;
-        if let Some(what) = crate::engine::superres::divergence(&stats, run.gan_started()) {
-            bar.abandon();
-            anyhow::bail!(
-                "training diverged at step {} ({what}); the last saved checkpoint in {} is kept",
-                run.step,
-                out.display()
-            );
-        }
-        let step = stats.step;
-        let end = step == first + steps;
-        if step.is_multiple_of(section.sample_every) || end {
-            history.extend(curve_values(&stats));
-        }
-        if step.is_multiple_of(section.metrics_every) || end {
-            let report = evaluate(&run, &refs);
-            bar.set_message(shown(&report));
-            history.extend(report.values.iter().cloned());
-            run.log.push_report(report);
-        }
-        bar.inc(1);
-        last = Some(stats);
-        if autosave.is_some_and(|every| saved_at.elapsed() >= every) {
-            if let Err(e) = save_outputs(&run, &preset, &refs, &history, &out) {
-                bar.suspend(|| eprintln!("warning: autosave at step {step} failed: {e:#}"));
-            }
-            saved_at = Instant::now();
-        }
-    }
-    bar.finish();
-    let secs = started.elapsed().as_secs_f64();
-    save_outputs(&run, &preset, &refs, &history, &out)?;
-    outln!(
-        "trained {steps} steps in {secs:.1} s ({:.1} steps/s)",
-        steps as f64 / secs.max(1e-9)
-    );
-    if let Some(s) = last {
-        let text: Vec<String> = curve_values(&s)
-            .map(|v| format!("{} {:.4}", v.name, v.value))
-            .collect();
-        outln!("final: {}", text.join(", "));
-    }
+    let intervals = [section.sample_every, section.metrics_every];
+    let mut training = Training {
+        run,
+        preset: &preset,
+        refs: &refs,
+    };
+    train_rounds(args, &mut training, (steps, intervals), &out, Vec::new())?;
+    let run = training.run;
     if let Some(r) = run.log.reports.last() {
         print_report(r);
     }
@@ -203,6 +129,42 @@ pub fn run(args: &TrainArgs, preset: Option<SrPreset>) -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// A super-resolution run as `train`'s loop drives it.
+struct Training<'a> {
+    run: SrRun,
+    preset: &'a SrPreset,
+    refs: &'a SrReferences,
+}
+
+impl Trained for Training<'_> {
+    fn log(&self) -> &crate::engine::trainer::run_log::RunLog {
+        &self.run.log
+    }
+
+    fn rounds(&self) -> u64 {
+        self.run.step
+    }
+
+    fn round(&mut self) -> anyhow::Result<StepStats> {
+        Ok(self.run.step_once(StepKind::Round)?)
+    }
+
+    fn diverged(&self, stats: &StepStats) -> Option<String> {
+        crate::engine::superres::divergence(stats, self.run.gan_started())
+    }
+
+    fn evaluate(&mut self, _warn: &mut dyn FnMut(String)) -> (MetricsReport, String) {
+        let report = evaluate(&self.run, self.refs);
+        self.run.log.push_report(report.clone());
+        let message = shown(&report);
+        (report, message)
+    }
+
+    fn save(&self, history: &[MetricValue], out: &Path) -> anyhow::Result<()> {
+        save_outputs(&self.run, self.preset, self.refs, history, out)
+    }
 }
 
 /// An evaluation as a table: one row per output, PSNR, SSIM, FID-lite and accuracy columns.
