@@ -12,6 +12,7 @@ mod controls;
 mod data_setup;
 mod decimate;
 mod explorer;
+mod family_frame;
 mod files;
 #[cfg(test)]
 mod harness;

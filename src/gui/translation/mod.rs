@@ -16,6 +16,7 @@ use eframe::egui;
 use super::action::{Action, keyboard_actions};
 use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
+use super::family_frame::{frame_effects, run_command, window_action};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
 use super::preset_list::PresetList;
@@ -271,61 +272,28 @@ impl TranslationApp {
 
     fn apply(&mut self, actions: Vec<Action>) {
         for action in actions {
-            let command = match action {
-                Action::Play => Command::Play,
-                Action::PlayUntil(step) => Command::PlayUntil(step),
-                Action::Pause => Command::Pause,
-                Action::Step(phase) => Command::Step { phase },
-                Action::StepRound => Command::StepRound,
-                Action::ResetSameSeed => Command::Reset { seed: None },
-                Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
-                Action::SetPace(millis) => Command::SetPace { millis },
-                Action::Translate { a_to_b, pixels } => Command::Translate(TranslateRequest {
-                    id: self.own.version,
-                    a_to_b,
-                    pixels,
-                }),
-                Action::LoadPreset(path) | Action::LessonPreset(path) => {
-                    self.load_preset(&path);
+            let action = match run_command(action) {
+                Ok(command) => {
+                    self.send(command);
                     continue;
                 }
-                Action::File(job) => {
-                    if let Err(e) = self.dialogs.open(job, &self.ctx) {
-                        self.view.messages.push(format!("Error: {e}"));
-                    }
-                    continue;
-                }
-                Action::ShowSnapshot(index) => {
-                    self.view.pin(index);
-                    continue;
-                }
-                Action::DismissMessages => {
-                    self.view.dismiss_messages();
-                    continue;
-                }
-                Action::Note(m) => {
-                    self.view.messages.push(m);
-                    continue;
-                }
-                Action::ToggleTheme => {
-                    crate::gui::action::toggle_theme(&self.ctx);
-                    continue;
-                }
-                // GAN-only requests: the trainer answers each with what this family offers.
-                Action::RestoreLastGood => Command::RestoreLastGood,
-                Action::ApplyConfig(_)
-                | Action::ToggleExplorer
-                | Action::OpenView(_)
-                | Action::RenderLatents
-                | Action::KeepRun
-                | Action::TrainOnDrawing(_) => {
-                    self.view.messages.push(
-                        "Error: that belongs to the GAN window (a CycleGAN run has no latent space or 2D view)".into(),
-                    );
-                    continue;
-                }
+                Err(action) => action,
             };
-            self.send(command);
+            let Some(action) = window_action(action, &mut self.view, &mut self.dialogs, &self.ctx)
+            else {
+                continue;
+            };
+            match action {
+                Action::Translate { a_to_b, pixels } => {
+                    let id = self.own.version;
+                    self.send(Command::Translate(TranslateRequest { id, a_to_b, pixels }));
+                }
+                Action::LoadPreset(path) | Action::LessonPreset(path) => self.load_preset(&path),
+                // GAN-only requests.
+                _ => self.view.messages.push(
+                    "Error: that belongs to the GAN window (a CycleGAN run has no latent space or 2D view)".into(),
+                ),
+            }
         }
     }
 
@@ -373,25 +341,21 @@ impl TranslationApp {
 impl eframe::App for TranslationApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
-        self.close_guard.tick(&self.view);
-        self.close_guard.intercept(ctx);
-        if let Some(copy) = self.recovery.tick(&self.view) {
+        let effects = frame_effects(
+            ctx,
+            &mut self.view,
+            &mut self.close_guard,
+            &mut self.recovery,
+            &mut self.dialogs,
+        );
+        if let Some(copy) = effects.copy {
             self.send(copy);
         }
-        if let Some((job, path)) = self.dialogs.answer() {
+        if let Some((job, path)) = effects.chosen {
             self.file_chosen(job, path);
         }
-        let notes = self.dialogs.notes();
-        self.view.messages.extend(notes);
-        let dropped: Vec<PathBuf> = ctx.input(|i| {
-            i.raw
-                .dropped_files
-                .iter()
-                .map(|f| f.path().to_path_buf())
-                .collect()
-        });
-        if let Some(path) = dropped.first() {
-            self.open_image(path);
+        if let Some(path) = effects.dropped {
+            self.open_image(&path);
         }
     }
 

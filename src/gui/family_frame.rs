@@ -1,0 +1,83 @@
+//! What the image families' windows (translation, super-resolution) do alike, so that each
+//! brings only its views: the run controls' actions as trainer commands, the window-level
+//! actions (file dialogs, history, messages, theme), and the per-frame effects (the close
+//! guard, the crash copy, a chosen file, a dropped file).
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::action::Action;
+use super::close_guard::CloseGuard;
+use super::files::{Dialogs, FileJob};
+use super::recovery::Recovery;
+use super::view::RunView;
+use crate::engine::trainer::protocol::Command;
+
+/// The trainer command of a run control every family's window has, or the action back.
+pub fn run_command(action: Action) -> Result<Command, Action> {
+    Ok(match action {
+        Action::Play => Command::Play,
+        Action::PlayUntil(step) => Command::PlayUntil(step),
+        Action::Pause => Command::Pause,
+        Action::Step(phase) => Command::Step { phase },
+        Action::StepRound => Command::StepRound,
+        Action::ResetSameSeed => Command::Reset { seed: None },
+        Action::ResetNewSeed(seed) => Command::Reset { seed: Some(seed) },
+        Action::SetPace(millis) => Command::SetPace { millis },
+        Action::RestoreLastGood => Command::RestoreLastGood,
+        other => return Err(other),
+    })
+}
+
+/// Carries out an action that concerns the window itself (a file dialog, the history
+/// slider, the messages, the theme); any other comes back.
+pub fn window_action(
+    action: Action,
+    view: &mut RunView,
+    dialogs: &mut Dialogs,
+    ctx: &egui::Context,
+) -> Option<Action> {
+    match action {
+        Action::File(job) => {
+            if let Err(e) = dialogs.open(job, ctx) {
+                view.messages.push(format!("Error: {e}"));
+            }
+        }
+        Action::ShowSnapshot(index) => view.pin(index),
+        Action::DismissMessages => view.dismiss_messages(),
+        Action::Note(m) => view.messages.push(m),
+        Action::ToggleTheme => crate::gui::action::toggle_theme(ctx),
+        other => return Some(other),
+    }
+    None
+}
+
+/// What a frame's shared effects leave for the window: a crash copy to ask the trainer
+/// for, the file the user chose in a dialog, a file dropped on the window.
+pub struct FrameEffects {
+    pub copy: Option<Command>,
+    pub chosen: Option<(FileJob, PathBuf)>,
+    pub dropped: Option<PathBuf>,
+}
+
+/// The effects every family's window applies once per frame, before drawing.
+pub fn frame_effects(
+    ctx: &egui::Context,
+    view: &mut RunView,
+    close_guard: &mut CloseGuard,
+    recovery: &mut Recovery,
+    dialogs: &mut Dialogs,
+) -> FrameEffects {
+    close_guard.tick(view);
+    close_guard.intercept(ctx);
+    let copy = recovery.tick(view);
+    let chosen = dialogs.answer();
+    view.messages.extend(dialogs.notes());
+    let dropped = ctx.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
+    FrameEffects {
+        copy,
+        chosen,
+        dropped,
+    }
+}
