@@ -299,7 +299,10 @@ impl SrSection {
     /// Loads the images, checks they can be made into pairs, and splits them into training
     /// images and the last `held_out` for evaluation: [training, held-out].
     pub fn load_images(&self) -> Result<[ImageSet; 2], String> {
-        let set = match data::load(&self.data).map_err(|e| e.to_string())?.dataset {
+        let loaded = data::load(&self.data).map_err(|e| {
+            format!("superres.data: {e} (point the preset's data source at your images)")
+        })?;
+        let set = match loaded.dataset {
             Dataset::Images(set) => set,
             Dataset::Points(_) => return Err("the data source holds points, not images".into()),
         };
