@@ -1,18 +1,24 @@
 //! What the image families' windows (translation, super-resolution) do alike, so that each
 //! brings only its views: the run controls' actions as trainer commands, the window-level
-//! actions (file dialogs, history, messages, theme), and the per-frame effects (the close
-//! guard, the crash copy, a chosen file, a dropped file).
+//! actions (file dialogs, history, messages, theme), the per-frame effects (the close
+//! guard, the crash copy, a chosen file, a dropped file), and what opening one needs (the
+//! trainer's waker, the preset list).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use eframe::egui;
 
 use super::action::Action;
 use super::close_guard::CloseGuard;
 use super::files::{Dialogs, FileJob};
+use super::preset_list::PresetList;
 use super::recovery::Recovery;
+use super::shell::Opening;
 use super::view::RunView;
 use crate::engine::trainer::protocol::Command;
+use crate::engine::trainer::thread::Waker;
 
 /// The trainer command of a run control every family's window has, or the action back.
 pub fn run_command(action: Action) -> Result<Command, Action> {
@@ -80,4 +86,26 @@ pub fn frame_effects(
         chosen,
         dropped,
     }
+}
+
+/// The waker a family's window gives its trainer: a redraw soon after the trainer reports,
+/// at most 4 times a second on a software renderer (its ~100 ms frames would take the CPU
+/// from training).
+pub fn repaint_waker(opening: &Opening<'_>) -> Waker {
+    let every = Duration::from_millis(if opening.software_renderer {
+        super::app::SOFTWARE_REPAINT_MS
+    } else {
+        super::app::GPU_REPAINT_MS
+    });
+    let ctx = opening.ctx.clone();
+    Arc::new(move || ctx.request_repaint_after(every))
+}
+
+/// Every family's presets under `presets/`, and a fresh view whose window messages name
+/// the ones that do not load.
+pub fn presets_and_view() -> (PresetList, RunView) {
+    let (presets, errors) = PresetList::scan(Path::new("presets"));
+    let mut view = RunView::default();
+    view.window_messages.extend(errors);
+    (presets, view)
 }

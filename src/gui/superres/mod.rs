@@ -9,7 +9,6 @@ mod images;
 mod views;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -17,7 +16,9 @@ use eframe::egui;
 use super::action::{Action, keyboard_actions};
 use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
-use super::family_frame::{frame_effects, run_command, window_action};
+use super::family_frame::{
+    frame_effects, presets_and_view, repaint_waker, run_command, window_action,
+};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
 use super::preset_list::PresetList;
@@ -29,7 +30,7 @@ use crate::engine::data::files::decode_image;
 use crate::engine::superres::preset::SrPreset;
 use crate::engine::superres::tiles::Picture;
 use crate::engine::trainer::protocol::{Command, Event, RunSetup, UpscaleRequest};
-use crate::engine::trainer::thread::{Trainer, Waker};
+use crate::engine::trainer::thread::Trainer;
 use images::Hallucination;
 
 /// The longest side of an own image the window upscales (larger ones are shrunk to it
@@ -85,21 +86,13 @@ impl SuperresApp {
         play: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let ctx = opening.ctx.clone();
-        let every = Duration::from_millis(if opening.software_renderer {
-            super::app::SOFTWARE_REPAINT_MS
-        } else {
-            super::app::GPU_REPAINT_MS
-        });
-        let waker_ctx = ctx.clone();
-        let waker: Waker = Arc::new(move || waker_ctx.request_repaint_after(every));
+        let waker = repaint_waker(opening);
         let preset_name = preset.name.clone();
         let trainer = Trainer::spawn_superres(preset, backend.clone(), Some(waker))?;
         if play {
             let _ = trainer.send(Command::Play);
         }
-        let (presets, errors) = PresetList::scan(Path::new("presets"));
-        let mut view = RunView::default();
-        view.window_messages.extend(errors);
+        let (presets, view) = presets_and_view();
         Ok(Self {
             trainer,
             backend,

@@ -8,7 +8,6 @@ mod own_image;
 mod views;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -16,7 +15,9 @@ use eframe::egui;
 use super::action::{Action, keyboard_actions};
 use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
-use super::family_frame::{frame_effects, run_command, window_action};
+use super::family_frame::{
+    frame_effects, presets_and_view, repaint_waker, run_command, window_action,
+};
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
 use super::preset_list::PresetList;
@@ -27,7 +28,7 @@ use crate::engine::backend::Backend;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::data::files::{decode_image, image_pixels};
 use crate::engine::trainer::protocol::{Command, Event, RunInfo, RunSetup, TranslateRequest};
-use crate::engine::trainer::thread::{Trainer, Waker};
+use crate::engine::trainer::thread::Trainer;
 use own_image::{OwnImage, own_image_ui};
 
 /// What the left panel shows.
@@ -86,21 +87,13 @@ impl TranslationApp {
         let ctx = opening.ctx.clone();
         // A software renderer spends ~100 ms of CPU a frame, taken from training: redraw
         // at most 4×/s there (as the GAN window does while training).
-        let every = Duration::from_millis(if opening.software_renderer {
-            super::app::SOFTWARE_REPAINT_MS
-        } else {
-            super::app::GPU_REPAINT_MS
-        });
-        let waker_ctx = ctx.clone();
-        let waker: Waker = Arc::new(move || waker_ctx.request_repaint_after(every));
+        let waker = repaint_waker(opening);
         let preset_name = preset.name.clone();
         let trainer = Trainer::spawn_cycle(preset, backend.clone(), Some(waker))?;
         if play {
             let _ = trainer.send(Command::Play);
         }
-        let (presets, errors) = PresetList::scan(Path::new("presets"));
-        let mut view = RunView::default();
-        view.window_messages.extend(errors);
+        let (presets, view) = presets_and_view();
         Ok(Self {
             trainer,
             backend,
