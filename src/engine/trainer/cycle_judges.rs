@@ -2,24 +2,21 @@
 //! from the cache) on a helper thread so that the trainer keeps answering meanwhile.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError};
 
 use super::classifier_job::ready_status;
+use super::helper_job::{HelperJob, Polled};
 use super::protocol::ClassifierStatus;
 use crate::engine::cyclegan::evaluate::{Baseline, judges, untranslated_baseline};
 use crate::engine::data::domains::DomainPair;
 use crate::engine::metrics::classifier::Classifier;
 
-enum News {
-    Progress(f32),
-    Done(Result<Box<[Classifier; 2]>, String>),
-}
+type Trained = Result<Box<[Classifier; 2]>, String>;
 
 /// The judges of one pair of domains: being trained, ready, or unavailable.
 pub(super) struct Judges {
     /// The training domains they were asked for.
     for_domains: Arc<DomainPair>,
-    receiver: Option<Receiver<News>>,
+    job: Option<HelperJob<Trained>>,
     pub(super) ready: Option<Arc<[Classifier; 2]>>,
     /// What label preservation must beat, measured once the judges are ready.
     pub(super) baseline: Vec<Baseline>,
@@ -35,27 +32,19 @@ impl Judges {
         if let Some(j) = current.filter(|j| Arc::ptr_eq(&j.for_domains, train)) {
             return (j, None);
         }
-        let (tx, rx) = std::sync::mpsc::channel();
         let data = train.clone();
-        let spawned = std::thread::Builder::new()
-            .name("ganvas-judges".into())
-            .spawn(move || {
-                let progress_tx = tx.clone();
-                let mut progress = move |f: f32| {
-                    let _ = progress_tx.send(News::Progress(f));
-                };
-                let result = judges(&data, &mut progress).map(Box::new);
-                let _ = tx.send(News::Done(result));
-            });
+        let spawned = HelperJob::spawn("ganvas-judges", move |progress| {
+            judges(&data, progress).map(Box::new)
+        });
         let mut judges = Self {
             for_domains: train.clone(),
-            receiver: None,
+            job: None,
             ready: None,
             baseline: Vec::new(),
         };
         let status = match spawned {
-            Ok(_) => {
-                judges.receiver = Some(rx);
+            Ok(job) => {
+                judges.job = Some(job);
                 ClassifierStatus::Training { fraction: 0.0 }
             }
             Err(e) => {
@@ -68,47 +57,35 @@ impl Judges {
     /// News from the helper thread. When the judges arrive, the baseline is measured on
     /// `held` and the weaker judge's accuracy is reported (it bounds what can be measured).
     pub(super) fn poll(&mut self, held: &DomainPair) -> Vec<ClassifierStatus> {
-        let mut news = Vec::new();
-        let Some(rx) = &self.receiver else {
-            return news;
+        let Some(job) = &mut self.job else {
+            return Vec::new();
         };
-        let mut progress = None;
-        loop {
-            match rx.try_recv() {
-                Ok(News::Progress(f)) => progress = Some(f),
-                Ok(News::Done(result)) => {
-                    progress = None;
-                    self.receiver = None;
-                    match result {
-                        Ok(pair) => {
-                            let weaker = if pair[0].accuracy <= pair[1].accuracy {
-                                &pair[0]
-                            } else {
-                                &pair[1]
-                            };
-                            news.push(ready_status(weaker));
-                            self.baseline = untranslated_baseline(held, &pair);
-                            self.ready = Some(Arc::new(*pair));
-                        }
-                        Err(e) => news.push(ClassifierStatus::Unavailable(format!(
-                            "no label preservation: {e}"
-                        ))),
-                    }
-                    break;
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    self.receiver = None;
-                    news.push(ClassifierStatus::Unavailable(
-                        "the classifier thread ended without a result".into(),
-                    ));
-                    break;
-                }
+        let news = match job.poll() {
+            Polled::Working(progress) => {
+                return progress
+                    .map(|fraction| ClassifierStatus::Training { fraction })
+                    .into_iter()
+                    .collect();
             }
-        }
-        if let Some(fraction) = progress {
-            news.insert(0, ClassifierStatus::Training { fraction });
-        }
-        news
+            Polled::Done(Ok(pair)) => {
+                let weaker = if pair[0].accuracy <= pair[1].accuracy {
+                    &pair[0]
+                } else {
+                    &pair[1]
+                };
+                let status = ready_status(weaker);
+                self.baseline = untranslated_baseline(held, &pair);
+                self.ready = Some(Arc::new(*pair));
+                status
+            }
+            Polled::Done(Err(e)) => {
+                ClassifierStatus::Unavailable(format!("no label preservation: {e}"))
+            }
+            Polled::Gone => {
+                ClassifierStatus::Unavailable("the classifier thread ended without a result".into())
+            }
+        };
+        self.job = None;
+        vec![news]
     }
 }

@@ -7,6 +7,7 @@ mod cycle_worker;
 mod evaluate;
 mod family_loop;
 pub mod field;
+mod helper_job;
 mod link;
 pub mod protocol;
 pub mod reconfigure;

@@ -2,22 +2,17 @@
 //! from the cache or trained on a helper thread so that the trainer keeps answering meanwhile.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::engine::data::ImageSet;
 use crate::engine::metrics::classifier::{self, Classifier, ClassifierError};
 use crate::engine::trainer::classifier_job::ready_status;
+use crate::engine::trainer::helper_job::{HelperJob, Polled};
 use crate::engine::trainer::protocol::ClassifierStatus;
-
-enum News {
-    Progress(f32),
-    Done(Box<Result<Classifier, ClassifierError>>),
-}
 
 /// The classifier of one image set: on its way, ready, or unavailable.
 pub(super) struct Judge {
     for_images: Arc<ImageSet>,
-    receiver: Option<Receiver<News>>,
+    job: Option<HelperJob<Result<Classifier, ClassifierError>>>,
     pub(super) ready: Option<Arc<Classifier>>,
 }
 
@@ -33,28 +28,20 @@ impl Judge {
         }
         let mut judge = Self {
             for_images: train.clone(),
-            receiver: None,
+            job: None,
             ready: None,
         };
         if train.labels.is_none() {
             let why = ClassifierError::NoLabels.to_string();
             return (judge, Some(ClassifierStatus::Unavailable(why)));
         }
-        let (tx, rx) = std::sync::mpsc::channel();
         let data = train.clone();
-        let spawned = std::thread::Builder::new()
-            .name("ganvas-classifier".into())
-            .spawn(move || {
-                let progress_tx = tx.clone();
-                let mut progress = move |f: f32| {
-                    let _ = progress_tx.send(News::Progress(f));
-                };
-                let result = classifier::for_dataset(&data, &mut progress);
-                let _ = tx.send(News::Done(Box::new(result)));
-            });
+        let spawned = HelperJob::spawn("ganvas-classifier", move |progress| {
+            classifier::for_dataset(&data, progress)
+        });
         let status = match spawned {
-            Ok(_) => {
-                judge.receiver = Some(rx);
+            Ok(job) => {
+                judge.job = Some(job);
                 ClassifierStatus::Training { fraction: 0.0 }
             }
             Err(e) => {
@@ -66,39 +53,27 @@ impl Judge {
 
     /// News from the helper thread.
     pub(super) fn poll(&mut self) -> Vec<ClassifierStatus> {
-        let mut news = Vec::new();
-        let Some(rx) = &self.receiver else {
-            return news;
+        let Some(job) = &mut self.job else {
+            return Vec::new();
         };
-        let mut progress = None;
-        loop {
-            match rx.try_recv() {
-                Ok(News::Progress(f)) => progress = Some(f),
-                Ok(News::Done(result)) => {
-                    progress = None;
-                    self.receiver = None;
-                    match *result {
-                        Ok(c) => {
-                            news.push(ready_status(&c));
-                            self.ready = Some(Arc::new(c));
-                        }
-                        Err(e) => news.push(ClassifierStatus::Unavailable(e.to_string())),
-                    }
-                    break;
-                }
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    self.receiver = None;
-                    news.push(ClassifierStatus::Unavailable(
-                        "the classifier thread ended without a result".into(),
-                    ));
-                    break;
-                }
+        let news = match job.poll() {
+            Polled::Working(progress) => {
+                return progress
+                    .map(|fraction| ClassifierStatus::Training { fraction })
+                    .into_iter()
+                    .collect();
             }
-        }
-        if let Some(fraction) = progress {
-            news.insert(0, ClassifierStatus::Training { fraction });
-        }
-        news
+            Polled::Done(Ok(c)) => {
+                let status = ready_status(&c);
+                self.ready = Some(Arc::new(c));
+                status
+            }
+            Polled::Done(Err(e)) => ClassifierStatus::Unavailable(e.to_string()),
+            Polled::Gone => {
+                ClassifierStatus::Unavailable("the classifier thread ended without a result".into())
+            }
+        };
+        self.job = None;
+        vec![news]
     }
 }
