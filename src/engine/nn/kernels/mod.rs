@@ -7,3 +7,4 @@
 pub mod conv;
 pub mod gemm;
 pub mod norm;
+pub mod transpose;

@@ -9,9 +9,9 @@ use burn::backend::{DType, Flex, Shape, TensorData, TensorMetadata};
 use rayon::prelude::*;
 
 use super::super::gemm::{self, MatRef, recycle, scratch};
-use super::direct;
 use super::im2col::{ConvGeometry, Strided4, channel_sums, col2im, im2col};
 use super::{ConvKernels, SavedConv};
+use super::{direct, implicit};
 
 type F = Flex;
 
@@ -202,6 +202,12 @@ fn stride_one_transpose(
     let [o, c, k, _] = weight.shape().dims();
     let back = direct::adjoint_geometry(g, o);
     let flipped = direct::flipped(&values(weight), o, c, k); // [c, o·k·k]
+    if implicit::applies(&back) {
+        let dx = with_view(grad, |view| {
+            implicit::conv(view, &flipped, &values(bias), &back)
+        });
+        return nchw(dx, [g.batch, c, g.height, g.width]);
+    }
     let cols = with_view(grad, |view| im2col(view, &back)); // [o·k·k, n·h·w]
     let (rows, len) = (back.col_rows(), back.col_len());
     let mut y = bias_rows(&values(bias), len);
@@ -230,6 +236,12 @@ impl ConvKernels for Flex {
         let g = geometry(&x.shape(), k, stride, padding);
         if direct::applies(stride, o) {
             return direct_forward(&x, &weight, &bias, &g);
+        }
+        if implicit::applies(&g) {
+            let y = with_view(&x, |view| {
+                implicit::conv(view, &values(&weight), &values(&bias), &g)
+            });
+            return nchw(y, [g.batch, o, g.height, g.width]);
         }
         let (y, cols) = forward(&x, weight, &bias, &g);
         recycle(cols);
@@ -320,6 +332,12 @@ impl ConvKernels for Flex {
             });
             let dims = [o, g.channels, kernel, kernel];
             return nchw(dw, dims);
+        }
+        if implicit::applies(&g) {
+            let dw = with_view(&x, |xv| {
+                with_view(&grad, |gv| implicit::weight_grad(xv, gv, o, &g))
+            });
+            return nchw(dw, [o, g.channels, kernel, kernel]);
         }
         let cols = with_view(&x, |view| im2col(view, &g));
         let dw = weight_grad_from(

@@ -10,7 +10,10 @@
 //!
 //! Stride-1 convolutions with at most a few output channels (CycleGAN's output layer) are
 //! computed directly instead (`direct`): their column matrix would be copied k² times for a
-//! handful of multiply-adds per copy.
+//! handful of multiply-adds per copy. Stride-1 "same" convolutions with 8 or more input
+//! channels (the residual and upsampling layers of CycleGAN and super-resolution) build no
+//! column matrix at all (`implicit`): k products over one padded, channels-last copy of the
+//! input, each thread on its own run of images.
 //!
 //! On the GPU (burn's cubecl backend) the same operations fall back to burn's own convolutions,
 //! so the models call one API on every device.
@@ -19,6 +22,7 @@ mod autodiff;
 mod direct;
 mod flex;
 pub mod im2col;
+mod implicit;
 #[cfg(test)]
 mod tests;
 

@@ -60,8 +60,10 @@ fn burn_conv_transpose(
 /// (input shape, output channels, kernel, stride, padding). The stride-1 cases cover each
 /// route of the transposed convolution: few outputs (direct), few inputs (direct, a 7×7 stem
 /// on one channel), and neither (the flipped weights times the gradient's columns, with the
-/// 3×3 'same' padding and the 4×4 critic's uneven one).
-const CASES: [([usize; 4], usize, usize, usize, usize); 7] = [
+/// 3×3 'same' padding and the 4×4 critic's uneven one). The last three are 'same'
+/// convolutions with enough input channels for the implicit products (`implicit`), forward
+/// and both gradients (whose input gradient, with as many output channels, is one too).
+const CASES: [([usize; 4], usize, usize, usize, usize); 10] = [
     ([3, 5, 8, 8], 4, 4, 2, 1),
     ([2, 3, 9, 7], 6, 4, 2, 1),
     ([2, 2, 7, 7], 3, 3, 1, 1),
@@ -69,6 +71,9 @@ const CASES: [([usize; 4], usize, usize, usize, usize); 7] = [
     ([2, 1, 9, 8], 6, 7, 1, 3),
     ([2, 5, 7, 6], 6, 3, 1, 1),
     ([3, 4, 6, 7], 5, 4, 1, 1),
+    ([2, 8, 7, 6], 9, 3, 1, 1),
+    ([3, 9, 5, 5], 8, 5, 1, 2),
+    ([2, 8, 6, 7], 8, 1, 1, 0),
 ];
 
 /// Input, weight and the output shape of a case's convolution.
