@@ -241,7 +241,7 @@ impl ConvKernels for Flex {
             let y = with_view(&x, |view| {
                 implicit::conv(view, &values(&weight), &values(&bias), &g)
             });
-            return nchw(y, [g.batch, o, g.height, g.width]);
+            return nchw(y, [g.batch, o, g.out_height(), g.out_width()]);
         }
         let (y, cols) = forward(&x, weight, &bias, &g);
         recycle(cols);

@@ -1,21 +1,25 @@
-//! Stride-1 "same" convolutions (odd k, padding (k − 1)/2: SRResNet's and CycleGAN's residual
-//! and upsampling layers) as matrix products over one padded copy of the input, with no column
-//! matrix.
+//! Convolutions as matrix products over one padded, channels-last copy of the input, with no
+//! column matrix: stride-1 "same" convolutions (odd k, padding (k − 1)/2: the residual and
+//! upsampling layers of SRResNet and CycleGAN) and strided ones whose kernel the stride
+//! divides (the critics' 4×4 stride-2 layers).
 //!
-//! The input is copied once, channels last, onto a grid whose rows are `w + p` wide and whose
-//! images are `h + p` rows tall: the p zeros before each row are also the right-hand padding of
-//! the row before, and the p zero rows before each image the bottom padding of the image
-//! before (see [`Grid`]). On that grid output (n, y, x), stored at q = n·image + y·pitch + x,
-//! reads tap (ki, kj) at grid position q + ki·pitch + kj, one constant shift. With channels
-//! last, the k taps of a kernel row and the c channels are k·c consecutive values, so for each
-//! kernel row the "column matrix" is the padded copy itself seen with a row stride of c: k
-//! products of depth k·c, accumulated, instead of copying the input k² times and reading the
-//! copies back (BENCHMARKS.md). The outputs at grid positions that are not pixels (the
-//! padding columns and rows) are computed and dropped; for the weight gradient the output
-//! gradient is zero there.
+//! The input is copied once onto a grid (see [`Grid`]), channels last. On that grid output
+//! (n, y, x), stored at q = n·image + y·pitch + x, reads tap (u, v) at grid position
+//! q + u·pitch + v, one constant shift, so the t taps of a kernel row and the channels are
+//! consecutive values and for each kernel row the "column matrix" is the grid itself seen
+//! with a row stride of its channel count: t products, accumulated, instead of copying the
+//! input k² times and reading the copies back (BENCHMARKS.md).
 //!
-//! Plain slices, no burn types; each thread works on its own run of grid positions, so the
-//! output block stays in cache across the k products.
+//! - Stride 1: the grid's rows are `w + p` wide and its images `h + p` rows tall: the p zeros
+//!   before each row are also the right-hand padding of the row before, and the p zero rows
+//!   before each image the bottom padding of the image before.
+//! - Stride s (k a multiple of s): each grid position holds an s × s block of the padded input,
+//!   its phases as channels (c·s² of them), which makes the convolution a stride-1 one with
+//!   k/s taps per axis and no padding (a polyphase split: no gathers, no column matrix).
+//!
+//! The outputs at grid positions that are not pixels (padding columns and rows) are computed
+//! and dropped; for the weight gradient the output gradient is zero there. Plain slices, no
+//! burn types.
 
 use rayon::prelude::*;
 
@@ -23,50 +27,73 @@ use super::super::gemm::{self, MatRef, recycle, scratch, zeros};
 use super::super::transpose::{transpose_into, transpose_to_rows};
 use super::im2col::{ConvGeometry, Strided4};
 
-/// Input channels from which the implicit products beat im2col (with fewer, the products are
-/// too shallow for the matrix kernel: depth k·c).
-const MIN_CHANNELS: usize = 8;
+/// The shallowest product (taps per kernel row × grid channels) worth doing this way: below
+/// it the matrix kernel runs far from its speed (a 3×3 layer needs 8 input channels).
+const MIN_DEPTH: usize = 24;
 
 /// Grid positions per block of work (a block's output, 32 channels, is 64 KB).
 const BLOCK: usize = 512;
 
 /// Whether [`conv`] and [`weight_grad`] handle geometry `g`.
 pub fn applies(g: &ConvGeometry) -> bool {
-    g.stride == 1
-        && g.kernel % 2 == 1
-        && 2 * g.padding + 1 == g.kernel
-        && g.channels >= MIN_CHANNELS
-        && g.batch > 0
-        && g.height > 0
-        && g.width > 0
+    let (s, k, p) = (g.stride, g.kernel, g.padding);
+    let shape = if s == 1 {
+        k % 2 == 1 && 2 * p + 1 == k
+    } else {
+        s > 1 && k % s == 0 && g.height + 2 * p >= k && g.width + 2 * p >= k
+    };
+    shape && g.batch > 0 && g.height > 0 && g.width > 0 && k * g.channels * s >= MIN_DEPTH
 }
 
-/// The padded grid of a "same" convolution's input (see the module's comment).
+/// The grid a convolution's input is copied onto (see the module's comment).
 #[derive(Clone, Copy, Debug)]
 struct Grid {
-    /// Positions per grid row: w + p.
+    /// The stride: each grid position holds stride × stride input positions.
+    phases: usize,
+    /// Kernel taps per axis on the grid: k / stride.
+    taps: usize,
+    /// Values per grid position: c · stride².
+    channels: usize,
+    /// Positions per grid row.
     pitch: usize,
     /// Positions per image.
     image: usize,
+    /// Output rows and columns.
+    out: [usize; 2],
     /// Output positions computed: up to the last pixel of the last image.
     outputs: usize,
-    /// Positions in the padded copy: every tap of every output lies inside it.
+    /// Positions in the grid: every tap of every output lies inside it.
     positions: usize,
 }
 
 impl Grid {
     fn new(g: &ConvGeometry) -> Self {
-        let pitch = g.width + g.padding;
-        let image = (g.height + g.padding) * pitch;
-        let outputs = (g.batch - 1) * image + (g.height - 1) * pitch + g.width;
-        // The last output's last tap is (k − 1)·(pitch + 1) further on.
-        let needed = outputs + (g.kernel - 1) * (pitch + 1);
+        let s = g.stride;
+        let taps = g.kernel / s;
+        // Zero rows (and columns) before each image's (and row's) values that double as the
+        // padding after the previous one: p at stride 1, none otherwise.
+        let lead = if s == 1 { g.padding } else { 0 };
+        let out = [g.out_height(), g.out_width()];
+        let pitch = out[1] + taps - 1 - lead;
+        let image = (out[0] + taps - 1 - lead) * pitch;
+        let outputs = (g.batch - 1) * image + (out[0] - 1) * pitch + out[1];
+        // The last output's last tap is (taps − 1)·(pitch + 1) further on.
+        let needed = outputs + (taps - 1) * (pitch + 1);
         Self {
+            phases: s,
+            taps,
+            channels: g.channels * s * s,
             pitch,
             image,
+            out,
             outputs,
-            positions: needed.div_ceil(pitch) * pitch,
+            positions: needed.div_ceil(pitch).max(g.batch * image / pitch) * pitch,
         }
+    }
+
+    /// Grid channel of input channel `c`, phase (a, b).
+    fn channel(&self, c: usize, a: usize, b: usize) -> usize {
+        (c * self.phases + a) * self.phases + b
     }
 }
 
@@ -99,79 +126,142 @@ fn run_of<'a>(
 }
 
 /// `x` [n, c, h, w] copied channels last onto `grid`, zeros in the padding:
-/// [positions, c]. When an image's planes are contiguous, each is one transpose of
-/// [c, h·w] whose rows land on the grid's pixel rows.
+/// [positions, grid channels].
 fn padded_channels_last(x: Strided4<'_>, grid: &Grid, g: &ConvGeometry) -> Vec<f32> {
-    let (c, p, h, w) = (g.channels, g.padding, g.height, g.width);
-    let [sn, sc, sh, sw] = x.strides;
-    let mut padded = scratch(grid.positions * c);
-    let (images, tail) = padded.split_at_mut(g.batch * grid.image * c);
+    let cg = grid.channels;
+    let mut padded = scratch(grid.positions * cg);
+    let (images, tail) = padded.split_at_mut(g.batch * grid.image * cg);
     tail.fill(0.0);
-    for (n, dst) in images.chunks_exact_mut(grid.image * c).enumerate() {
-        // The p zero rows above the image, then the p zeros before each pixel row.
-        dst[..p * grid.pitch * c].fill(0.0);
-        for y in 0..h {
-            dst[(p + y) * grid.pitch * c..][..p * c].fill(0.0);
-        }
-        let pixel = |j: usize| ((p + j / w) * grid.pitch + p + j % w) * c;
-        let start = x.offset + n * sn;
-        if sw == 1 && sh == w {
-            transpose_to_rows(&x.data[start..], sc, dst, pixel, c, h * w);
-            continue;
-        }
-        for ch in 0..c {
-            for y in 0..h {
-                for i in 0..w {
-                    dst[pixel(y * w + i) + ch] = x.data[start + ch * sc + y * sh + i * sw];
-                }
-            }
+    for (n, dst) in images.chunks_exact_mut(grid.image * cg).enumerate() {
+        if grid.phases == 1 {
+            image_same(x, n, grid, g, dst);
+        } else {
+            image_phases(x, n, grid, g, dst);
         }
     }
     padded
 }
 
-/// The view of the padded copy that kernel row `ki` multiplies, for output positions
-/// `start..start + len`: [len, k·c], row q holding taps (kj, ch) of output q.
-fn taps_view<'a>(
-    padded: &'a [f32],
-    grid: &Grid,
-    g: &ConvGeometry,
-    ki: usize,
-    start: usize,
-    len: usize,
-) -> MatRef<'a> {
-    let c = g.channels;
+/// Image `n` onto its part of a stride-1 grid. When the image's planes are contiguous, this
+/// is one transpose of [c, h·w] whose rows land on the grid's pixel rows.
+fn image_same(x: Strided4<'_>, n: usize, grid: &Grid, g: &ConvGeometry, dst: &mut [f32]) {
+    let (c, p, h, w) = (g.channels, g.padding, g.height, g.width);
+    let [sn, sc, sh, sw] = x.strides;
+    // The p zero rows above the image, then the p zeros before each pixel row.
+    dst[..p * grid.pitch * c].fill(0.0);
+    for y in 0..h {
+        dst[(p + y) * grid.pitch * c..][..p * c].fill(0.0);
+    }
+    let pixel = |j: usize| ((p + j / w) * grid.pitch + p + j % w) * c;
+    let start = x.offset + n * sn;
+    if sw == 1 && sh == w {
+        transpose_to_rows(&x.data[start..], sc, dst, pixel, c, h * w);
+        return;
+    }
+    for ch in 0..c {
+        for y in 0..h {
+            for i in 0..w {
+                dst[pixel(y * w + i) + ch] = x.data[start + ch * sc + y * sh + i * sw];
+            }
+        }
+    }
+}
+
+/// Image `n` onto its part of a strided grid: position (gy, gx), channel (c, a, b) holds
+/// x[c, s·gy + a − p, s·gx + b − p] (zero outside the image). Row by row of the grid: each
+/// channel's phases gathered into [channels, pitch], then transposed into place.
+fn image_phases(x: Strided4<'_>, n: usize, grid: &Grid, g: &ConvGeometry, dst: &mut [f32]) {
+    let (s, p, cg, pitch) = (grid.phases, g.padding, grid.channels, grid.pitch);
+    let [sn, sc, sh, sw] = x.strides;
+    let mut by_channel = scratch(cg * pitch);
+    for (gy, row) in dst.chunks_exact_mut(pitch * cg).enumerate() {
+        for c in 0..g.channels {
+            for a in 0..s {
+                let iy = (s * gy + a) as isize - p as isize;
+                for b in 0..s {
+                    let line = &mut by_channel[grid.channel(c, a, b) * pitch..][..pitch];
+                    if iy < 0 || iy >= g.height as isize {
+                        line.fill(0.0);
+                        continue;
+                    }
+                    // Columns s·gx + b − p inside the image: gx in first..end.
+                    let first = p.saturating_sub(b).div_ceil(s).min(pitch);
+                    let end = if g.width + p > b {
+                        ((g.width + p - b - 1) / s + 1).clamp(first, pitch)
+                    } else {
+                        first
+                    };
+                    line[..first].fill(0.0);
+                    line[end..].fill(0.0);
+                    let start = x.offset + n * sn + c * sc + iy as usize * sh;
+                    let from = start + (s * first + b - p) * sw;
+                    let source = x.data[from..].iter().step_by(s * sw);
+                    for (v, value) in line[first..end].iter_mut().zip(source) {
+                        *v = *value;
+                    }
+                }
+            }
+        }
+        transpose_into(&by_channel, pitch, row, cg, cg, pitch);
+    }
+    recycle(by_channel);
+}
+
+/// The view of the grid that kernel row `u` multiplies, for output positions
+/// `start..start + len`: [len, taps·channels], row q holding taps (v, channel) of output q.
+fn taps_view<'a>(padded: &'a [f32], grid: &Grid, u: usize, start: usize, len: usize) -> MatRef<'a> {
+    let cg = grid.channels;
     MatRef {
         data: padded,
-        offset: (start + ki * grid.pitch) * c,
+        offset: (start + u * grid.pitch) * cg,
         rows: len,
-        cols: g.kernel * c,
-        row_stride: c as isize,
+        cols: grid.taps * cg,
+        row_stride: cg as isize,
         col_stride: 1,
     }
 }
 
-/// `weight` [o, c, k, k] → [k (ki), k (kj), c, o]: for each kernel row the [k·c, o] matrix
-/// that the taps view multiplies.
-fn taps_by_row(weight: &[f32], o: usize, c: usize, k: usize) -> Vec<f32> {
-    let mut taps = vec![0.0f32; weight.len()];
-    for oc in 0..o {
-        for ch in 0..c {
-            for t in 0..k * k {
-                taps[(t * c + ch) * o + oc] = weight[(oc * c + ch) * k * k + t];
+/// Calls `f(u, v, grid channel, weight index)` for every weight of `weight` [o, c, k, k]
+/// taken by output channel `oc`: tap (u, v) of the grid, phase (a, b) of input channel c is
+/// weight (oc, c, s·u + a, s·v + b).
+fn for_each_tap(
+    g: &ConvGeometry,
+    grid: &Grid,
+    oc: usize,
+    mut f: impl FnMut(usize, usize, usize, usize),
+) {
+    let (c, k, s) = (g.channels, g.kernel, grid.phases);
+    for ch in 0..c {
+        for ki in 0..k {
+            for kj in 0..k {
+                let index = ((oc * c + ch) * k + ki) * k + kj;
+                f(ki / s, kj / s, grid.channel(ch, ki % s, kj % s), index);
             }
         }
+    }
+}
+
+/// `weight` [o, c, k, k] → [taps (u), taps (v), grid channels, o]: for each kernel row the
+/// [taps·channels, o] matrix that the taps view multiplies.
+fn taps_by_row(weight: &[f32], o: usize, g: &ConvGeometry, grid: &Grid) -> Vec<f32> {
+    let (t, cg) = (grid.taps, grid.channels);
+    let mut taps = vec![0.0f32; weight.len()];
+    for oc in 0..o {
+        for_each_tap(g, grid, oc, |u, v, ch, index| {
+            taps[((u * t + v) * cg + ch) * o + oc] = weight[index];
+        });
     }
     taps
 }
 
-/// The stride-1 "same" convolution of `x` [n, c, h, w] with `weight` [o, c, k, k]
-/// (contiguous) plus `bias` [o]: [n, o, h, w], contiguous.
+/// The convolution of `x` [n, c, h, w] with `weight` [o, c, k, k] (contiguous) plus `bias`
+/// [o]: [n, o, h', w'], contiguous.
 pub fn conv(x: Strided4<'_>, weight: &[f32], bias: &[f32], g: &ConvGeometry) -> Vec<f32> {
-    let (c, k, o) = (g.channels, g.kernel, bias.len());
-    debug_assert!(applies(g) && weight.len() == o * c * k * k);
-    let taps = taps_by_row(weight, o, c, k);
-    let per_image = o * g.height * g.width;
+    let o = bias.len();
+    debug_assert!(applies(g) && weight.len() == o * g.channels * g.kernel * g.kernel);
+    let grid = Grid::new(g);
+    let taps = taps_by_row(weight, o, g, &grid);
+    let per_image = o * g.out_height() * g.out_width();
     let mut y = scratch(g.batch * per_image);
     let runs = image_runs(g.batch);
     let mut outputs: Vec<&mut [f32]> = Vec::with_capacity(runs.len());
@@ -188,10 +278,11 @@ pub fn conv(x: Strided4<'_>, weight: &[f32], bias: &[f32], g: &ConvGeometry) -> 
     y
 }
 
-/// [`conv`] for one run of images, on this thread, into `out` [n, o, h, w].
+/// [`conv`] for one run of images, on this thread, into `out` [n, o, h', w'].
 fn conv_run(x: Strided4<'_>, taps: &[f32], bias: &[f32], g: &ConvGeometry, out: &mut [f32]) {
-    let (c, k, o) = (g.channels, g.kernel, bias.len());
+    let o = bias.len();
     let grid = Grid::new(g);
+    let depth = grid.taps * grid.channels;
     let padded = padded_channels_last(x, &grid, g);
     let mut by_position = scratch(BLOCK * o);
     let mut by_channel = scratch(BLOCK * o);
@@ -203,29 +294,23 @@ fn conv_run(x: Strided4<'_>, taps: &[f32], bias: &[f32], g: &ConvGeometry, out: 
         for row in block.chunks_exact_mut(o) {
             row.copy_from_slice(bias);
         }
-        for ki in 0..k {
-            let a = taps_view(&padded, &grid, g, ki, start, len);
-            let b = MatRef::row_major(&taps[ki * k * c * o..][..k * c * o], k * c, o);
+        for u in 0..grid.taps {
+            let a = taps_view(&padded, &grid, u, start, len);
+            let b = MatRef::row_major(&taps[u * depth * o..][..depth * o], depth, o);
             gemm::matmul(block, a, b, true);
         }
         transpose_into(block, o, &mut by_channel, len, len, o);
-        unpack_pixels(&by_channel[..o * len], &grid, g, start..start + len, out);
+        unpack_pixels(&by_channel[..o * len], &grid, start..start + len, out);
     }
     recycle(padded);
     recycle(by_position);
     recycle(by_channel);
 }
 
-/// The pixels among grid positions `block` (a block's output, [o, len]) into `out`
-/// [n, o, h, w]: the junk positions of the padding are dropped.
-fn unpack_pixels(
-    block: &[f32],
-    grid: &Grid,
-    g: &ConvGeometry,
-    positions: std::ops::Range<usize>,
-    out: &mut [f32],
-) {
-    let (h, w) = (g.height, g.width);
+/// The pixels among grid positions `positions` (a block's output, [o, len]) into `out`
+/// [n, o, h', w']: the junk positions of the padding are dropped.
+fn unpack_pixels(block: &[f32], grid: &Grid, positions: std::ops::Range<usize>, out: &mut [f32]) {
+    let [h, w] = grid.out;
     let len = positions.len();
     let o = block.len() / len.max(1);
     let mut q = positions.start;
@@ -245,14 +330,14 @@ fn unpack_pixels(
     }
 }
 
-/// The output gradient `grad` [n, o, h, w] on the grid's output positions, channel first:
+/// The output gradient `grad` [n, o, h', w'] on the grid's output positions, channel first:
 /// [o, outputs], zero where no pixel is.
-fn grad_on_grid(grad: Strided4<'_>, grid: &Grid, g: &ConvGeometry, o: usize) -> Vec<f32> {
-    let (h, w) = (g.height, g.width);
+fn grad_on_grid(grad: Strided4<'_>, grid: &Grid, batch: usize, o: usize) -> Vec<f32> {
+    let [h, w] = grid.out;
     let [sn, sc, sh, sw] = grad.strides;
     let mut wide = scratch(o * grid.outputs);
     for (oc, dst) in wide.chunks_exact_mut(grid.outputs).enumerate() {
-        for n in 0..g.batch {
+        for n in 0..batch {
             for y in 0..h {
                 let q = n * grid.image + y * grid.pitch;
                 let src = grad.offset + n * sn + oc * sc + y * sh;
@@ -277,12 +362,14 @@ fn grad_on_grid(grad: Strided4<'_>, grid: &Grid, g: &ConvGeometry, o: usize) -> 
     wide
 }
 
-/// The weight gradient of [`conv`]: `x` [n, c, h, w] and `grad` [n, o, h, w] →
+/// The weight gradient of [`conv`]: `x` [n, c, h, w] and `grad` [n, o, h', w'] →
 /// [o, c, k, k].
 pub fn weight_grad(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeometry) -> Vec<f32> {
-    let (c, k) = (g.channels, g.kernel);
     debug_assert!(applies(g));
-    // Each run sums its products into its own [k, o, k·c]; then the runs are added.
+    let grid = Grid::new(g);
+    let size = o * g.channels * g.kernel * g.kernel;
+    // Each run sums its products into its own [taps (u), o, taps (v), grid channels]; then
+    // the runs are added.
     let rows = image_runs(g.batch)
         .into_par_iter()
         .map(|run| {
@@ -294,27 +381,24 @@ pub fn weight_grad(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeomet
             a.iter_mut().zip(&b).for_each(|(x, y)| *x += *y);
             a
         })
-        .unwrap_or_else(|| zeros(k * k * c * o));
-    let mut dw = vec![0.0f32; rows.len()];
+        .unwrap_or_else(|| zeros(size));
+    let (t, cg) = (grid.taps, grid.channels);
+    let mut dw = vec![0.0f32; size];
     for oc in 0..o {
-        for ch in 0..c {
-            for ki in 0..k {
-                for kj in 0..k {
-                    dw[((oc * c + ch) * k + ki) * k + kj] = rows[((ki * o + oc) * k + kj) * c + ch];
-                }
-            }
-        }
+        for_each_tap(g, &grid, oc, |u, v, ch, index| {
+            dw[index] = rows[((u * o + oc) * t + v) * cg + ch];
+        });
     }
     dw
 }
 
-/// [`weight_grad`] for one run of images, on this thread: [k (ki), o, k (kj), c].
+/// [`weight_grad`] for one run of images, on this thread.
 fn weight_grad_run(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeometry) -> Vec<f32> {
-    let (c, k) = (g.channels, g.kernel);
     let grid = Grid::new(g);
+    let depth = grid.taps * grid.channels;
     let padded = padded_channels_last(x, &grid, g);
-    let wide = grad_on_grid(grad, &grid, g, o);
-    let mut rows = zeros(k * o * k * c);
+    let wide = grad_on_grid(grad, &grid, g.batch, o);
+    let mut rows = zeros(grid.taps * o * depth);
     for start in (0..grid.outputs).step_by(BLOCK) {
         let len = BLOCK.min(grid.outputs - start);
         // [o, len]: the block's output gradient.
@@ -326,8 +410,8 @@ fn weight_grad_run(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeomet
             row_stride: grid.outputs as isize,
             col_stride: 1,
         };
-        for (ki, out) in rows.chunks_exact_mut(o * k * c).enumerate() {
-            let b = taps_view(&padded, &grid, g, ki, start, len);
+        for (u, out) in rows.chunks_exact_mut(o * depth).enumerate() {
+            let b = taps_view(&padded, &grid, u, start, len);
             gemm::matmul(out, grad_block, b, true);
         }
     }
@@ -349,18 +433,19 @@ mod tests {
     /// The definition: y[n, o, y, x] = b[o] + Σ w[o, c, ki, kj]·x[n, c, y + ki − p, x + kj − p].
     fn naive(x: &[f32], w: &[f32], b: &[f32], g: &ConvGeometry) -> Vec<f32> {
         let (c, h, wd, k, p, o) = (g.channels, g.height, g.width, g.kernel, g.padding, b.len());
-        let mut y = vec![0.0f32; g.batch * o * h * wd];
+        let (oh, ow, st) = (g.out_height(), g.out_width(), g.stride);
+        let mut y = vec![0.0f32; g.batch * o * oh * ow];
         for n in 0..g.batch {
             for oc in 0..o {
-                for r in 0..h {
-                    for s in 0..wd {
+                for r in 0..oh {
+                    for s in 0..ow {
                         let mut acc = b[oc];
                         for ch in 0..c {
                             for ki in 0..k {
                                 for kj in 0..k {
                                     let (iy, ix) = (
-                                        (r + ki) as isize - p as isize,
-                                        (s + kj) as isize - p as isize,
+                                        (r * st + ki) as isize - p as isize,
+                                        (s * st + kj) as isize - p as isize,
                                     );
                                     if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
                                         continue;
@@ -370,7 +455,7 @@ mod tests {
                                 }
                             }
                         }
-                        y[((n * o + oc) * h + r) * wd + s] = acc;
+                        y[((n * o + oc) * oh + r) * ow + s] = acc;
                     }
                 }
             }
@@ -388,14 +473,29 @@ mod tests {
             stride: 1,
             padding: kernel / 2,
         };
+        let strided = |batch, channels, height, width, kernel, stride, padding| ConvGeometry {
+            batch,
+            channels,
+            height,
+            width,
+            kernel,
+            stride,
+            padding,
+        };
         vec![
             (g(2, 8, 7, 7, 3), 9),
             (g(3, 9, 5, 11, 3), 4),
             (g(1, 8, 6, 4, 5), 8),
             (g(2, 10, 9, 8, 7), 5),
-            (g(2, 8, 5, 6, 1), 3),
+            (g(2, 24, 5, 6, 1), 3),
             // More outputs than one block, and an odd last block.
             (g(5, 8, 15, 13, 3), 17),
+            // The critics' 4×4 stride-2 layers, on even and odd sizes; other strides.
+            (strided(2, 4, 8, 8, 4, 2, 1), 6),
+            (strided(3, 3, 7, 9, 4, 2, 1), 5),
+            (strided(2, 8, 6, 5, 2, 2, 0), 4),
+            (strided(2, 8, 10, 8, 3, 3, 1), 3),
+            (strided(6, 4, 28, 28, 4, 2, 1), 7),
         ]
     }
 
@@ -429,9 +529,9 @@ mod tests {
         for (g, o) in geometries() {
             let dims = [g.batch, g.channels, g.height, g.width];
             let x = values(dims.iter().product(), 4);
-            let r = values(g.batch * o * g.height * g.width, 5);
+            let r = values(g.batch * o * g.out_height() * g.out_width(), 5);
             let v = values(o * g.channels * g.kernel * g.kernel, 6);
-            let rdims = [g.batch, o, g.height, g.width];
+            let rdims = [g.batch, o, g.out_height(), g.out_width()];
             let dw = weight_grad(
                 Strided4::contiguous(&x, dims),
                 Strided4::contiguous(&r, rdims),
@@ -483,10 +583,11 @@ mod tests {
     }
 
     #[test]
-    fn only_same_stride_one_convolutions_with_enough_channels_apply() {
+    fn only_convolutions_the_grid_can_take_apply() {
         let (g, _) = geometries()[0];
         assert!(applies(&g));
-        assert!(!applies(&ConvGeometry { stride: 2, ..g }));
+        assert!(!applies(&ConvGeometry { stride: 2, ..g })); // 3 is no multiple of 2
+        assert!(applies(&ConvGeometry { stride: 3, ..g }));
         assert!(!applies(&ConvGeometry { padding: 0, ..g }));
         assert!(!applies(&ConvGeometry { kernel: 4, ..g }));
         assert!(!applies(&ConvGeometry { channels: 3, ..g }));
