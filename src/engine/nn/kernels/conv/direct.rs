@@ -276,4 +276,4 @@ pub fn weight_grad(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeomet
 
 #[cfg(test)]
 #[path = "direct_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -8,7 +8,8 @@ fn values(n: usize, seed: usize) -> Vec<f32> {
         .collect()
 }
 
-fn close(a: &[f32], b: &[f32], what: &str) {
+/// Asserts `a` and `b` agree to 1e-3 (also used by the implicit products' tests).
+pub(in super::super) fn close(a: &[f32], b: &[f32], what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
     let worst = a
         .iter()

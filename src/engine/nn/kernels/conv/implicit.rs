@@ -422,6 +422,7 @@ fn weight_grad_run(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeomet
 
 #[cfg(test)]
 mod tests {
+    use super::super::direct::tests::close;
     use super::*;
 
     fn values(n: usize, seed: usize) -> Vec<f32> {
@@ -464,15 +465,6 @@ mod tests {
     }
 
     fn geometries() -> Vec<(ConvGeometry, usize)> {
-        let g = |batch, channels, height, width, kernel| ConvGeometry {
-            batch,
-            channels,
-            height,
-            width,
-            kernel,
-            stride: 1,
-            padding: kernel / 2,
-        };
         let strided = |batch, channels, height, width, kernel, stride, padding| ConvGeometry {
             batch,
             channels,
@@ -481,6 +473,9 @@ mod tests {
             kernel,
             stride,
             padding,
+        };
+        let g = |batch, channels, height, width, kernel: usize| {
+            strided(batch, channels, height, width, kernel, 1, kernel / 2)
         };
         vec![
             (g(2, 8, 7, 7, 3), 9),
@@ -497,16 +492,6 @@ mod tests {
             (strided(2, 8, 10, 8, 3, 3, 1), 3),
             (strided(6, 4, 28, 28, 4, 2, 1), 7),
         ]
-    }
-
-    fn close(a: &[f32], b: &[f32], what: &str) {
-        assert_eq!(a.len(), b.len(), "{what}: lengths");
-        let worst = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0f32, f32::max);
-        assert!(worst < 1e-4, "{what}: max difference {worst}");
     }
 
     #[test]
