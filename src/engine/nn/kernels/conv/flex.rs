@@ -67,16 +67,7 @@ fn direct_forward(
 }
 
 fn geometry(x: &Shape, kernel: usize, stride: usize, padding: usize) -> ConvGeometry {
-    let [batch, channels, height, width] = x.dims();
-    ConvGeometry {
-        batch,
-        channels,
-        height,
-        width,
-        kernel,
-        stride,
-        padding,
-    }
+    ConvGeometry::new(x.dims(), kernel, stride, padding)
 }
 
 fn matrix(values: Vec<f32>, rows: usize, cols: usize) -> FlexTensor {
@@ -284,15 +275,7 @@ impl ConvKernels for Flex {
         }
         let [o, c, k, _] = weight.shape().dims();
         let n = grad.shape()[0];
-        let g = ConvGeometry {
-            batch: n,
-            channels: c,
-            height,
-            width,
-            kernel: k,
-            stride,
-            padding,
-        };
+        let g = ConvGeometry::new([n, c, height, width], k, stride, padding);
         let [_, _, oh, ow] = grad.shape().dims();
         let stride_one = stride == 1 && padding < k && (g.out_height(), g.out_width()) == (oh, ow);
         if stride_one && (direct::applies(1, o) || direct::applies(1, c)) {

@@ -24,6 +24,24 @@ pub struct ConvGeometry {
 }
 
 impl ConvGeometry {
+    /// The convolution of an input of `dims` [n, c, h, w] with a square kernel.
+    pub fn new(
+        [batch, channels, height, width]: [usize; 4],
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    ) -> Self {
+        Self {
+            batch,
+            channels,
+            height,
+            width,
+            kernel,
+            stride,
+            padding,
+        }
+    }
+
     /// Output rows of the convolution.
     pub fn out_height(&self) -> usize {
         (self.height + 2 * self.padding - self.kernel) / self.stride + 1
@@ -267,15 +285,7 @@ mod tests {
     use super::*;
 
     fn geometry(batch: usize, channels: usize, side: usize) -> ConvGeometry {
-        ConvGeometry {
-            batch,
-            channels,
-            height: side,
-            width: side + 1,
-            kernel: 4,
-            stride: 2,
-            padding: 1,
-        }
+        ConvGeometry::new([batch, channels, side, side + 1], 4, 2, 1)
     }
 
     fn values(n: usize) -> Vec<f32> {

@@ -465,14 +465,8 @@ mod tests {
     }
 
     fn geometries() -> Vec<(ConvGeometry, usize)> {
-        let strided = |batch, channels, height, width, kernel, stride, padding| ConvGeometry {
-            batch,
-            channels,
-            height,
-            width,
-            kernel,
-            stride,
-            padding,
+        let strided = |n, c, h, w, kernel, stride, padding| {
+            ConvGeometry::new([n, c, h, w], kernel, stride, padding)
         };
         let g = |batch, channels, height, width, kernel: usize| {
             strided(batch, channels, height, width, kernel, 1, kernel / 2)
