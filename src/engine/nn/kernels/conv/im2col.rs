@@ -281,7 +281,7 @@ pub fn col2im(cols: &[f32], g: &ConvGeometry, start: &[f32]) -> Vec<f32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn geometry(batch: usize, channels: usize, side: usize) -> ConvGeometry {
@@ -294,8 +294,14 @@ mod tests {
             .collect()
     }
 
-    /// Direct convolution of x [n, c, h, w] with w [o, c, k, k].
-    fn direct_conv(x: &[f32], w: &[f32], o: usize, g: &ConvGeometry) -> Vec<f32> {
+    /// Direct convolution of x [n, c, h, w] with w [o, c, k, k] (also the implicit products'
+    /// reference).
+    pub(in super::super) fn direct_conv(
+        x: &[f32],
+        w: &[f32],
+        o: usize,
+        g: &ConvGeometry,
+    ) -> Vec<f32> {
         let (oh, ow, k) = (g.out_height(), g.out_width(), g.kernel);
         let mut y = vec![0.0; g.batch * o * oh * ow];
         for n in 0..g.batch {

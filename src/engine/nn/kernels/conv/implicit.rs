@@ -423,6 +423,7 @@ fn weight_grad_run(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeomet
 #[cfg(test)]
 mod tests {
     use super::super::direct::tests::close;
+    use super::super::im2col::tests::direct_conv;
     use super::*;
 
     fn values(n: usize, seed: usize) -> Vec<f32> {
@@ -431,35 +432,12 @@ mod tests {
             .collect()
     }
 
-    /// The definition: y[n, o, y, x] = b[o] + Σ w[o, c, ki, kj]·x[n, c, y + ki − p, x + kj − p].
+    /// The definition: y[n, o, y, x] = b[o] + Σ w[o, c, ki, kj]·x[n, c, s·y + ki − p, s·x + kj − p].
     fn naive(x: &[f32], w: &[f32], b: &[f32], g: &ConvGeometry) -> Vec<f32> {
-        let (c, h, wd, k, p, o) = (g.channels, g.height, g.width, g.kernel, g.padding, b.len());
-        let (oh, ow, st) = (g.out_height(), g.out_width(), g.stride);
-        let mut y = vec![0.0f32; g.batch * o * oh * ow];
-        for n in 0..g.batch {
-            for oc in 0..o {
-                for r in 0..oh {
-                    for s in 0..ow {
-                        let mut acc = b[oc];
-                        for ch in 0..c {
-                            for ki in 0..k {
-                                for kj in 0..k {
-                                    let (iy, ix) = (
-                                        (r * st + ki) as isize - p as isize,
-                                        (s * st + kj) as isize - p as isize,
-                                    );
-                                    if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
-                                        continue;
-                                    }
-                                    acc += w[((oc * c + ch) * k + ki) * k + kj]
-                                        * x[((n * c + ch) * h + iy as usize) * wd + ix as usize];
-                                }
-                            }
-                        }
-                        y[((n * o + oc) * oh + r) * ow + s] = acc;
-                    }
-                }
-            }
+        let plane = g.out_height() * g.out_width();
+        let mut y = direct_conv(x, w, b.len(), g);
+        for (i, values) in y.chunks_exact_mut(plane).enumerate() {
+            values.iter_mut().for_each(|v| *v += b[i % b.len()]);
         }
         y
     }
