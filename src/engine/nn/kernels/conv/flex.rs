@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::super::gemm::{self, MatRef, recycle, scratch};
 use super::im2col::{ConvGeometry, Strided4, channel_sums, col2im, im2col};
 use super::{ConvKernels, SavedConv};
-use super::{direct, implicit};
+use super::{direct, implicit, transposed};
 
 type F = Flex;
 
@@ -287,6 +287,12 @@ impl ConvKernels for Flex {
         }
         if stride_one {
             return stride_one_transpose(&grad, &weight, &bias, &g);
+        }
+        if transposed::applies(&g, o) && (g.out_height(), g.out_width()) == (oh, ow) {
+            let dx = with_view(&grad, |view| {
+                transposed::conv_transpose(view, &values(&weight), &values(&bias), &g)
+            });
+            return nchw(dx, [n, c, height, width]);
         }
         let weight = contiguous(F::float_reshape(weight, Shape::new([o, g.col_rows()])));
         let grad = contiguous(channel_major_matrix(grad)); // [o, n·h'·w']

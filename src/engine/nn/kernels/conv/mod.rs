@@ -13,7 +13,9 @@
 //! handful of multiply-adds per copy. Stride-1 "same" convolutions with 8 or more input
 //! channels (the residual and upsampling layers of CycleGAN and super-resolution) build no
 //! column matrix at all (`implicit`): k products over one padded, channels-last copy of the
-//! input, each thread on its own run of images.
+//! input, each thread on its own run of images. Strided transposed convolutions (input
+//! gradients of strided layers, DCGAN's generator) are one such convolution computing every
+//! phase of the output at once (`transposed`).
 //!
 //! On the GPU (burn's cubecl backend) the same operations fall back to burn's own convolutions,
 //! so the models call one API on every device.
@@ -25,6 +27,7 @@ pub mod im2col;
 mod implicit;
 #[cfg(test)]
 mod tests;
+mod transposed;
 
 use burn::backend::ops::{ConvOptions, ConvTransposeOptions};
 use burn::backend::tensor::FloatTensor;
