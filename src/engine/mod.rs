@@ -1,6 +1,7 @@
 //! The engine: data, models, objectives, trainer, metrics, checkpoints. No GUI types here.
 
 pub mod adapt;
+pub mod augment;
 pub mod backend;
 pub mod checkpoint;
 pub mod config;

@@ -195,54 +195,29 @@ pub fn train(set: &ImageSet, progress: &mut dyn FnMut(f32)) -> Result<Classifier
         )));
     }
     let started = Instant::now();
-    let device = Device::flex();
-    let ad = device.clone().autodiff();
     let mut rng = Rng::seeded(0xC1A5_5EED);
     let order = rng.permutation(set.len());
     let held = (set.len() / 10).max(10);
     let (test, train_idx) = order.split_at(held);
-    let mut net = ClassifierNet::new(&mut rng, set.image_len(), classes, &ad);
-    let mut opt = AdamConfig::new().init();
     // About twenty epochs, at least 1,000 and at most 4,000 steps (seconds on a CPU).
     let steps = (20 * train_idx.len() / BATCH).clamp(1000, 4000);
-    for step in 0..steps {
-        let idx: Vec<usize> = (0..BATCH)
+    let shape = (set.image_len(), set.class_names.clone());
+    let draw = |rng: &mut Rng, n: usize| {
+        let idx: Vec<usize> = (0..n)
             .map(|_| train_idx[rng.below(train_idx.len())])
             .collect();
         let batch = set.gather(&idx);
-        let x = matrix(batch.pixels, BATCH, set.image_len(), &ad);
-        let target = one_hot(&batch.labels, classes, &ad);
-        let (_, logits) = net.forward(x);
-        let loss = activation::log_softmax(logits, 1)
-            .mul(target)
-            .sum()
-            .div_scalar(-(BATCH as f32));
-        let grads = GradientsParams::from_grads(loss.backward(), &net);
-        net = opt.step(1e-3, net, grads);
-        if step % 20 == 0 {
-            progress(step as f32 / steps as f32);
-        }
-    }
-    let net = net.valid();
-    let mut classifier = Classifier {
-        net,
-        device,
-        image_len: set.image_len(),
-        class_names: set.class_names.clone(),
-        accuracy: 0.0,
-        held_out: test.len(),
-        held_out_confidence: 0.0,
-        train_secs: 0.0,
-        from_cache: false,
+        (batch.pixels, batch.labels)
     };
+    let mut classifier = fit(shape, steps, &mut rng, draw, &mut |f| {
+        progress(f);
+        true
+    })
+    .expect("training that is never stopped finishes");
+    classifier.held_out = test.len();
     let batch = set.gather(test);
     let probs = classifier.classify(&batch.pixels).probabilities;
-    let correct = probs
-        .chunks_exact(classes)
-        .zip(&batch.labels)
-        .filter(|(p, l)| argmax(p) == **l as usize)
-        .count();
-    classifier.accuracy = correct as f64 / test.len() as f64;
+    classifier.accuracy = accuracy_of(&probs, &batch.labels, classes);
     classifier.held_out_confidence = probs
         .chunks_exact(classes)
         .map(|p| p.iter().fold(0.0f32, |a, &b| a.max(b)) as f64)
@@ -251,6 +226,68 @@ pub fn train(set: &ImageSet, progress: &mut dyn FnMut(f32)) -> Result<Classifier
     classifier.train_secs = started.elapsed().as_secs_f64();
     progress(1.0);
     Ok(classifier)
+}
+
+/// Trains the classifier's network from scratch for `steps` Adam steps (lr 10⁻³) on batches
+/// of [`BATCH`] images in [-1, 1] with their labels from `draw`: the dataset classifier's
+/// recipe, which the augmentation lab also trains its classifiers with. `progress` gets the
+/// fraction done now and then and stops the training (None) by returning false.
+pub fn fit(
+    (image_len, class_names): (usize, Vec<String>),
+    steps: usize,
+    rng: &mut Rng,
+    mut draw: impl FnMut(&mut Rng, usize) -> (Vec<f32>, Vec<u32>),
+    progress: &mut dyn FnMut(f32) -> bool,
+) -> Option<Classifier> {
+    let device = Device::flex();
+    let ad = device.clone().autodiff();
+    let classes = class_names.len();
+    let mut net = ClassifierNet::new(rng, image_len, classes, &ad);
+    let mut opt = AdamConfig::new().init();
+    for step in 0..steps {
+        let (pixels, labels) = draw(rng, BATCH);
+        let x = matrix(pixels, BATCH, image_len, &ad);
+        let target = one_hot(&labels, classes, &ad);
+        let (_, logits) = net.forward(x);
+        let loss = activation::log_softmax(logits, 1)
+            .mul(target)
+            .sum()
+            .div_scalar(-(BATCH as f32));
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        net = opt.step(1e-3, net, grads);
+        if step % 20 == 0 && !progress(step as f32 / steps as f32) {
+            return None;
+        }
+    }
+    Some(Classifier {
+        net: net.valid(),
+        device,
+        image_len,
+        class_names,
+        accuracy: 0.0,
+        held_out: 0,
+        held_out_confidence: 0.0,
+        train_secs: 0.0,
+        from_cache: false,
+    })
+}
+
+impl Classifier {
+    /// The fraction of `images` (n × image_len values in [-1, 1]) classified as `labels`.
+    pub fn accuracy_on(&self, images: &[f32], labels: &[u32]) -> f64 {
+        let probs = self.classify(images).probabilities;
+        accuracy_of(&probs, labels, self.classes())
+    }
+}
+
+/// The fraction of rows of `probs` (n × classes) whose largest value is at `labels`' class.
+fn accuracy_of(probs: &[f32], labels: &[u32], classes: usize) -> f64 {
+    let correct = probs
+        .chunks_exact(classes)
+        .zip(labels)
+        .filter(|(p, l)| argmax(p) == **l as usize)
+        .count();
+    correct as f64 / labels.len().max(1) as f64
 }
 
 /// Index of the largest value.
