@@ -2,6 +2,7 @@
 
 mod util;
 
+mod augment_cli;
 mod checkpoint_fixture;
 mod checkpoints;
 mod classroom;

@@ -8,6 +8,7 @@ macro_rules! outln {
     };
 }
 
+pub mod augment;
 pub mod bench;
 pub mod bench_metrics;
 pub mod eval;
@@ -56,6 +57,9 @@ pub enum Command {
     Upscale(upscale::UpscaleArgs),
     /// Measure training speed (steps/s) of the reference models, beside PyTorch if present.
     Bench(bench::BenchArgs),
+    /// Does a conditional GAN help a classifier? Trains it on N labelled images per class,
+    /// then the same classifier on real, synthetic, mixed and classically augmented data.
+    Augment(augment::AugmentArgs),
     /// Fuzz the file parsers (for developers: scripts/fuzz.sh).
     #[command(hide = true)]
     Fuzz(fuzz::FuzzArgs),
@@ -118,6 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Translate(a) => translate::run(&a),
         Command::Upscale(a) => upscale::run(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Augment(a) => augment::run(&a),
         Command::Fuzz(a) => fuzz::run(&a),
         #[cfg(feature = "gui")]
         Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend, a.perf_log),
@@ -134,6 +139,7 @@ impl Args {
             Command::Translate(a) => Some(a.backend),
             Command::Upscale(a) => Some(a.backend),
             Command::Bench(_) => None,
+            Command::Augment(a) => Some(a.backend),
             Command::Fuzz(_) => Some(BackendChoice::Cpu),
             #[cfg(feature = "gui")]
             Command::Gui(a) => Some(a.backend),

@@ -323,12 +323,14 @@ mod tests {
     #[test]
     fn a_generator_that_copies_its_training_images_scores_as_the_real_subset() {
         let set = embedded_digits(400);
-        let bench = Bench::new(&set, recipe(8), &mut |_| true).unwrap().unwrap();
+        let bench = Bench::new(&set, recipe(8), &mut |_| true)
+            .expect("test value")
+            .expect("test value");
         let mut copier = Copier { calls: 0 };
         let r = bench
             .run(&mut copier, 8, 3, &mut |_, _| true)
-            .unwrap()
-            .unwrap();
+            .expect("test value")
+            .expect("test value");
         assert_eq!(
             r.synthetic, r.real,
             "GAN-train of a copier is the real subset's accuracy"
@@ -345,7 +347,9 @@ mod tests {
     fn a_generator_with_the_wrong_number_of_images_is_an_error() {
         let set = embedded_digits(400);
         // Asks for 9 per class; the copier gives the subset's 8.
-        let bench = Bench::new(&set, recipe(9), &mut |_| true).unwrap().unwrap();
+        let bench = Bench::new(&set, recipe(9), &mut |_| true)
+            .expect("test value")
+            .expect("test value");
         let err = bench.run(&mut Copier { calls: 0 }, 8, 1, &mut |_, _| true);
         assert!(matches!(
             err,
@@ -360,9 +364,11 @@ mod tests {
     #[test]
     fn stopping_keeps_the_finished_runs_and_a_rerun_resumes_after_them() {
         let set = embedded_digits(400);
-        let bench = Bench::new(&set, recipe(5), &mut |_| true).unwrap().unwrap();
+        let bench = Bench::new(&set, recipe(5), &mut |_| true)
+            .expect("test value")
+            .expect("test value");
         let dir = std::env::temp_dir().join(format!("ganvas-augment-run-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("test value");
         let path = dir.join("results.csv");
         let _ = std::fs::remove_file(&path);
         let mut copier = Copier { calls: 0 };
@@ -375,11 +381,11 @@ mod tests {
             &path,
             &mut |k, _, stage, _| !(k == 1 && stage == 1),
         )
-        .unwrap();
+        .expect("test value");
         assert!(outcome.stopped);
         assert_eq!(outcome.results.len(), 1);
         // What the file holds is what finished (to the CSV's precision).
-        let on_disk = results::read(&path).unwrap();
+        let on_disk = results::read(&path).expect("test value");
         assert_eq!(results::to_csv(&on_disk), results::to_csv(&outcome.results));
         // Again: the first run is not redone.
         let outcome = run_all(
@@ -390,7 +396,7 @@ mod tests {
             &path,
             &mut |_, _, _, _| true,
         )
-        .unwrap();
+        .expect("test value");
         assert!(!outcome.stopped);
         assert_eq!(outcome.results.len(), 3);
         assert_eq!(
@@ -399,11 +405,11 @@ mod tests {
             "seed 1 once, seed 2 twice (stopped), seed 3 once"
         );
         let seeds: Vec<u64> = results::read(&path)
-            .unwrap()
+            .expect("test value")
             .iter()
             .map(|r| r.seed)
             .collect();
         assert_eq!(seeds, vec![1, 2, 3]);
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).expect("test value");
     }
 }

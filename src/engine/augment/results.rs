@@ -215,17 +215,17 @@ mod tests {
     #[test]
     fn the_csv_reads_back_what_was_written() {
         let results = vec![result(10, 1, 0.625), result(50, 2, 0.875)];
-        assert_eq!(parse_csv(&to_csv(&results)).unwrap(), results);
+        assert_eq!(parse_csv(&to_csv(&results)).expect("test value"), results);
     }
 
     #[test]
     fn a_foreign_or_damaged_file_is_refused_with_its_line() {
         assert!(
             parse_csv("a,b\n1,2\n")
-                .unwrap_err()
+                .expect_err("an error")
                 .contains("not an augmentation")
         );
-        let err = parse_csv(&format!("{HEADER}\n10,1,0.5\n")).unwrap_err();
+        let err = parse_csv(&format!("{HEADER}\n10,1,0.5\n")).expect_err("an error");
         assert!(err.contains("line 2"), "{err}");
     }
 
@@ -250,13 +250,16 @@ mod tests {
     #[test]
     fn writing_replaces_the_file_whole() {
         let dir = std::env::temp_dir().join(format!("ganvas-augment-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("test value");
         let path = dir.join("results.csv");
-        write(&path, &[result(10, 1, 0.5)]).unwrap();
-        write(&path, &[result(10, 1, 0.5), result(10, 2, 0.6)]).unwrap();
-        assert_eq!(read(&path).unwrap().len(), 2);
+        write(&path, &[result(10, 1, 0.5)]).expect("test value");
+        write(&path, &[result(10, 1, 0.5), result(10, 2, 0.6)]).expect("test value");
+        assert_eq!(read(&path).expect("test value").len(), 2);
         assert!(!dir.join("results.csv.partial").exists());
-        assert_eq!(read(&dir.join("absent.csv")).unwrap(), Vec::new());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            read(&dir.join("absent.csv")).expect("test value"),
+            Vec::new()
+        );
+        std::fs::remove_dir_all(&dir).expect("test value");
     }
 }

@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn the_pool_and_the_held_out_half_are_disjoint_and_cover_the_set() {
         let labels = labels(1001, 10);
-        let s = split(&labels, 10).unwrap();
+        let s = split(&labels, 10).expect("test value");
         assert_eq!(s.pool.len() + s.held_out.len(), 1001);
         let mut all: Vec<usize> = s.pool.iter().chain(&s.held_out).copied().collect();
         all.sort_unstable();
@@ -142,16 +142,20 @@ mod tests {
         for (c, total) in class_counts(&labels, 10).iter().enumerate() {
             assert_eq!(held[c], total / 2, "class {c}");
         }
-        assert_eq!(split(&labels, 10).unwrap(), s, "the split is fixed");
+        assert_eq!(
+            split(&labels, 10).expect("test value"),
+            s,
+            "the split is fixed"
+        );
     }
 
     #[test]
     fn a_subset_never_contains_a_held_out_image_and_is_balanced() {
         let labels = labels(2000, 10);
-        let s = split(&labels, 10).unwrap();
+        let s = split(&labels, 10).expect("test value");
         for seed in 0..5 {
             for n in [1, 10, 50] {
-                let chosen = subset(&s.pool, &labels, &names(10), n, seed).unwrap();
+                let chosen = subset(&s.pool, &labels, &names(10), n, seed).expect("test value");
                 assert_eq!(chosen.len(), 10 * n);
                 assert!(chosen.iter().all(|i| s.held_out.binary_search(i).is_err()));
                 let counts =
@@ -164,19 +168,19 @@ mod tests {
     #[test]
     fn larger_subsets_contain_smaller_ones_and_seeds_differ() {
         let labels = labels(2000, 10);
-        let s = split(&labels, 10).unwrap();
-        let small = subset(&s.pool, &labels, &names(10), 10, 3).unwrap();
-        let large = subset(&s.pool, &labels, &names(10), 50, 3).unwrap();
+        let s = split(&labels, 10).expect("test value");
+        let small = subset(&s.pool, &labels, &names(10), 10, 3).expect("test value");
+        let large = subset(&s.pool, &labels, &names(10), 50, 3).expect("test value");
         assert!(small.iter().all(|i| large.binary_search(i).is_ok()));
-        let other = subset(&s.pool, &labels, &names(10), 10, 4).unwrap();
+        let other = subset(&s.pool, &labels, &names(10), 10, 4).expect("test value");
         assert_ne!(small, other);
     }
 
     #[test]
     fn impossible_requests_are_named() {
         let labels = labels(100, 10);
-        let s = split(&labels, 10).unwrap();
-        let err = subset(&s.pool, &labels, &names(10), 6, 0).unwrap_err();
+        let s = split(&labels, 10).expect("test value");
+        let err = subset(&s.pool, &labels, &names(10), 6, 0).expect_err("an error");
         assert!(matches!(err, SplitError::ClassTooSmall { wanted: 6, .. }));
         assert!(err.to_string().contains("fewer than the 6 per class"));
         assert_eq!(
