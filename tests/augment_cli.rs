@@ -98,6 +98,8 @@ fn the_table_shows_the_csv_and_a_rerun_resumes() {
     );
     assert_eq!(again.lines().count(), 5);
     assert!(String::from_utf8_lossy(&o.stdout).contains("| 4 | 2 |"));
+    let chart = image::open(dir.join("lab/chart.png")).expect("a readable chart");
+    assert!(chart.width() > 400 && chart.height() == 480);
 }
 
 #[test]

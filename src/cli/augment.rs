@@ -1,13 +1,15 @@
 //! `ganvas augment`: does a conditional GAN's output make a better classifier? Runs the
 //! augmentation lab's experiment (`engine::augment`) for each N per class and seed, writing
-//! `results.csv` after every run (a rerun with the same --out resumes), then prints the table.
+//! `results.csv` after every run (a rerun with the same --out resumes), then prints the table
+//! and draws it as `chart.png`.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 
+use crate::engine::augment::chart;
 use crate::engine::augment::classic::Jitter;
-use crate::engine::augment::experiment::{Bench, Recipe, STAGES};
+use crate::engine::augment::experiment::{Bench, Recipe, RunResult, STAGES};
 use crate::engine::augment::gan::GanSynthesizer;
 use crate::engine::augment::results::{self, Summary};
 use crate::engine::augment::split;
@@ -70,7 +72,8 @@ pub fn run(args: &AugmentArgs) -> anyhow::Result<()> {
             args.preset.display()
         );
     }
-    let config = Preset::load(&args.preset)?.config();
+    let loaded_preset = Preset::load(&args.preset)?;
+    let (config, preset_name) = (loaded_preset.config(), loaded_preset.name.clone());
     let loaded = data::load(&config.data)?;
     let Dataset::Images(set) = loaded.dataset else {
         anyhow::bail!(
@@ -85,8 +88,6 @@ pub fn run(args: &AugmentArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let path = args.out.join("results.csv");
-    // Refuse a damaged file before any work, rather than after the first run.
-    results::read(&path).map_err(anyhow::Error::msg)?;
     let recipe = Recipe {
         classifier_steps: args.classifier_steps,
         synthetic_per_class: args.synthetic_per_class,
@@ -103,6 +104,18 @@ pub fn run(args: &AugmentArgs) -> anyhow::Result<()> {
     if let (Some(labels), Some(&largest)) = (&set.labels, args.per_class.iter().max()) {
         let split = split::split(labels, set.class_names.len())?;
         split::subset(&split.pool, labels, &set.class_names, largest, 0)?;
+    }
+    let done = results::read(&path).map_err(anyhow::Error::msg)?;
+    let planned = args
+        .per_class
+        .iter()
+        .flat_map(|&n| args.seeds.iter().map(move |&s| (n, s)));
+    let all_done = planned
+        .clone()
+        .all(|(n, s)| done.iter().any(|r| (r.per_class, r.seed) == (n, s)));
+    if all_done {
+        // Nothing left to train: the table and chart of what the file holds.
+        return report(&done, &preset_name, args, &path, false);
     }
     super::interrupt::install();
     let keep_going = || !super::interrupt::requested();
@@ -129,12 +142,28 @@ pub fn run(args: &AugmentArgs) -> anyhow::Result<()> {
             keep_going()
         },
     )?;
-    print_table(&results::summarise(&outcome.results));
-    outln!("wrote {}", path.display());
-    if outcome.stopped {
+    report(&outcome.results, &preset_name, args, &path, outcome.stopped)
+}
+
+/// Prints the table, draws the chart, and says what was written (and, when stopped, how to
+/// go on).
+fn report(
+    finished: &[RunResult],
+    preset_name: &str,
+    args: &AugmentArgs,
+    path: &std::path::Path,
+    stopped: bool,
+) -> anyhow::Result<()> {
+    let summaries = results::summarise(finished);
+    print_table(&summaries);
+    let chart = args.out.join("chart.png");
+    let title = format!("{preset_name}: held-out accuracy by N per class (mean +/- sd over seeds)");
+    chart::write_png(&summaries, &title, &chart)?;
+    outln!("wrote {} and {}", path.display(), chart.display());
+    if stopped {
         return Err(super::interrupt::Interrupted(format!(
             "stopped: {} finished runs kept in {}; run the same command again to go on",
-            outcome.results.len(),
+            finished.len(),
             path.display()
         ))
         .into());

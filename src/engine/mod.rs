@@ -3,6 +3,7 @@
 pub mod adapt;
 pub mod augment;
 pub mod backend;
+pub mod canvas;
 pub mod checkpoint;
 pub mod config;
 pub mod cyclegan;

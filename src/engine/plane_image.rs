@@ -3,6 +3,7 @@
 //! a bitmap font (no GUI types), so the window's PNG/GIF exports and `ganvas sample` make the
 //! same image.
 
+use super::canvas::{Canvas, GLYPH, INK, text_width};
 use super::trainer::protocol::PlaneBounds;
 
 /// How D's values map to colours: probabilities (the cross-entropy objectives) over [0, 1],
@@ -89,97 +90,10 @@ pub struct PlaneScene<'a> {
     pub title: String,
 }
 
-const WHITE: [u8; 3] = [255, 255, 255];
-const INK: [u8; 3] = [30, 30, 30];
 const REAL_DOT: [u8; 3] = [90, 90, 90];
 const FAKE_DOT: [u8; 3] = [230, 110, 20];
 const COVERED: [u8; 3] = [40, 150, 80];
 const LOST: [u8; 3] = [210, 50, 40];
-/// Text is the 8×8 font drawn at this scale.
-const TEXT_SCALE: usize = 2;
-const GLYPH: usize = 8 * TEXT_SCALE;
-
-/// An RGB canvas.
-struct Canvas {
-    w: usize,
-    h: usize,
-    px: Vec<u8>,
-}
-
-impl Canvas {
-    fn new(w: usize, h: usize) -> Self {
-        Self {
-            w,
-            h,
-            px: WHITE.repeat(w * h),
-        }
-    }
-
-    fn set(&mut self, x: i64, y: i64, rgb: [u8; 3]) {
-        if x >= 0 && y >= 0 && (x as usize) < self.w && (y as usize) < self.h {
-            let at = (y as usize * self.w + x as usize) * 3;
-            self.px[at..at + 3].copy_from_slice(&rgb);
-        }
-    }
-
-    fn rect(&mut self, x0: i64, y0: i64, x1: i64, y1: i64, rgb: [u8; 3]) {
-        for y in y0..y1 {
-            for x in x0..x1 {
-                self.set(x, y, rgb);
-            }
-        }
-    }
-
-    fn disc(&mut self, cx: i64, cy: i64, r: i64, rgb: [u8; 3]) {
-        for dy in -r..=r {
-            for dx in -r..=r {
-                if dx * dx + dy * dy <= r * r {
-                    self.set(cx + dx, cy + dy, rgb);
-                }
-            }
-        }
-    }
-
-    fn ring(&mut self, cx: i64, cy: i64, r: i64, width: i64, rgb: [u8; 3]) {
-        let (inner, outer) = ((r - width).max(0).pow(2), r * r);
-        for dy in -r..=r {
-            for dx in -r..=r {
-                let d = dx * dx + dy * dy;
-                if d <= outer && d >= inner {
-                    self.set(cx + dx, cy + dy, rgb);
-                }
-            }
-        }
-    }
-
-    /// Text with its top-left corner at (x, y); characters outside ASCII are drawn as '?'.
-    fn text(&mut self, x: i64, y: i64, s: &str, rgb: [u8; 3]) {
-        for (i, ch) in s.chars().enumerate() {
-            let code = if ch.is_ascii() {
-                ch as usize
-            } else {
-                '?' as usize
-            };
-            let glyph = font8x8::legacy::BASIC_LEGACY[code];
-            let x0 = x + (i * GLYPH) as i64;
-            for (row, bits) in glyph.iter().enumerate() {
-                for col in 0..8 {
-                    if bits >> col & 1 == 1 {
-                        let (px, py) = (
-                            x0 + (col * TEXT_SCALE) as i64,
-                            y + (row * TEXT_SCALE) as i64,
-                        );
-                        self.rect(px, py, px + TEXT_SCALE as i64, py + TEXT_SCALE as i64, rgb);
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn text_width(s: &str) -> i64 {
-    (s.chars().count() * GLYPH) as i64
-}
 
 /// About `n` round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart).
 pub fn ticks(lo: f32, hi: f32, n: usize) -> Vec<f32> {

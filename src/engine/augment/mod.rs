@@ -5,6 +5,7 @@
 //! GAN-train / GAN-test, Shmelkov et al. 2018; Classification Accuracy Score, Ravuri &
 //! Vinyals 2019).
 
+pub mod chart;
 pub mod classic;
 pub mod experiment;
 pub mod gan;

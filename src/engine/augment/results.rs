@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::experiment::{Bench, RunError, RunResult, Synthesizer};
+use crate::engine::checkpoint::write_atomically;
 
 pub const HEADER: &str =
     "per_class,seed,real,synthetic,mixed,classic,gan_test,generator_secs,total_secs";
@@ -69,13 +70,9 @@ pub fn read(path: &Path) -> Result<Vec<RunResult>, String> {
     }
 }
 
-/// Writes `results` to `path` through a temporary file beside it, renamed into place.
+/// Writes `results` to `path` through a synced temporary file beside it, renamed into place.
 pub fn write(path: &Path, results: &[RunResult]) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, to_csv(results))?;
-    std::fs::rename(&tmp, path)
+    write_atomically(path, to_csv(results).as_bytes())
 }
 
 /// Mean and standard deviation (over seeds; 0 for one run).
@@ -255,7 +252,8 @@ mod tests {
         write(&path, &[result(10, 1, 0.5)]).expect("test value");
         write(&path, &[result(10, 1, 0.5), result(10, 2, 0.6)]).expect("test value");
         assert_eq!(read(&path).expect("test value").len(), 2);
-        assert!(!dir.join("results.csv.partial").exists());
+        let files = std::fs::read_dir(&dir).expect("test value").count();
+        assert_eq!(files, 1, "a temporary file was left behind");
         assert_eq!(
             read(&dir.join("absent.csv")).expect("test value"),
             Vec::new()
