@@ -1,16 +1,10 @@
 //! `ganvas augment` end to end on the embedded digits: the CSV it writes is what its table
 //! shows, a rerun resumes instead of redoing, and bad requests are refused with a message.
 
-use std::process::Command;
-
-use crate::util::{repo, temp_dir};
+use crate::util::{ganvas_in, repo, temp_dir};
 
 fn ganvas(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ganvas"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("runs")
+    ganvas_in(repo(), args)
 }
 
 /// presets/digits-dcgan.toml made conditional and small (the experiment's wiring is under

@@ -312,20 +312,22 @@ mod tests {
         }
     }
 
-    fn recipe(per_class: usize) -> Recipe {
-        Recipe {
+    /// A bench on `set` whose synthesizers must give `per_class` images per class.
+    fn bench(set: &ImageSet, per_class: usize) -> Bench<'_> {
+        let recipe = Recipe {
             classifier_steps: 120,
             synthetic_per_class: per_class,
             ..Recipe::default()
-        }
+        };
+        Bench::new(set, recipe, &mut |_| true)
+            .expect("a labelled set")
+            .expect("never stopped")
     }
 
     #[test]
     fn a_generator_that_copies_its_training_images_scores_as_the_real_subset() {
         let set = embedded_digits(400);
-        let bench = Bench::new(&set, recipe(8), &mut |_| true)
-            .expect("test value")
-            .expect("test value");
+        let bench = bench(&set, 8);
         let mut copier = Copier { calls: 0 };
         let r = bench
             .run(&mut copier, 8, 3, &mut |_, _| true)
@@ -347,9 +349,7 @@ mod tests {
     fn a_generator_with_the_wrong_number_of_images_is_an_error() {
         let set = embedded_digits(400);
         // Asks for 9 per class; the copier gives the subset's 8.
-        let bench = Bench::new(&set, recipe(9), &mut |_| true)
-            .expect("test value")
-            .expect("test value");
+        let bench = bench(&set, 9);
         let err = bench.run(&mut Copier { calls: 0 }, 8, 1, &mut |_, _| true);
         assert!(matches!(
             err,
@@ -364,9 +364,7 @@ mod tests {
     #[test]
     fn stopping_keeps_the_finished_runs_and_a_rerun_resumes_after_them() {
         let set = embedded_digits(400);
-        let bench = Bench::new(&set, recipe(5), &mut |_| true)
-            .expect("test value")
-            .expect("test value");
+        let bench = bench(&set, 5);
         let dir = std::env::temp_dir().join(format!("ganvas-augment-run-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("test value");
         let path = dir.join("results.csv");

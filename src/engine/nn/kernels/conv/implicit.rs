@@ -451,12 +451,12 @@ fn weight_grad_run(x: Strided4<'_>, grad: Strided4<'_>, o: usize, g: &ConvGeomet
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::direct::tests::close;
     use super::super::im2col::tests::direct_conv;
     use super::*;
 
-    fn values(n: usize, seed: usize) -> Vec<f32> {
+    pub(in super::super) fn values(n: usize, seed: usize) -> Vec<f32> {
         (0..n)
             .map(|i| (((i + seed) * 7919 % 1013) as f32 / 1013.0) - 0.5)
             .collect()

@@ -162,13 +162,8 @@ fn fill_unreached(dx: &mut [f32], g: &ConvGeometry, [hq, wq]: [usize; 2], bias: 
 mod tests {
     use super::super::direct::tests::close;
     use super::super::im2col::tests::direct_conv;
+    use super::super::implicit::tests::values;
     use super::*;
-
-    fn values(n: usize, seed: usize) -> Vec<f32> {
-        (0..n)
-            .map(|i| (((i + seed) * 7919 % 1013) as f32 / 1013.0) - 0.5)
-            .collect()
-    }
 
     fn dot(a: &[f32], b: &[f32]) -> f64 {
         a.iter()
