@@ -140,7 +140,8 @@ impl<'a> Bench<'a> {
         let held_out = Labelled::gather(set, &split.held_out);
         let pool = Labelled::gather(set, &split.pool);
         let mut rng = Rng::seeded(0x600D_7E57);
-        let fitted = fit_on(set, &pool, None, None, recipe, &mut rng, keep_going);
+        let steps = recipe.classifier_steps;
+        let fitted = fit_on(set, &pool, None, None, steps, &mut rng, keep_going);
         let Some(pool_classifier) = fitted else {
             return Ok(None);
         };
@@ -207,7 +208,7 @@ impl<'a> Bench<'a> {
                 data,
                 mix,
                 jitter,
-                self.recipe,
+                self.recipe.classifier_steps,
                 &mut rng,
                 &mut |f| progress(i + 1, f),
             );
@@ -252,14 +253,14 @@ pub fn select(set: &ImageSet, indices: &[usize]) -> ImageSet {
     }
 }
 
-/// The small classifier trained on `data`; with `mix` = (extra, share), that share of each
+/// The small classifier trained for `steps` on `data`; with `mix` = (extra, share), that share of each
 /// batch comes from `extra`; with a `jitter`, each image is moved within it as it is drawn.
 fn fit_on(
     set: &ImageSet,
     data: &Labelled,
     mix: Option<(&Labelled, f32)>,
     jitter: Option<Jitter>,
-    recipe: Recipe,
+    steps: usize,
     rng: &mut Rng,
     keep_going: &mut dyn FnMut(f32) -> bool,
 ) -> Option<Classifier> {
@@ -284,7 +285,7 @@ fn fit_on(
         (pixels, labels)
     };
     let shape = (len, set.class_names.clone());
-    classifier::fit(shape, recipe.classifier_steps, rng, draw, keep_going)
+    classifier::fit(shape, steps, rng, draw, keep_going)
 }
 
 #[cfg(test)]
