@@ -5,65 +5,75 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use crate::engine::augment::chart;
-use crate::engine::augment::classic::Jitter;
-use crate::engine::augment::experiment::{Bench, Recipe, RunResult, STAGES};
-use crate::engine::augment::gan::GanSynthesizer;
-use crate::engine::augment::results::{self, Summary};
-use crate::engine::augment::split;
+use crate::engine::augment::experiment::{RunResult, STAGES};
+use crate::engine::augment::lab::{self, Destination, LabProgress};
+use crate::engine::augment::plan::AugmentPlan;
+use crate::engine::augment::results::{self, Progress, Summary};
 use crate::engine::backend::{self, BackendChoice};
-use crate::engine::data::{self, Dataset};
 use crate::engine::preset::{self, Preset};
 
-/// Options of `ganvas augment`.
+/// Options of `ganvas augment`. Unset options come from the preset's `[augment]` section,
+/// else the defaults shown.
 #[derive(Debug, clap::Args)]
 pub struct AugmentArgs {
     /// A conditional GAN preset (TOML): its data is the labelled set, its model and
     /// optimizers what is trained on each subset (e.g. presets/mnist-cgan.toml).
     #[arg(long)]
     pub preset: PathBuf,
-    /// Labelled images per class the generator and classifiers may train on, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "10,50,100")]
-    pub per_class: Vec<usize>,
-    /// Seeds, comma-separated: each N is run once per seed (mean ± spread over them).
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
-    pub seeds: Vec<u64>,
-    /// Rounds the generator trains on each subset (default: the preset's `train.steps`).
+    /// Labelled images per class the generator and classifiers may train on, comma-separated
+    /// [default: 10,50,100].
+    #[arg(long, value_delimiter = ',')]
+    pub per_class: Option<Vec<usize>>,
+    /// Seeds, comma-separated: each N is run once per seed (mean ± spread over them)
+    /// [default: 1,2,3].
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
+    /// Rounds the generator trains on each subset [default: the preset's `train.steps`].
     #[arg(long)]
     pub gan_steps: Option<u64>,
-    /// Adam steps (batch 128) of each classifier.
-    #[arg(long, default_value_t = 1000)]
-    pub classifier_steps: usize,
-    /// Synthetic images drawn per class.
-    #[arg(long, default_value_t = 500)]
-    pub synthetic_per_class: usize,
-    /// The share of synthetic images in the real + synthetic classifier's batches, 0-1.
-    #[arg(long, default_value_t = 0.5)]
-    pub mix: f32,
-    /// Folder for results.csv (a rerun with the same folder skips the finished runs).
+    /// Adam steps (batch 128) of each classifier [default: 1000].
+    #[arg(long)]
+    pub classifier_steps: Option<usize>,
+    /// Synthetic images drawn per class [default: 500].
+    #[arg(long)]
+    pub synthetic_per_class: Option<usize>,
+    /// The share of synthetic images in the real + synthetic classifier's batches, 0-1
+    /// [default: 0.5].
+    #[arg(long)]
+    pub mix: Option<f32>,
+    /// Folder for results.csv, setup.toml and chart.png (a rerun with the same folder skips
+    /// the finished runs; a folder of another setup is refused).
     #[arg(long)]
     pub out: PathBuf,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
 }
 
+impl AugmentArgs {
+    /// The preset's plan with the options given here laid over it.
+    fn plan(&self, preset: Option<AugmentPlan>) -> AugmentPlan {
+        let mut plan = preset.unwrap_or_default();
+        let Self {
+            per_class,
+            seeds,
+            gan_steps,
+            classifier_steps,
+            synthetic_per_class,
+            mix,
+            ..
+        } = self;
+        plan.per_class = per_class.clone().unwrap_or(plan.per_class);
+        plan.seeds = seeds.clone().unwrap_or(plan.seeds);
+        plan.gan_steps = gan_steps.or(plan.gan_steps);
+        plan.classifier_steps = classifier_steps.unwrap_or(plan.classifier_steps);
+        plan.synthetic_per_class = synthetic_per_class.unwrap_or(plan.synthetic_per_class);
+        plan.mix = mix.unwrap_or(plan.mix);
+        plan
+    }
+}
+
 pub fn run(args: &AugmentArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        (0.0..=1.0).contains(&args.mix),
-        "--mix is the share of synthetic images in a batch: between 0 and 1, not {}",
-        args.mix
-    );
-    anyhow::ensure!(
-        !args.per_class.is_empty(),
-        "--per-class needs at least one N"
-    );
-    anyhow::ensure!(!args.seeds.is_empty(), "--seeds needs at least one seed");
-    anyhow::ensure!(
-        args.classifier_steps > 0 && args.synthetic_per_class > 0,
-        "--classifier-steps and --synthetic-per-class must be at least 1"
-    );
     let text = preset::read_text(&args.preset)?;
     if let Some(family) = preset::family_of(&text).filter(|f| f != "gan") {
         anyhow::bail!(
@@ -73,76 +83,56 @@ pub fn run(args: &AugmentArgs) -> anyhow::Result<()> {
         );
     }
     let loaded_preset = Preset::load(&args.preset)?;
-    let (config, preset_name) = (loaded_preset.config(), loaded_preset.name.clone());
-    let loaded = data::load(&config.data)?;
-    let Dataset::Images(set) = loaded.dataset else {
-        anyhow::bail!(
-            "{}: the augmentation lab needs labelled images, not 2D points",
-            args.preset.display()
-        );
-    };
+    let config = loaded_preset.config();
+    let plan = args.plan(loaded_preset.augment.clone());
     let backend = backend::select(args.backend)?;
-    let steps = args.gan_steps.unwrap_or(config.train.steps as u64);
-    let mut synthesizer =
-        GanSynthesizer::new(config, steps, backend.clone()).map_err(anyhow::Error::msg)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let path = args.out.join("results.csv");
-    let recipe = Recipe {
-        classifier_steps: args.classifier_steps,
-        synthetic_per_class: args.synthetic_per_class,
-        mix: args.mix,
-        jitter: Jitter::default(),
-    };
     outln!(
-        "{} labelled images in {} classes; the generator: {steps} rounds on {} per subset",
-        set.len(),
-        set.class_names.len(),
-        backend.name
+        "the generator: {} rounds on {} per subset; N per class {:?}, seeds {:?}",
+        plan.gan_steps_for(&config),
+        backend.name,
+        plan.per_class,
+        plan.seeds
     );
-    // The largest N must fit every class of the training pool: said before any training.
-    if let (Some(labels), Some(&largest)) = (&set.labels, args.per_class.iter().max()) {
-        let split = split::split(labels, set.class_names.len())?;
-        split::subset(&split.pool, labels, &set.class_names, largest, 0)?;
-    }
-    let done = results::read(&path).map_err(anyhow::Error::msg)?;
-    let planned = args
-        .per_class
-        .iter()
-        .flat_map(|&n| args.seeds.iter().map(move |&s| (n, s)));
-    let all_done = planned
-        .clone()
-        .all(|(n, s)| done.iter().any(|r| (r.per_class, r.seed) == (n, s)));
-    if all_done {
-        // Nothing left to train: the table and chart of what the file holds.
-        return report(&done, &preset_name, args, &path, false);
-    }
     super::interrupt::install();
-    let keep_going = || !super::interrupt::requested();
-    eprintln!("training the judge of GAN-test on the whole training pool…");
-    let bench = Bench::new(&set, recipe, &mut |_| keep_going())?
-        .ok_or_else(|| super::interrupt::Interrupted("stopped before any run".into()))?;
-    outln!(
-        "training pool {} images, held out {} (every accuracy is on those)",
-        bench.split.pool.len(),
-        bench.split.held_out.len()
-    );
     let mut last = (usize::MAX, usize::MAX);
-    let outcome = results::run_all(
-        &bench,
-        &mut synthesizer,
-        &args.per_class,
-        &args.seeds,
-        &path,
-        &mut |k, total, stage, _| {
-            if (k, stage) != last {
-                eprintln!("run {}/{total}: {}…", k + 1, STAGES[stage]);
-                last = (k, stage);
+    let mut judging = false;
+    let destination = Destination::Folder(args.out.clone());
+    let outcome = lab::run(&config, &plan, &destination, backend, &mut |p| {
+        match p {
+            LabProgress::Found(done) if !done.is_empty() => {
+                eprintln!(
+                    "{} finished runs found in {}",
+                    done.len(),
+                    args.out.display()
+                );
             }
-            keep_going()
-        },
-    )?;
-    report(&outcome.results, &preset_name, args, &path, outcome.stopped)
+            LabProgress::Judge(_) if !judging => {
+                judging = true;
+                eprintln!("training the judge of GAN-test on the whole training pool…");
+            }
+            LabProgress::Run(Progress::Stage(at)) if (at.run, at.stage) != last => {
+                eprintln!(
+                    "run {}/{} (N = {}, seed {}): {}…",
+                    at.run + 1,
+                    at.total,
+                    at.per_class,
+                    at.seed,
+                    STAGES[at.stage]
+                );
+                last = (at.run, at.stage);
+            }
+            _ => {}
+        }
+        !super::interrupt::requested()
+    })?;
+    let path = args.out.join(lab::RESULTS_FILE);
+    report(
+        &outcome.results,
+        &loaded_preset.name,
+        args,
+        &path,
+        outcome.stopped,
+    )
 }
 
 /// Prints the table, draws the chart, and says what was written (and, when stopped, how to
@@ -156,6 +146,9 @@ fn report(
 ) -> anyhow::Result<()> {
     let summaries = results::summarise(finished);
     print_table(&summaries);
+    for s in &summaries {
+        outln!("{}", s.verdict());
+    }
     let chart = args.out.join("chart.png");
     let title = format!("{preset_name}: held-out accuracy by N per class (mean +/- sd over seeds)");
     chart::write_png(&summaries, &title, &chart)?;
@@ -197,5 +190,46 @@ pub fn table(summaries: &[Summary]) -> String {
 fn print_table(summaries: &[Summary]) {
     for line in table(summaries).lines() {
         outln!("{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: AugmentArgs,
+    }
+
+    fn args(line: &[&str]) -> AugmentArgs {
+        let mut all = vec!["ganvas", "--preset", "p.toml", "--out", "o"];
+        all.extend_from_slice(line);
+        Cli::try_parse_from(all).expect("valid flags").args
+    }
+
+    #[test]
+    fn flags_override_the_presets_plan_and_the_rest_comes_from_it() {
+        let preset = AugmentPlan {
+            per_class: vec![10, 50],
+            seeds: vec![1, 2, 3],
+            gan_steps: Some(600),
+            classifier_steps: 500,
+            synthetic_per_class: 200,
+            mix: 0.5,
+        };
+        let plan = args(&["--seeds", "7,8", "--mix", "0.25"]).plan(Some(preset.clone()));
+        assert_eq!(
+            plan,
+            AugmentPlan {
+                seeds: vec![7, 8],
+                mix: 0.25,
+                ..preset
+            }
+        );
+        assert_eq!(args(&[]).plan(None), AugmentPlan::default());
     }
 }

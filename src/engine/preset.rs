@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::augment::plan::AugmentPlan;
 use super::config::{
     DataConfig, ModelConfig, Objective, Optimizers, TrainConfig, TrainLoop, Tricks,
 };
@@ -41,6 +42,9 @@ pub struct Preset {
     /// A lesson's script, shown beside the view (presets/lessons/).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lesson: Option<Lesson>,
+    /// The augmentation lab's plan for this (conditional) preset: N per class, seeds, steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub augment: Option<AugmentPlan>,
     /// The file it was read from (not part of the file).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -62,6 +66,8 @@ pub enum PresetError {
     Invalid { path: PathBuf, cause: ConfigError },
     #[error("preset {path}: {message}")]
     Lesson { path: PathBuf, message: String },
+    #[error("preset {path}: [augment] {message}")]
+    Augment { path: PathBuf, message: String },
     #[error(
         "preset {path} trains the {found} family, not a GAN: it opens in its own window (`ganvas gui --preset {path}`) or trains headless (`ganvas train --preset {path}`)"
     )]
@@ -105,6 +111,7 @@ impl Preset {
             optimizer: config.optimizer.clone(),
             tricks: config.tricks.clone(),
             lesson: None,
+            augment: None,
             path: None,
         }
     }
@@ -152,6 +159,12 @@ impl Preset {
                 path: path.to_path_buf(),
                 cause: source,
             })?;
+        if let Some(plan) = &preset.augment {
+            plan.validate().map_err(|message| PresetError::Augment {
+                path: path.to_path_buf(),
+                message,
+            })?;
+        }
         if !with_lesson {
             preset.lesson = None;
         }

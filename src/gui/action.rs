@@ -49,6 +49,10 @@ pub enum Action {
     KeepRun,
     /// Restart the run on these drawn 2D points.
     TrainOnDrawing(Vec<[f32; 2]>),
+    /// Start the augmentation lab's experiment with the run's configuration.
+    StartAugment,
+    /// Stop it (finished runs are kept).
+    StopAugment,
     /// Translate this image (the source domain's shape) there and back.
     Translate {
         a_to_b: bool,

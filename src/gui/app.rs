@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 
 use super::action::{Action, keyboard_actions};
+use super::augment_lab::{AugmentLab, augment_lab_ui};
 use super::close_guard::{CloseGuard, close_dialog_ui};
 use super::collapse::{CollapseSettings, alert_ui, collapse_ui};
 use super::compare::{Compare, compare_ui};
@@ -73,6 +74,8 @@ pub(super) enum LeftTab {
     Collapse,
     /// Kept runs overlaid.
     Compare,
+    /// Does the GAN help a classifier?
+    Augment,
 }
 
 /// What the right panel shows.
@@ -104,6 +107,8 @@ pub struct GanvasApp {
     pub(super) right_tab: RightTab,
     pub(super) layout: Layout,
     pub(super) compare: Compare,
+    /// The augmentation lab's plan, experiment and results.
+    pub(super) augment: AugmentLab,
     perf: Perf,
     repaint: Arc<RepaintPolicy>,
     /// Slow motion, in ms between updates.
@@ -222,6 +227,7 @@ impl GanvasApp {
             },
             layout: settings.layout,
             compare: Compare::default(),
+            augment: AugmentLab::new(preset.augment.clone(), &config),
             perf: Perf::new(perf_log),
             repaint,
             pace_ms: 0,
@@ -244,6 +250,17 @@ impl GanvasApp {
             recovery: Recovery::at(recovery::default_path()),
             lesson,
             view_width: 0.0,
+        })
+    }
+
+    /// The augmentation lab's waker: its news is drawn at the training redraw rate even
+    /// while training is paused (the lab reports every generator step, and redrawing that
+    /// often with a software renderer took a third of the lab's speed).
+    pub(super) fn lab_waker(&self) -> Waker {
+        let (policy, ctx) = (self.repaint.clone(), self.ctx.clone());
+        Arc::new(move || {
+            let ms = policy.training_interval_ms.load(Ordering::Relaxed);
+            ctx.request_repaint_after(Duration::from_millis(ms));
         })
     }
 
@@ -351,6 +368,13 @@ impl GanvasApp {
             let compare = format!("Compare runs ({})", self.compare.runs.len());
             ui.selectable_value(&mut self.left_tab, LeftTab::Compare, compare)
                 .on_hover_text("Every change to what is learned keeps the previous run here; overlay their curves (e.g. vanilla vs WGAN-GP on the same data and seed)");
+            let lab = if self.augment.running() {
+                "Augmentation lab (running)"
+            } else {
+                "Augmentation lab"
+            };
+            ui.selectable_value(&mut self.left_tab, LeftTab::Augment, lab)
+                .on_hover_text("Does the conditional GAN's output make a better classifier? Real, synthetic, mixed and classically augmented training data, judged on held-out images");
         });
         match self.left_tab {
             LeftTab::Training => panels::plots_ui(
@@ -367,6 +391,12 @@ impl GanvasApp {
             LeftTab::Compare => {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     compare_ui(ui, &self.view, &mut self.compare, actions)
+                });
+            }
+            LeftTab::Augment => {
+                let config = self.view.gan_config();
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    augment_lab_ui(ui, &mut self.augment, config, actions)
                 });
             }
         }
@@ -400,6 +430,9 @@ impl eframe::App for GanvasApp {
             let _ = self.trainer.send(copy);
         }
         self.handle_dialog_answer();
+        if let Some(note) = self.augment.drain() {
+            self.view.messages.push(note);
+        }
         let notes = self.dialogs.notes();
         self.view.messages.extend(notes);
     }

@@ -100,7 +100,13 @@ impl GanvasApp {
                 }
             }
             _ => {
-                let message = match super::view_export::export(job, &path, self) {
+                let lab = super::augment_lab::file_chosen(
+                    job,
+                    &path,
+                    &mut self.augment,
+                    &self.preset_name,
+                );
+                let message = match lab.or_else(|| super::view_export::export(job, &path, self)) {
                     Some(result) => result,
                     None => files::export(job, &path, &self.view, &self.preset_name, &self.dialogs),
                 };
@@ -111,6 +117,32 @@ impl GanvasApp {
             }
         };
         self.send(command);
+    }
+
+    /// Starts the augmentation lab on the run's configuration, pausing the training (both
+    /// would share the processor).
+    fn start_augment(&mut self) {
+        let Some(config) = self.view.gan_config().cloned() else {
+            self.view.messages.push("Error: no run is loaded".into());
+            return;
+        };
+        let started = self.augment.start(
+            config,
+            &self.preset_name,
+            self.backend.clone(),
+            self.lab_waker(),
+        );
+        match started {
+            Ok(()) => {
+                if self.view.running {
+                    self.send(Command::Pause);
+                    self.view
+                        .messages
+                        .push("Training paused while the augmentation lab runs.".into());
+                }
+            }
+            Err(e) => self.view.messages.push(format!("Error: {e}")),
+        }
     }
 
     /// Loads a preset as the new run (`keep_lesson`: a lesson step switching preset).
@@ -129,6 +161,10 @@ impl GanvasApp {
                 self.preset_config = p.config();
                 self.preset_path = Some(path.to_path_buf());
                 self.edited = None;
+                if !self.augment.running() {
+                    self.augment =
+                        super::augment_lab::AugmentLab::new(p.augment.clone(), &p.config());
+                }
                 if !keep_lesson {
                     self.lesson = p.lesson.clone().map(LessonState::new);
                     self.right_tab = if self.lesson.is_some() {
@@ -163,6 +199,14 @@ impl GanvasApp {
                 Action::SetPace(millis) => {
                     self.pace_ms = millis;
                     Command::SetPace { millis }
+                }
+                Action::StartAugment => {
+                    self.start_augment();
+                    continue;
+                }
+                Action::StopAugment => {
+                    self.augment.stop();
+                    continue;
                 }
                 Action::ToggleTheme => {
                     crate::gui::action::toggle_theme(&self.ctx);

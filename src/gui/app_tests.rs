@@ -8,32 +8,15 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use super::GanvasApp;
-use crate::engine::backend::{BackendChoice, select};
 use crate::engine::config::Objective;
 use crate::engine::family::gan;
-use crate::engine::preset::Preset;
 use crate::engine::trainer::protocol::StepKind;
 
 fn window(preset: &str) -> Harness<'static, GanvasApp> {
     window_sized(preset, [1400.0, 900.0])
 }
 
-pub(super) fn window_sized(preset: &str, size: [f32; 2]) -> Harness<'static, GanvasApp> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("presets")
-        .join(preset);
-    let preset = Preset::load(&path).expect("preset");
-    let backend = select(BackendChoice::Cpu).expect("cpu");
-    let mut h = Harness::builder()
-        .with_size(size)
-        .build_eframe(move |cc| GanvasApp::new(cc, preset, backend, false, false).expect("app"));
-    assert!(
-        until(&mut h, 30, |a| a.view.info.is_some()),
-        "the run is built"
-    );
-    h
-}
-
+pub(super) use crate::gui::harness::gan_window as window_sized;
 pub(super) use crate::gui::harness::until;
 
 /// Whether the window has shown a message starting with `prefix`.

@@ -36,6 +36,12 @@ pub enum FileJob {
     OpenCsv,
     /// An image of one's own (PNG, JPEG, …) to translate (CycleGAN) or upscale (super-resolution).
     OpenImage,
+    /// The folder for the augmentation lab's results.
+    AugmentFolder,
+    /// The augmentation lab's runs as CSV.
+    ExportAugmentCsv,
+    /// The augmentation lab's bar chart as PNG.
+    ExportAugmentChart,
 }
 
 /// What kind of dialog a job needs.
@@ -99,6 +105,15 @@ impl FileJob {
                     &["png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff"],
                 )
                 .add_filter("any file", &["*"]),
+            FileJob::AugmentFolder => d.set_title("Choose a folder for the experiment's results"),
+            FileJob::ExportAugmentCsv => d
+                .set_title("Export the augmentation lab's runs")
+                .add_filter("CSV", &["csv"])
+                .set_file_name("augment-results.csv"),
+            FileJob::ExportAugmentChart => d
+                .set_title("Export the augmentation lab's chart")
+                .add_filter("PNG image", &["png"])
+                .set_file_name("augment-chart.png"),
         }
     }
 
@@ -107,7 +122,7 @@ impl FileJob {
             FileJob::LoadCheckpoint | FileJob::OpenIdx | FileJob::OpenCsv | FileJob::OpenImage => {
                 Pick::File
             }
-            FileJob::OpenImageFolder | FileJob::OpenCifar => Pick::Folder,
+            FileJob::OpenImageFolder | FileJob::OpenCifar | FileJob::AugmentFolder => Pick::Folder,
             _ => Pick::Save,
         }
     }
@@ -282,6 +297,9 @@ pub fn export(
         | FileJob::OpenCifar
         | FileJob::OpenCsv => Err("this goes through the trainer".into()),
         FileJob::OpenImage => Err("an image is translated by the run that takes images".into()),
+        FileJob::AugmentFolder | FileJob::ExportAugmentCsv | FileJob::ExportAugmentChart => {
+            Err("the augmentation lab writes its own files".into())
+        }
     }
 }
 

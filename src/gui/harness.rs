@@ -29,3 +29,21 @@ pub fn request_close<A>(h: &mut Harness<'static, A>) {
     h.step();
     h.step();
 }
+
+/// The GAN window on `presets/<preset>` (CPU backend, paused), once its run is built.
+pub fn gan_window(preset: &str, size: [f32; 2]) -> Harness<'static, super::app::GanvasApp> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("presets")
+        .join(preset);
+    let preset = crate::engine::preset::Preset::load(&path).expect("preset");
+    let backend =
+        crate::engine::backend::select(crate::engine::backend::BackendChoice::Cpu).expect("cpu");
+    let mut h = Harness::builder().with_size(size).build_eframe(move |cc| {
+        super::app::GanvasApp::new(cc, preset, backend, false, false).expect("app")
+    });
+    assert!(
+        until(&mut h, 30, |a| a.view.info.is_some()),
+        "the run is built"
+    );
+    h
+}

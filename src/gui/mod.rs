@@ -5,6 +5,7 @@ mod action;
 mod app;
 mod app_actions;
 mod app_textures;
+mod augment_lab;
 mod close_guard;
 mod collapse;
 mod compare;

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::engine::canvas::{Canvas, GLYPH, INK, text_width};
 use crate::engine::export::{ExportError, write_rgb_png};
 
-use super::results::{Spread, Summary};
+use super::results::Summary;
 
 const GRID: [u8; 3] = [225, 225, 225];
 /// The conditions in the table's order, with their colours.
@@ -17,10 +17,6 @@ pub const SERIES: [(&str, [u8; 3]); 5] = [
     ("classic augmentation", [60, 160, 90]),
     ("GAN-test", [150, 150, 150]),
 ];
-
-fn values(s: &Summary) -> [Spread; 5] {
-    [s.real, s.synthetic, s.mixed, s.classic, s.gan_test]
-}
 
 const BAR: i64 = 24;
 const GAP: i64 = 48;
@@ -54,7 +50,7 @@ pub fn render(summaries: &[Summary], title: &str) -> (usize, usize, Vec<u8>) {
     c.rect(left, bottom, left + plot, bottom + 1, INK);
     for (g, s) in summaries.iter().enumerate() {
         let x0 = left + GAP / 2 + g as i64 * group;
-        for (k, (v, (_, colour))) in values(s).iter().zip(SERIES).enumerate() {
+        for (k, (v, (_, colour))) in s.spreads().iter().zip(SERIES).enumerate() {
             let x = x0 + k as i64 * BAR;
             c.rect(x + 2, y_of(v.mean), x + BAR - 2, bottom, colour);
             // ± one standard deviation, with caps.
@@ -86,6 +82,7 @@ pub fn write_png(summaries: &[Summary], title: &str, path: &Path) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::augment::results::Spread;
 
     fn summary(per_class: usize, mean: f64) -> Summary {
         let s = Spread { mean, std: 0.05 };

@@ -375,10 +375,9 @@ mod tests {
         let outcome = run_all(
             &bench,
             &mut copier,
-            &[5],
-            &[1, 2, 3],
+            &[(5, 1), (5, 2), (5, 3)],
             &path,
-            &mut |k, _, stage, _| !(k == 1 && stage == 1),
+            &mut |p| !matches!(p, results::Progress::Stage(at) if at.run == 1 && at.stage == 1),
         )
         .expect("test value");
         assert!(outcome.stopped);
@@ -390,10 +389,9 @@ mod tests {
         let outcome = run_all(
             &bench,
             &mut copier,
-            &[5],
-            &[1, 2, 3],
+            &[(5, 1), (5, 2), (5, 3)],
             &path,
-            &mut |_, _, _, _| true,
+            &mut |_| true,
         )
         .expect("test value");
         assert!(!outcome.stopped);

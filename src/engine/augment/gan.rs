@@ -54,7 +54,7 @@ impl Synthesizer for GanSynthesizer {
             session
                 .step_once(StepKind::Round)
                 .map_err(|e| format!("step {step}: {e}"))?;
-            if step % 10 == 0 && !keep_going(step as f32 / self.steps as f32) {
+            if !keep_going(step as f32 / self.steps as f32) {
                 return Ok(None);
             }
         }

@@ -9,5 +9,8 @@ pub mod chart;
 pub mod classic;
 pub mod experiment;
 pub mod gan;
+pub mod lab;
+pub mod plan;
 pub mod results;
 pub mod split;
+pub mod worker;

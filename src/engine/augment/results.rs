@@ -110,6 +110,43 @@ pub struct Summary {
     pub secs: f64,
 }
 
+impl Summary {
+    /// The five figures in the chart's order: real, synthetic only, real + synthetic, classic
+    /// augmentation, GAN-test.
+    pub fn spreads(&self) -> [Spread; 5] {
+        [
+            self.real,
+            self.synthetic,
+            self.mixed,
+            self.classic,
+            self.gan_test,
+        ]
+    }
+
+    /// Whether synthetic images helped at this N, in words: real + synthetic against the real
+    /// subset alone, a difference counted only when larger than the seeds' spread; classic
+    /// augmentation beside it, the honest baseline.
+    pub fn verdict(&self) -> String {
+        let points = |a: Spread, b: Spread| 100.0 * (a.mean - b.mean);
+        let gain = points(self.mixed, self.real);
+        let noise = 100.0 * self.mixed.std.max(self.real.std);
+        let judged = if self.runs < 2 {
+            "one seed: no spread to judge by"
+        } else if gain > noise {
+            "helped"
+        } else if gain < -noise {
+            "hurt"
+        } else {
+            "no clear difference, within the seeds' spread"
+        };
+        format!(
+            "N = {}: adding synthetic images: {gain:+.1} points ({judged}); classic augmentation: {:+.1} points",
+            self.per_class,
+            points(self.classic, self.real)
+        )
+    }
+}
+
 /// One summary per N, in increasing N.
 pub fn summarise(results: &[RunResult]) -> Vec<Summary> {
     let mut ns: Vec<usize> = results.iter().map(|r| r.per_class).collect();
@@ -142,29 +179,50 @@ pub struct Outcome {
     pub stopped: bool,
 }
 
-/// Runs every (N, seed) of the plan that `path` does not already hold, writing the file after
+/// Where a run is: run `run` of `total` (N = `per_class`, `seed`) is at
+/// [`super::experiment::STAGES`]`[stage]`, `fraction` of that stage done.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunAt {
+    pub run: usize,
+    pub total: usize,
+    pub per_class: usize,
+    pub seed: u64,
+    pub stage: usize,
+    pub fraction: f32,
+}
+
+/// What [`run_all`] reports while it works.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Progress<'a> {
+    Stage(RunAt),
+    /// A run finished and is in the file.
+    Saved(&'a RunResult),
+}
+
+/// Runs every (N, seed) of `runs` that `path` does not already hold, writing the file after
 /// each; a stop (progress returning false) loses only the run under way.
-/// `progress(done, total, stage, fraction)`.
 pub fn run_all(
     bench: &Bench<'_>,
     synthesizer: &mut dyn Synthesizer,
-    per_class: &[usize],
-    seeds: &[u64],
+    runs: &[(usize, u64)],
     path: &Path,
-    progress: &mut dyn FnMut(usize, usize, usize, f32) -> bool,
+    progress: &mut dyn FnMut(Progress<'_>) -> bool,
 ) -> Result<Outcome, AugmentError> {
     let mut results = read(path).map_err(AugmentError::Results)?;
-    let plan: Vec<(usize, u64)> = per_class
-        .iter()
-        .flat_map(|&n| seeds.iter().map(move |&s| (n, s)))
-        .collect();
-    let total = plan.len();
-    for (k, &(n, seed)) in plan.iter().enumerate() {
+    let total = runs.len();
+    for (k, &(n, seed)) in runs.iter().enumerate() {
         if results.iter().any(|r| r.per_class == n && r.seed == seed) {
             continue;
         }
-        let run = bench.run(synthesizer, n, seed, &mut |stage, f| {
-            progress(k, total, stage, f)
+        let run = bench.run(synthesizer, n, seed, &mut |stage, fraction| {
+            progress(Progress::Stage(RunAt {
+                run: k,
+                total,
+                per_class: n,
+                seed,
+                stage,
+                fraction,
+            }))
         })?;
         let Some(result) = run else {
             return Ok(Outcome {
@@ -175,6 +233,14 @@ pub fn run_all(
         results.push(result);
         write(path, &results)
             .map_err(|e| AugmentError::Results(format!("cannot write {}: {e}", path.display())))?;
+        if let Some(saved) = results.last()
+            && !progress(Progress::Saved(saved))
+        {
+            return Ok(Outcome {
+                stopped: k + 1 < total,
+                results,
+            });
+        }
     }
     Ok(Outcome {
         results,
@@ -242,6 +308,23 @@ mod tests {
                 std: 0.0
             }
         );
+    }
+
+    #[test]
+    fn the_verdict_counts_a_gain_only_beyond_the_spread() {
+        let with = |mixed: [f64; 2]| {
+            let mut runs = vec![result(10, 1, 0.70), result(10, 2, 0.72)];
+            runs[0].mixed = mixed[0];
+            runs[1].mixed = mixed[1];
+            summarise(&runs).remove(0)
+        };
+        let helped = with([0.80, 0.82]).verdict();
+        assert!(helped.contains("+10.0 points (helped)"), "{helped}");
+        assert!(with([0.60, 0.62]).verdict().contains("hurt"));
+        assert!(with([0.70, 0.73]).verdict().contains("no clear difference"));
+        let one = summarise(&[result(10, 1, 0.7)]).remove(0).verdict();
+        assert!(one.contains("one seed"), "{one}");
+        assert!(one.contains("classic augmentation: +11."), "{one}");
     }
 
     #[test]
