@@ -24,6 +24,7 @@ pub mod quiet;
 pub mod recipes;
 pub mod rng;
 pub mod state;
+pub mod stylegan;
 pub mod superres;
 pub mod timelapse;
 pub mod trainer;

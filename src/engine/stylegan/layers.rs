@@ -1,0 +1,348 @@
+//! StyleGAN's layers. Every weight is stored N(0, 1) (÷ the layer's learning-rate multiplier)
+//! and scaled at run time by multiplier / √fan-in: the *equalised learning rate* (Karras et
+//! al. 2018), so that Adam's step is the same relative size in every layer. The mapping
+//! network's multiplier of 0.01 makes its effective learning rate 100× smaller, as StyleGAN's.
+//!
+//! The modulated convolution is the non-fused form of StyleGAN2: scale the input's channels
+//! by the style, convolve with the shared weight, scale each output channel by the
+//! demodulation factor 1/√(Σ (w·s)² + ε) (the output's expected standard deviation for a unit
+//! input), then add per-pixel noise with a learned strength, the bias, and the activation.
+
+use burn::module::{Module, Param};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::engine::cyclegan::nets::upsample2;
+use crate::engine::nn::kernels::conv as kernels;
+use crate::engine::nn::kernels::norm::{Nonlinearity, activate};
+use crate::engine::rng::Rng;
+
+/// LeakyReLU's slope, and the gain that keeps the activations' scale (√2).
+const SLOPE: f32 = 0.2;
+pub const ACT_GAIN: f32 = std::f32::consts::SQRT_2;
+
+/// LeakyReLU(0.2) × √2.
+pub fn lrelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    activate(x, Nonlinearity::LeakyRelu(SLOPE)).mul_scalar(ACT_GAIN)
+}
+
+fn normal_param<const D: usize>(
+    rng: &mut Rng,
+    shape: [usize; D],
+    std: f32,
+    device: &Device,
+) -> Param<Tensor<D>> {
+    let n = shape.iter().product();
+    let values = rng.normals(n).into_iter().map(|v| std * v).collect();
+    Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
+}
+
+fn constant_param(n: usize, value: f32, device: &Device) -> Param<Tensor<1>> {
+    Param::from_tensor(Tensor::full([n], value, device))
+}
+
+/// A fully connected layer with an equalised learning rate.
+#[derive(Module, Debug)]
+pub struct EqLinear {
+    /// [in, out], stored N(0, 1/lr_mul²).
+    pub weight: Param<Tensor<2>>,
+    pub bias: Param<Tensor<1>>,
+    pub lr_mul: f32,
+}
+
+impl EqLinear {
+    pub fn new(
+        rng: &mut Rng,
+        [d_in, d_out]: [usize; 2],
+        lr_mul: f32,
+        bias_init: f32,
+        device: &Device,
+    ) -> Self {
+        Self {
+            weight: normal_param(rng, [d_in, d_out], 1.0 / lr_mul, device),
+            bias: constant_param(d_out, bias_init / lr_mul, device),
+            lr_mul,
+        }
+    }
+
+    /// [n, in] → [n, out].
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [d_in, _] = self.weight.dims();
+        let gain = self.lr_mul / (d_in as f32).sqrt();
+        let b = self.bias.val().mul_scalar(self.lr_mul).unsqueeze::<2>();
+        x.matmul(self.weight.val().mul_scalar(gain)).add(b)
+    }
+}
+
+/// A convolution keeping the size, with an equalised learning rate.
+#[derive(Module, Debug)]
+pub struct EqConv {
+    /// [out, in, k, k], stored N(0, 1).
+    pub weight: Param<Tensor<4>>,
+    pub bias: Param<Tensor<1>>,
+}
+
+impl EqConv {
+    pub fn new(rng: &mut Rng, [c_in, c_out, k]: [usize; 3], device: &Device) -> Self {
+        Self {
+            weight: normal_param(rng, [c_out, c_in, k, k], 1.0, device),
+            bias: constant_param(c_out, 0.0, device),
+        }
+    }
+
+    /// The weight as the convolution uses it (× 1/√fan-in).
+    pub fn scaled_weight(&self) -> Tensor<4> {
+        let [_, c_in, k, _] = self.weight.dims();
+        self.weight
+            .val()
+            .mul_scalar(1.0 / ((c_in * k * k) as f32).sqrt())
+    }
+
+    /// [n, in, h, w] → [n, out, h, w].
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [_, _, k, _] = self.weight.dims();
+        kernels::conv(x, self.scaled_weight(), self.bias.val(), 1, k / 2)
+    }
+}
+
+/// A modulated convolution: the style comes from w through its own affine layer.
+#[derive(Module, Debug)]
+pub struct ModConv {
+    pub conv: EqConv,
+    /// w → one scale per input channel (bias 1: the identity style at the start).
+    pub affine: EqLinear,
+    /// Per-pixel noise's learned strength (absent for toRGB), starting at 0.
+    pub noise_strength: Option<Param<Tensor<1>>>,
+    pub demodulate: bool,
+    /// Upsample the input ×2 first (nearest; StyleGAN2 uses a FIR filter).
+    pub up: bool,
+    /// toRGB has no activation.
+    pub activate: bool,
+}
+
+/// What the noise input of a layer is for one forward pass.
+#[derive(Clone, Debug)]
+pub enum Noise {
+    /// No noise (the "noise off" toggle; also the mean image).
+    Off,
+    /// This [n, 1, h, w] noise (fresh per call in training, fixed to compare).
+    Given(Tensor<4>),
+}
+
+impl ModConv {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rng: &mut Rng,
+        [c_in, c_out, k]: [usize; 3],
+        w_dim: usize,
+        demodulate: bool,
+        up: bool,
+        rgb: bool,
+        device: &Device,
+    ) -> Self {
+        Self {
+            conv: EqConv::new(rng, [c_in, c_out, k], device),
+            affine: EqLinear::new(rng, [w_dim, c_in], 1.0, 1.0, device),
+            noise_strength: (!rgb).then(|| constant_param(1, 0.0, device)),
+            demodulate,
+            up,
+            activate: !rgb,
+        }
+    }
+
+    /// The styles of `w` [n, w_dim] → [n, in]. toRGB's are scaled by 1/√in as StyleGAN2's
+    /// (it does not demodulate).
+    pub fn styles(&self, w: Tensor<2>) -> Tensor<2> {
+        let s = self.affine.forward(w);
+        if self.demodulate {
+            s
+        } else {
+            let [_, c_in, _, _] = self.conv.weight.dims();
+            s.mul_scalar(1.0 / (c_in as f32).sqrt())
+        }
+    }
+
+    /// The demodulation factors [n, out] for styles `s` [n, in]: 1/√(Σ_{i,k} (w_oik·s_i)² + ε).
+    pub fn demodulation(&self, s: Tensor<2>) -> Tensor<2> {
+        let w = self.conv.scaled_weight();
+        let [c_out, c_in, k, _] = w.dims();
+        let w2: Tensor<2> = w
+            .square()
+            .reshape([c_out, c_in, k * k])
+            .sum_dim(2)
+            .reshape([c_out, c_in]);
+        s.square()
+            .matmul(w2.transpose())
+            .add_scalar(1e-8)
+            .sqrt()
+            .recip()
+    }
+
+    /// `x` [n, in, h, w] with style from `w` [n, w_dim] → [n, out, h', w'].
+    pub fn forward(&self, x: Tensor<4>, w: Tensor<2>, noise: &Noise) -> Tensor<4> {
+        let x = if self.up { upsample2(x) } else { x };
+        let [n, c_in, _, _] = x.dims();
+        let s = self.styles(w);
+        let x = x.mul(s.clone().reshape([n, c_in, 1, 1]));
+        let weight = self.conv.scaled_weight();
+        let [c_out, _, k, _] = weight.dims();
+        let zero = Tensor::zeros([c_out], &x.device());
+        let mut y = kernels::conv(x, weight, zero, 1, k / 2);
+        if self.demodulate {
+            y = y.mul(self.demodulation(s).reshape([n, c_out, 1, 1]));
+        }
+        if let (Some(strength), Noise::Given(noise)) = (&self.noise_strength, noise) {
+            y = y.add(noise.clone().mul(strength.val().reshape([1, 1, 1, 1])));
+        }
+        let y = y.add(self.conv.bias.val().reshape([1, c_out, 1, 1]));
+        if self.activate { lrelu(y) } else { y }
+    }
+}
+
+/// Minibatch standard deviation (StyleGAN): one more channel holding, for each group of up to
+/// 4 images, the mean over features of their standard deviation: D sees the batch's
+/// variety, which makes collapse visible to it.
+pub fn minibatch_stddev(x: Tensor<4>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let group = (1..=n.min(4)).rev().find(|g| n % g == 0).unwrap_or(1);
+    let m = n / group;
+    let y: Tensor<5> = x.clone().reshape([group, m, c, h, w]);
+    let centred = y.clone().sub(y.mean_dim(0));
+    let std = centred.square().mean_dim(0).add_scalar(1e-8).sqrt(); // [1, m, c, h, w]
+    let per_group: Tensor<1> = std.reshape([m, c * h * w]).mean_dim(1).reshape([m]);
+    let channel = per_group
+        .reshape([1, m, 1, 1, 1])
+        .expand([group, m, 1, h, w])
+        .reshape([n, 1, h, w]);
+    Tensor::cat(vec![x, channel], 1)
+}
+
+/// 2×2 average pooling.
+pub fn downsample2(x: Tensor<4>) -> Tensor<4> {
+    burn::tensor::module::avg_pool2d(x, burn::tensor::ops::AvgPoolOptions::new([2, 2]))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::TensorData;
+
+    use super::*;
+
+    fn random(rng: &mut Rng, shape: [usize; 4], device: &Device) -> Tensor<4> {
+        let n = shape.iter().product();
+        Tensor::from_data(TensorData::new(rng.normals(n), shape), device)
+    }
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().expect("f32")
+    }
+
+    fn assert_close(a: &[f32], b: &[f32], tolerance: f32) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (x - y).abs() <= tolerance * (1.0 + y.abs()),
+                "{i}: {x} vs {y}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_modulated_convolution_is_a_plain_one_with_style_scaled_weights() {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(11);
+        let (c_in, c_out, w_dim) = (5, 7, 6);
+        for demodulate in [false, true] {
+            let mut m = ModConv::new(
+                &mut rng,
+                [c_in, c_out, 3],
+                w_dim,
+                demodulate,
+                false,
+                false,
+                &device,
+            );
+            m.conv.bias = constant_param(c_out, 0.25, &device);
+            let x = random(&mut rng, [1, c_in, 6, 6], &device);
+            let w: Tensor<2> =
+                Tensor::from_data(TensorData::new(rng.normals(w_dim), [1, w_dim]), &device);
+            let ours = m.forward(x.clone(), w.clone(), &Noise::Off);
+            // The same by hand: weight[o, i] · s_i (· d_o), one ordinary convolution.
+            let s = m.styles(w);
+            let mut weight = m
+                .conv
+                .scaled_weight()
+                .mul(s.clone().reshape([1, c_in, 1, 1]));
+            if demodulate {
+                let d = weight
+                    .clone()
+                    .square()
+                    .reshape([c_out, c_in * 9])
+                    .sum_dim(1)
+                    .add_scalar(1e-8)
+                    .sqrt()
+                    .recip();
+                weight = weight.mul(d.reshape([c_out, 1, 1, 1]));
+            }
+            let plain = lrelu(kernels::conv(x, weight, m.conv.bias.val(), 1, 1));
+            assert_close(&values(ours), &values(plain), 1e-4);
+        }
+    }
+
+    #[test]
+    fn demodulation_keeps_unit_output_variance_on_random_input() {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(12);
+        let (c_in, c_out, w_dim) = (16, 16, 8);
+        let mut m = ModConv::new(
+            &mut rng,
+            [c_in, c_out, 3],
+            w_dim,
+            true,
+            false,
+            false,
+            &device,
+        );
+        m.activate = false;
+        let x = random(&mut rng, [4, c_in, 34, 34], &device);
+        // Styles far from 1, so that without demodulation the scale would be off.
+        let w: Tensor<2> = Tensor::from_data(
+            TensorData::new(
+                rng.normals(4 * w_dim)
+                    .iter()
+                    .map(|v| 3.0 * v)
+                    .collect::<Vec<_>>(),
+                [4, w_dim],
+            ),
+            &device,
+        );
+        let y = m.forward(x, w, &Noise::Off);
+        // The interior (the zero padding lowers the border's variance).
+        let inner = values(y.slice([0..4, 0..c_out, 1..33, 1..33]));
+        let var = inner.iter().map(|v| v * v).sum::<f32>() / inner.len() as f32;
+        assert!((var - 1.0).abs() < 0.05, "output variance {var}");
+        let s = m.styles(Tensor::from_data(
+            TensorData::new(vec![3.0; w_dim], [1, w_dim]),
+            &device,
+        ));
+        let scale = values(s.square().mean()).first().copied().unwrap_or(0.0);
+        assert!(
+            scale > 1.5 || scale < 0.5,
+            "the styles do change the scale ({scale})"
+        );
+    }
+
+    #[test]
+    fn the_minibatch_deviation_is_zero_for_identical_images_and_grows_with_spread() {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(13);
+        let one = random(&mut rng, [1, 3, 4, 4], &device);
+        let same = one.clone().repeat_dim(0, 4);
+        let out = minibatch_stddev(same);
+        assert_eq!(out.dims(), [4, 4, 4, 4]);
+        let extra = values(out.slice([0..4, 3..4, 0..4, 0..4]));
+        assert!(extra.iter().all(|v| v.abs() < 1e-3), "{extra:?}");
+        let spread = minibatch_stddev(random(&mut rng, [4, 3, 4, 4], &device).mul_scalar(2.0));
+        let extra = values(spread.slice([0..4, 3..4, 0..4, 0..4]));
+        assert!(extra.iter().all(|v| *v > 1.0), "{extra:?}");
+    }
+}
