@@ -7,3 +7,4 @@ pub mod critic;
 pub mod generator;
 pub mod layers;
 pub mod r1;
+pub mod run;
