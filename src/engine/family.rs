@@ -166,6 +166,7 @@ mod tests {
         let coming = [
             &crate::engine::cyclegan::DESCRIPTION,
             &crate::engine::superres::DESCRIPTION,
+            &crate::engine::stylegan::DESCRIPTION,
         ];
         for f in FAMILIES.iter().chain(&coming) {
             assert!(!f.phases.is_empty() && !f.curves.is_empty(), "{}", f.key);

@@ -305,6 +305,7 @@ fn known_family(key: &str) -> Option<&'static FamilyDescription> {
         [
             &crate::engine::cyclegan::DESCRIPTION,
             &crate::engine::superres::DESCRIPTION,
+            &crate::engine::stylegan::DESCRIPTION,
         ]
         .into_iter()
         .find(|f| f.key == key)

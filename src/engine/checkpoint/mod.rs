@@ -265,6 +265,8 @@ impl Checkpoint {
                 needed: gan::DESCRIPTION.name,
                 hint: if family.key == crate::engine::superres::DESCRIPTION.key {
                     " (a super-resolution run is used with `ganvas upscale`, `eval`, `train --resume` and in the super-resolution window)"
+                } else if family.key == crate::engine::stylegan::DESCRIPTION.key {
+                    " (a StyleGAN run is used with `ganvas train --resume`)"
                 } else {
                     " (a CycleGAN run is used with `ganvas translate`, `eval`, `sample`, `train --resume` and in the CycleGAN window)"
                 },

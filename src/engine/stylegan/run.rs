@@ -20,6 +20,7 @@ use crate::engine::data::ImageSet;
 use crate::engine::loss::softplus;
 use crate::engine::nn::params::{ema_decay_at, ema_update};
 use crate::engine::rng::Rng;
+use crate::engine::trainer::run_log::RunLog;
 
 /// What a StyleGAN run is (a preset's `[stylegan]` section).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,16 +159,20 @@ pub struct StyleRun {
     pub ema: StyleGenerator,
     /// The running mean of w [w_dim] (the centre of truncation).
     pub w_avg: Vec<f32>,
-    opt_g: ModuleOptimizer,
-    opt_d: ModuleOptimizer,
-    rng: Rng,
+    pub(super) opt_g: ModuleOptimizer,
+    pub(super) opt_d: ModuleOptimizer,
+    pub(super) rng: Rng,
+    /// Completed rounds.
     pub step: u64,
-    critic_updates: u64,
+    /// Critic updates so far (R1's schedule counts them).
+    pub(super) critic_updates: u64,
+    /// The run's curves and evaluations, saved with checkpoints.
+    pub log: RunLog,
     device: Device,
     ad: Device,
 }
 
-fn adam() -> ModuleOptimizer {
+pub(super) fn adam() -> ModuleOptimizer {
     AdamConfig::new()
         .with_beta_1(0.0)
         .with_beta_2(0.99)
@@ -211,6 +216,7 @@ impl StyleRun {
             rng,
             step: 0,
             critic_updates: 0,
+            log: RunLog::default(),
             device: device.clone(),
             ad,
         })
