@@ -23,6 +23,7 @@ mod learning;
 mod presets;
 mod reliability;
 mod six_steps;
+mod stylegan;
 mod superres;
 mod trainer_thread;
 mod variant_matrix;

@@ -21,6 +21,7 @@ pub mod sample;
 pub mod train;
 pub mod train_cycle;
 pub mod train_sr;
+pub mod train_style;
 pub mod translate;
 pub mod upscale;
 

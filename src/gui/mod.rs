@@ -91,6 +91,16 @@ pub fn run(
     choice: BackendChoice,
     perf_log: bool,
 ) -> anyhow::Result<()> {
+    if let Some(p) = preset
+        && family_of_file(p)? == crate::engine::stylegan::DESCRIPTION.key
+    {
+        anyhow::bail!(
+            "{} is a StyleGAN preset: the StyleGAN family has no window yet; train it headless \
+             with `ganvas train --preset {}` (samples.png and mixing.png in the run directory)",
+            p.display(),
+            p.display()
+        );
+    }
     let window = match preset {
         Some(p) if is_cyclegan(p)? => Window::Translation(Box::new(CyclePreset::load(p)?)),
         Some(p) if family_of_file(p)? == crate::engine::superres::DESCRIPTION.key => {

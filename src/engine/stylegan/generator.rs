@@ -213,10 +213,10 @@ impl StyleGenerator {
             .map(|(j, _)| {
                 let side = 4usize << j.div_ceil(2);
                 let values = rng.normals(n * side * side);
-                Noise::Given(Tensor::from_data(
+                Noise::Given(Box::new(Tensor::from_data(
                     TensorData::new(values, [n, 1, side, side]),
                     device,
-                ))
+                )))
             })
             .collect()
     }
@@ -229,7 +229,7 @@ impl StyleGenerator {
 
 /// Per-layer w for a batch: `a` for layers before `cut`, `b` from `cut` on (style mixing;
 /// `cut` ≥ the number of layers: `a` everywhere).
-pub fn mixed_ws(a: Tensor<2>, b: Tensor<2>, cut: usize, num_ws: usize) -> Vec<Tensor<2>> {
+pub fn mixed_ws(a: &Tensor<2>, b: &Tensor<2>, cut: usize, num_ws: usize) -> Vec<Tensor<2>> {
     (0..num_ws)
         .map(|i| if i < cut { a.clone() } else { b.clone() })
         .collect()
@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(g.synthesis.convs.len(), 7);
         let w = g.mapping.forward(latents(2, 3, 16, &device));
         let noise = g.random_noise(&mut Rng::seeded(3), 3, &device);
-        let image = g.synthesis.forward(&mixed_ws(w.clone(), w, 8, 8), &noise);
+        let image = g.synthesis.forward(&mixed_ws(&w, &w, 8, 8), &noise);
         assert_eq!(image.dims(), [3, 1, 32, 32]);
         assert!(pixels(image).iter().all(|v| v.is_finite()));
     }
@@ -299,7 +299,7 @@ mod tests {
         let g = StyleGenerator::new(&mut Rng::seeded(4), &shape, &device);
         let n = g.num_ws();
         let [a, b, b2] = [5, 6, 7].map(|s| g.mapping.forward(latents(s, 2, 16, &device)));
-        let ws = mixed_ws(a.clone(), b.clone(), 3, n);
+        let ws = mixed_ws(&a, &b, 3, n);
         let is = |t: &Tensor<2>, u: &Tensor<2>| {
             !differ(
                 &pixels(t.clone().unsqueeze()),
@@ -311,7 +311,7 @@ mod tests {
         let draw = |first: &Tensor<2>, second: &Tensor<2>, cut| {
             pixels(
                 g.synthesis
-                    .forward(&mixed_ws(first.clone(), second.clone(), cut, n), &noise),
+                    .forward(&mixed_ws(first, second, cut, n), &noise),
             )
         };
         // A cut past the last layer is A alone; at 0, B alone; in between, B's styles matter
@@ -337,7 +337,7 @@ mod tests {
         let noise: Vec<Noise> = vec![Noise::Off; g.synthesis.convs.len()];
         let draw = |psi: f32| {
             let t = truncate(w.clone(), w_avg.clone(), psi);
-            pixels(g.synthesis.forward(&mixed_ws(t.clone(), t, n, n), &noise))
+            pixels(g.synthesis.forward(&mixed_ws(&t, &t, n, n), &noise))
         };
         let side = 16 * 16;
         let at_zero = draw(0.0);

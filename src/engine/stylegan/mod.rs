@@ -82,3 +82,5 @@ pub fn divergence(stats: &StepStats) -> Option<String> {
         .find(|&&i| stats.value(i).is_nan())
         .map(|&i| format!("{} became NaN", DESCRIPTION.curves[i].key))
 }
+pub mod explore;
+pub mod steps;

@@ -248,7 +248,7 @@ impl StyleRun {
             let z = self.latents(n, &ad);
             let second = self.generator.mapping.forward(z);
             let cut = 1 + self.rng.below(layers - 1);
-            super::generator::mixed_ws(first.clone(), second, cut, layers)
+            super::generator::mixed_ws(&first, &second, cut, layers)
         } else {
             vec![first.clone(); layers]
         };
@@ -273,7 +273,7 @@ impl StyleRun {
             .mean()
             .add(softplus(col(d_real.clone()).neg()).mean());
         let regularise =
-            self.config.r1_gamma > 0.0 && self.critic_updates % self.config.r1_every == 0;
+            self.config.r1_gamma > 0.0 && self.critic_updates.is_multiple_of(self.config.r1_every);
         let mut r1 = None;
         if regularise {
             let gamma = self.config.r1_gamma * self.config.r1_every as f32;
