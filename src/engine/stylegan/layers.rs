@@ -149,16 +149,10 @@ impl ModConv {
         }
     }
 
-    /// The styles of `w` [n, w_dim] → [n, in]. toRGB's are scaled by 1/√in as StyleGAN2's
-    /// (it does not demodulate).
+    /// The styles of `w` [n, w_dim] → [n, in]. (toRGB, which does not demodulate, takes its
+    /// 1/√in from the equalised weight, as StyleGAN2's weight gain on its styles.)
     pub fn styles(&self, w: Tensor<2>) -> Tensor<2> {
-        let s = self.affine.forward(w);
-        if self.demodulate {
-            s
-        } else {
-            let [_, c_in, _, _] = self.conv.weight.dims();
-            s.mul_scalar(1.0 / (c_in as f32).sqrt())
-        }
+        self.affine.forward(w)
     }
 
     /// The demodulation factors [n, out] for styles `s` [n, in]: 1/√(Σ_{i,k} (w_oik·s_i)² + ε).
