@@ -36,10 +36,12 @@ pub struct StyleCritic {
     pub last_conv: EqConv,
     pub fc: EqLinear,
     pub out: EqLinear,
+    /// The minibatch standard deviation's largest group.
+    pub mbstd_group: usize,
 }
 
 impl StyleCritic {
-    pub fn new(rng: &mut Rng, shape: &GeneratorShape, device: &Device) -> Self {
+    pub fn new(rng: &mut Rng, shape: &GeneratorShape, mbstd_group: usize, device: &Device) -> Self {
         let levels = shape.levels();
         let top = shape.resolution;
         let from_rgb = EqConv::new(rng, [shape.channels, shape.features(top), 1], device);
@@ -62,6 +64,7 @@ impl StyleCritic {
             last_conv: EqConv::new(rng, [f4 + 1, f4, 3], device),
             fc: EqLinear::new(rng, [f4 * 16, f4], 1.0, 0.0, device),
             out: EqLinear::new(rng, [f4, 1], 1.0, 0.0, device),
+            mbstd_group,
         }
     }
 
@@ -71,7 +74,10 @@ impl StyleCritic {
         for block in &self.blocks {
             h = block.forward(h);
         }
-        let h = lrelu(self.last_conv.forward(minibatch_stddev(h)));
+        let h = lrelu(
+            self.last_conv
+                .forward(minibatch_stddev(h, self.mbstd_group)),
+        );
         let [n, f, _, _] = h.dims();
         let h = lrelu(self.fc.forward(h.reshape([n, f * 16])));
         self.out.forward(h).reshape([n])

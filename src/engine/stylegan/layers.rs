@@ -198,11 +198,14 @@ impl ModConv {
 }
 
 /// Minibatch standard deviation (StyleGAN): one more channel holding, for each group of up to
-/// 4 images, the mean over features of their standard deviation: D sees the batch's
-/// variety, which makes collapse visible to it.
-pub fn minibatch_stddev(x: Tensor<4>) -> Tensor<4> {
+/// `max_group` images (StyleGAN: 4; its CIFAR setting: 32), the mean over features of their
+/// standard deviation: D sees the batch's variety, which makes collapse visible to it.
+pub fn minibatch_stddev(x: Tensor<4>, max_group: usize) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
-    let group = (1..=n.min(4)).rev().find(|g| n % g == 0).unwrap_or(1);
+    let group = (1..=n.min(max_group.max(1)))
+        .rev()
+        .find(|g| n % g == 0)
+        .unwrap_or(1);
     let m = n / group;
     let y: Tensor<5> = x.clone().reshape([group, m, c, h, w]);
     let centred = y.clone().sub(y.mean_dim(0));
@@ -336,11 +339,11 @@ mod tests {
         let mut rng = Rng::seeded(13);
         let one = random(&mut rng, [1, 3, 4, 4], &device);
         let same = one.clone().repeat_dim(0, 4);
-        let out = minibatch_stddev(same);
+        let out = minibatch_stddev(same, 4);
         assert_eq!(out.dims(), [4, 4, 4, 4]);
         let extra = values(out.slice([0..4, 3..4, 0..4, 0..4]));
         assert!(extra.iter().all(|v| v.abs() < 1e-3), "{extra:?}");
-        let spread = minibatch_stddev(random(&mut rng, [4, 3, 4, 4], &device).mul_scalar(2.0));
+        let spread = minibatch_stddev(random(&mut rng, [4, 3, 4, 4], &device).mul_scalar(2.0), 4);
         let extra = values(spread.slice([0..4, 3..4, 0..4, 0..4]));
         assert!(extra.iter().all(|v| *v > 1.0), "{extra:?}");
     }

@@ -98,6 +98,7 @@ impl StyleConfig {
         count(&f("channel_max"), self.channel_max, 1, 512)?;
         count(&f("batch_size"), self.batch_size, 2, 256)?;
         count(&f("r1_every"), self.r1_every, 1, 1000)?;
+        count(&f("mbstd_group"), self.mbstd_group, 1, 256)?;
         for (name, v, lo, hi) in [
             ("mapping_lr_mul", self.mapping_lr_mul, 1e-4, 1.0),
             ("lr", self.lr, 1e-6, 1.0),

@@ -204,8 +204,8 @@ mod tests {
         // A leaky-ReLU critic's exact penalty jumps wherever a unit changes side, so its
         // finite differences are only a rough reference: within 15 % here.
         let device = Device::flex().autodiff();
-        let critic = StyleCritic::new(&mut Rng::seeded(1), &shape(), &device);
-        let other = StyleCritic::new(&mut Rng::seeded(2), &shape(), &device);
+        let critic = StyleCritic::new(&mut Rng::seeded(1), &shape(), 4, &device);
+        let other = StyleCritic::new(&mut Rng::seeded(2), &shape(), 4, &device);
         let x = images(3, 8, &device);
         let forward = |x| critic.forward(x);
         let (surrogate, _) = r1_surrogate(&forward, x.clone(), critic.forward(x.clone()), 1.0);
@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn the_input_gradient_matches_finite_differences_of_the_logits() {
         let device = Device::flex().autodiff();
-        let critic = StyleCritic::new(&mut Rng::seeded(4), &shape(), &device);
+        let critic = StyleCritic::new(&mut Rng::seeded(4), &shape(), 4, &device);
         let x: Tensor<4> = Tensor::from_data(
             TensorData::new(Rng::seeded(5).uniforms(4 * 64, 1.0), [4, 1, 8, 8]),
             &device,

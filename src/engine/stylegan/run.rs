@@ -46,6 +46,8 @@ pub struct StyleConfig {
     pub ema: f32,
     /// The decay of the running mean of w.
     pub w_avg_decay: f32,
+    /// The critic's minibatch standard deviation over groups of up to this many images.
+    pub mbstd_group: usize,
     pub seed: u64,
 }
 
@@ -66,6 +68,7 @@ impl Default for StyleConfig {
             style_mixing: 0.9,
             ema: 0.999,
             w_avg_decay: 0.995,
+            mbstd_group: 4,
             seed: 1,
         }
     }
@@ -201,7 +204,7 @@ impl StyleRun {
         let mut rng = Rng::seeded(config.seed);
         let mut init = rng.fork();
         let generator = StyleGenerator::new(&mut init, &shape, &ad);
-        let critic = StyleCritic::new(&mut init, &shape, &ad);
+        let critic = StyleCritic::new(&mut init, &shape, config.mbstd_group, &ad);
         let ema = generator.valid();
         Ok(Self {
             w_avg: vec![0.0; shape.w_dim],
