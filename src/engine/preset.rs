@@ -202,6 +202,41 @@ impl Preset {
     }
 }
 
+/// What a family's preset file starts with: its format and its family.
+pub(crate) trait FamilyHead: serde::de::DeserializeOwned {
+    fn format(&self) -> u32;
+    fn family(&self) -> &str;
+}
+
+/// Parses a family's preset text as `P`, checking the format and that it names `family`
+/// (`what`: the family in a message, "a CycleGAN preset").
+pub(crate) fn parse_family_head<P: FamilyHead>(
+    text: &str,
+    path: &Path,
+    family: &str,
+    what: &str,
+) -> Result<P, PresetError> {
+    let syntax = |message: String| PresetError::Syntax {
+        path: path.to_path_buf(),
+        message,
+    };
+    let preset: P =
+        toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
+    if preset.format() != FORMAT {
+        return Err(PresetError::Format {
+            path: path.to_path_buf(),
+            found: preset.format(),
+        });
+    }
+    if preset.family() != family {
+        return Err(syntax(format!(
+            "family = \"{}\" is not {what}",
+            preset.family()
+        )));
+    }
+    Ok(preset)
+}
+
 /// The largest preset file read (a drawing of a million points is ~40 MB of TOML).
 const MAX_PRESET_BYTES: u64 = 64 << 20;
 

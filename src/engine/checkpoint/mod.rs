@@ -11,6 +11,7 @@
 //! named curves; format 1 files still load.
 
 mod container;
+mod family_file;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub(crate) use container::{
     optimizer_bytes, read_container, record_bytes, unknown_family,
 };
 pub use container::{peek, resolve, write_atomically};
+pub(crate) use family_file::{read_family_file, rng_from_words, rng_words, section};
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
 const VERSION: u32 = 2;
@@ -165,7 +167,7 @@ pub fn save(contents: Contents<'_>, path: &Path) -> Result<(), CheckpointError> 
     let header = Header {
         family: Some(gan::DESCRIPTION.key.to_string()),
         step: state.step,
-        rng: state.rng.state().map(|w| format!("{w:016x}")),
+        rng: rng_words(&state.rng),
         len: shape.len,
         channels: shape.channels,
         side: shape.side,
@@ -282,10 +284,7 @@ impl Checkpoint {
             None => &gan::DESCRIPTION,
             Some(key) => FamilyDescription::named(key).ok_or_else(|| bad(&unknown_family(key)))?,
         };
-        let mut words = [0u64; 4];
-        for (w, s) in words.iter_mut().zip(&header.rng) {
-            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state"))?;
-        }
+        let rng = rng_from_words(&header.rng).ok_or_else(|| bad("bad random state"))?;
         // Everything that sizes the networks is checked before any of them is built.
         header
             .config
@@ -306,7 +305,7 @@ impl Checkpoint {
             config: header.config,
             step: header.step,
             shape,
-            rng: Rng::from_state(words),
+            rng,
             sections,
         })
     }

@@ -17,7 +17,8 @@ use super::replay::ReplayBuffer;
 use super::run::{CycleRun, adam};
 use crate::engine::checkpoint::{
     CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
-    optimizer_bytes, read_container, record_bytes, write_atomically,
+    optimizer_bytes, read_family_file, record_bytes, rng_from_words, rng_words, section,
+    write_atomically,
 };
 use crate::engine::data::domains::DomainPair;
 use crate::engine::nn::params::first_non_finite;
@@ -85,7 +86,7 @@ pub fn save(run: &CycleRun, preset: &CyclePreset, path: &Path) -> Result<(), Che
     let header = Header {
         family: DESCRIPTION.key.to_string(),
         step: run.step,
-        rng: run.rng.state().map(|w| format!("{w:016x}")),
+        rng: rng_words(&run.rng),
         domains: [shape(&run.domains.a), shape(&run.domains.b)],
         names: run.domains.names.clone(),
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
@@ -118,63 +119,37 @@ pub struct CycleCheckpoint {
 impl CycleCheckpoint {
     /// Reads and checks a CycleGAN checkpoint (or a run directory's latest one).
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let c = read_container(path)?;
-        let bad = |reason: String| CheckpointError::NotACheckpoint {
-            path: c.path.clone(),
-            reason,
-        };
-        if let Some(family) = crate::engine::checkpoint::header_family(&c.header)
-            && family.key != DESCRIPTION.key
-        {
-            return Err(CheckpointError::WrongFamily {
-                path: c.path,
-                found: family.name,
-                needed: DESCRIPTION.name,
-                hint: "",
-            });
-        }
-        let header: Header =
-            toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
-        let sections: Vec<(String, Vec<u8>)> =
-            header.sections.iter().cloned().zip(c.parts).collect();
-        if sections.len() != header.sections.len() {
-            return Err(bad("sections are missing (truncated file?)".into()));
-        }
+        let f = read_family_file(path, &DESCRIPTION, |h: &Header| &h.sections)?;
+        let header = &f.header;
         header
             .preset
             .cyclegan
             .validate()
-            .map_err(|e| bad(format!("its configuration is invalid: {e}")))?;
-        for s in header.domains {
+            .map_err(|e| f.bad(format!("its configuration is invalid: {e}")))?;
+        for s in &header.domains {
             if !(s.side.is_multiple_of(4)
                 && (4..=256).contains(&s.side)
                 && [1, 3].contains(&s.channels))
             {
-                return Err(bad(format!(
+                return Err(f.bad(format!(
                     "its image shape is not one ganvas translates: {s:?}"
                 )));
             }
         }
-        let mut words = [0u64; 4];
-        for (w, s) in words.iter_mut().zip(&header.rng) {
-            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state".into()))?;
-        }
+        let rng = rng_from_words(&header.rng).ok_or_else(|| f.bad("bad random state"))?;
         Ok(Self {
-            path: c.path,
-            preset: header.preset,
-            step: header.step,
-            domains: header.domains,
-            names: header.names,
-            rng: Rng::from_state(words),
-            sections,
+            path: f.path,
+            preset: f.header.preset,
+            step: f.header.step,
+            domains: f.header.domains,
+            names: f.header.names,
+            rng,
+            sections: f.sections,
         })
     }
 
     fn section(&self, name: &str) -> Option<&[u8]> {
-        self.sections
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        section(&self.sections, name)
     }
 
     /// The run this checkpoint holds, rebuilt on its preset's domains (loaded again) on

@@ -22,7 +22,7 @@ use super::{CycleConfig, LinearDecay, NetSpec};
 use crate::engine::config::{DataConfig, Objective};
 use crate::engine::data::domains::{DomainPair, EmbeddedPair, embedded_pair};
 use crate::engine::data::{self, Dataset, ImageSet};
-use crate::engine::preset::{FORMAT, PresetError, read_text, resolve_data_paths};
+use crate::engine::preset::{PresetError, parse_family_head, read_text, resolve_data_paths};
 use crate::engine::validate::{ConfigError, count};
 
 /// Which embedded pair, as a preset spells it.
@@ -394,24 +394,8 @@ fn refuse_shared_images(pair: &DomainPair) -> Result<(), String> {
 impl CyclePreset {
     /// Parses and validates preset text (`path` for messages and relative data paths).
     pub fn parse(text: &str, path: &Path) -> Result<Self, PresetError> {
-        let syntax = |message: String| PresetError::Syntax {
-            path: path.to_path_buf(),
-            message,
-        };
         let mut preset: CyclePreset =
-            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
-        if preset.format != FORMAT {
-            return Err(PresetError::Format {
-                path: path.to_path_buf(),
-                found: preset.format,
-            });
-        }
-        if preset.family != "cyclegan" {
-            return Err(syntax(format!(
-                "family = \"{}\" is not a CycleGAN preset",
-                preset.family
-            )));
-        }
+            parse_family_head(text, path, "cyclegan", "a CycleGAN preset")?;
         if let (Some(dir), DomainsConfig::Sources { a, b, .. }) =
             (path.parent(), &mut preset.cyclegan.domains)
         {
@@ -456,6 +440,16 @@ impl CyclePreset {
 /// The folder of the shipped CycleGAN presets, beside the GAN ones.
 pub fn shipped_dir(presets: &Path) -> PathBuf {
     presets.join("cyclegan")
+}
+
+impl crate::engine::preset::FamilyHead for CyclePreset {
+    fn format(&self) -> u32 {
+        self.format
+    }
+
+    fn family(&self) -> &str {
+        &self.family
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use super::preset::StylePreset;
 use super::run::{StyleRun, adam};
 use crate::engine::checkpoint::{
     CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
-    optimizer_bytes, read_container, record_bytes, write_atomically,
+    optimizer_bytes, read_family_file, record_bytes, rng_from_words, rng_words, section,
+    write_atomically,
 };
 use crate::engine::nn::params::first_non_finite;
 use crate::engine::rng::Rng;
@@ -79,7 +80,7 @@ pub fn save(run: &StyleRun, preset: &StylePreset, path: &Path) -> Result<(), Che
         family: DESCRIPTION.key.to_string(),
         step: run.step,
         critic_updates: run.critic_updates,
-        rng: run.rng.state().map(|w| format!("{w:016x}")),
+        rng: rng_words(&run.rng),
         w_avg: run.w_avg.clone(),
         channels: run.images.channels,
         side: run.images.height,
@@ -112,64 +113,40 @@ pub struct StyleCheckpoint {
 impl StyleCheckpoint {
     /// Reads and checks a StyleGAN checkpoint (or a run directory's latest one).
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let c = read_container(path)?;
-        let bad = |reason: String| CheckpointError::NotACheckpoint {
-            path: c.path.clone(),
-            reason,
-        };
-        if let Some(family) = crate::engine::checkpoint::header_family(&c.header)
-            && family.key != DESCRIPTION.key
-        {
-            return Err(CheckpointError::WrongFamily {
-                path: c.path,
-                found: family.name,
-                needed: DESCRIPTION.name,
-                hint: "",
-            });
-        }
-        let header: Header =
-            toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
-        if header.sections.len() != c.parts.len() {
-            return Err(bad("sections are missing (truncated file?)".into()));
-        }
+        let f = read_family_file(path, &DESCRIPTION, |h: &Header| &h.sections)?;
+        let header = &f.header;
         header
             .preset
             .validate()
-            .map_err(|e| bad(format!("its configuration is invalid: {e}")))?;
+            .map_err(|e| f.bad(format!("its configuration is invalid: {e}")))?;
         let config = &header.preset.stylegan;
         if ![1, 3].contains(&header.channels)
             || header.side != config.resolution
             || header.w_avg.len() != config.w_dim
         {
-            return Err(bad(format!(
+            return Err(f.bad(format!(
                 "its shapes disagree with its configuration: {} channel(s), {} px, w of {}",
                 header.channels,
                 header.side,
                 header.w_avg.len()
             )));
         }
-        let mut words = [0u64; 4];
-        for (w, s) in words.iter_mut().zip(&header.rng) {
-            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state".into()))?;
-        }
+        let rng = rng_from_words(&header.rng).ok_or_else(|| f.bad("bad random state"))?;
         Ok(Self {
-            path: c.path,
-            preset: header.preset,
-            step: header.step,
-            channels: header.channels,
-            side: header.side,
-            critic_updates: header.critic_updates,
-            w_avg: header.w_avg,
-            rng: Rng::from_state(words),
-            sections: header.sections.into_iter().zip(c.parts).collect(),
+            path: f.path,
+            preset: f.header.preset,
+            step: f.header.step,
+            channels: f.header.channels,
+            side: f.header.side,
+            critic_updates: f.header.critic_updates,
+            w_avg: f.header.w_avg,
+            rng,
+            sections: f.sections,
         })
     }
 
     fn section(&self, name: &str) -> Option<&[u8]> {
-        self.sections
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        section(&self.sections, name)
     }
 
     /// The run this checkpoint holds, rebuilt on its preset's images (loaded again) on

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::run::{StyleConfig, pad_to};
 use crate::engine::config::DataConfig;
 use crate::engine::data::{self, Dataset, ImageSet};
-use crate::engine::preset::{FORMAT, PresetError, read_text, resolve_data_paths};
+use crate::engine::preset::{PresetError, parse_family_head, read_text, resolve_data_paths};
 use crate::engine::validate::{ConfigError, count};
 
 /// How long to train and how often to report.
@@ -154,24 +154,8 @@ impl StylePreset {
 
     /// Parses and validates preset text (`path` for messages and relative data paths).
     pub fn parse(text: &str, path: &Path) -> Result<Self, PresetError> {
-        let syntax = |message: String| PresetError::Syntax {
-            path: path.to_path_buf(),
-            message,
-        };
         let mut preset: StylePreset =
-            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
-        if preset.format != FORMAT {
-            return Err(PresetError::Format {
-                path: path.to_path_buf(),
-                found: preset.format,
-            });
-        }
-        if preset.family != super::DESCRIPTION.key {
-            return Err(syntax(format!(
-                "family = \"{}\" is not a StyleGAN preset",
-                preset.family
-            )));
-        }
+            parse_family_head(text, path, super::DESCRIPTION.key, "a StyleGAN preset")?;
         if let Some(dir) = path.parent() {
             resolve_data_paths(&mut preset.data, dir);
         }
@@ -194,6 +178,16 @@ impl StylePreset {
             return Err("the data source holds points, not images".into());
         };
         pad_to(&set, self.stylegan.resolution).map_err(|e| e.to_string())
+    }
+}
+
+impl crate::engine::preset::FamilyHead for StylePreset {
+    fn format(&self) -> u32 {
+        self.format
+    }
+
+    fn family(&self) -> &str {
+        &self.family
     }
 }
 

@@ -17,7 +17,8 @@ use super::preset::SrPreset;
 use super::run::{SrRun, adam};
 use crate::engine::checkpoint::{
     CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
-    optimizer_bytes, read_container, record_bytes, write_atomically,
+    optimizer_bytes, read_family_file, record_bytes, rng_from_words, rng_words, section,
+    write_atomically,
 };
 use crate::engine::nn::params::{first_non_finite, mix_weights};
 use crate::engine::rng::Rng;
@@ -88,7 +89,7 @@ pub fn save(run: &SrRun, preset: &SrPreset, path: &Path) -> Result<(), Checkpoin
     let header = Header {
         family: DESCRIPTION.key.to_string(),
         step: run.step,
-        rng: run.rng.state().map(|w| format!("{w:016x}")),
+        rng: rng_words(&run.rng),
         channels: run.images.channels,
         side: run.images.height,
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
@@ -118,57 +119,33 @@ pub struct SrCheckpoint {
 impl SrCheckpoint {
     /// Reads and checks a super-resolution checkpoint (or a run directory's latest one).
     pub fn read(path: &Path) -> Result<Self, CheckpointError> {
-        let c = read_container(path)?;
-        let bad = |reason: String| CheckpointError::NotACheckpoint {
-            path: c.path.clone(),
-            reason,
-        };
-        if let Some(family) = crate::engine::checkpoint::header_family(&c.header)
-            && family.key != DESCRIPTION.key
-        {
-            return Err(CheckpointError::WrongFamily {
-                path: c.path,
-                found: family.name,
-                needed: DESCRIPTION.name,
-                hint: "",
-            });
-        }
-        let header: Header =
-            toml::from_str(&c.header).map_err(|e| bad(format!("bad header: {e}")))?;
-        if header.sections.len() != c.parts.len() {
-            return Err(bad("sections are missing (truncated file?)".into()));
-        }
+        let f = read_family_file(path, &DESCRIPTION, |h: &Header| &h.sections)?;
+        let header = &f.header;
         header
             .preset
             .superres
             .validate()
-            .map_err(|e| bad(format!("its configuration is invalid: {e}")))?;
+            .map_err(|e| f.bad(format!("its configuration is invalid: {e}")))?;
         if ![1, 3].contains(&header.channels) || !(8..=1024).contains(&header.side) {
-            return Err(bad(format!(
+            return Err(f.bad(format!(
                 "its image shape is not one ganvas upscales: {} channel(s), {} px",
                 header.channels, header.side
             )));
         }
-        let mut words = [0u64; 4];
-        for (w, s) in words.iter_mut().zip(&header.rng) {
-            *w = u64::from_str_radix(s, 16).map_err(|_| bad("bad random state".into()))?;
-        }
+        let rng = rng_from_words(&header.rng).ok_or_else(|| f.bad("bad random state"))?;
         Ok(Self {
-            path: c.path,
-            preset: header.preset,
-            step: header.step,
-            channels: header.channels,
-            side: header.side,
-            rng: Rng::from_state(words),
-            sections: header.sections.into_iter().zip(c.parts).collect(),
+            path: f.path,
+            preset: f.header.preset,
+            step: f.header.step,
+            channels: f.header.channels,
+            side: f.header.side,
+            rng,
+            sections: f.sections,
         })
     }
 
     fn section(&self, name: &str) -> Option<&[u8]> {
-        self.sections
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b.as_slice())
+        section(&self.sections, name)
     }
 
     /// Whether the run had reached its GAN stage.

@@ -20,7 +20,7 @@ use super::pairs::Degradation;
 use super::{SrConfig, SrNets};
 use crate::engine::config::{DataConfig, Objective};
 use crate::engine::data::{self, Dataset, ImageSet};
-use crate::engine::preset::{FORMAT, PresetError, read_text, resolve_data_paths};
+use crate::engine::preset::{PresetError, parse_family_head, read_text, resolve_data_paths};
 use crate::engine::validate::{ConfigError, count};
 
 /// The `[superres]` section.
@@ -331,24 +331,12 @@ impl SrSection {
 impl SrPreset {
     /// Parses and validates preset text (`path` for messages and relative data paths).
     pub fn parse(text: &str, path: &Path) -> Result<Self, PresetError> {
-        let syntax = |message: String| PresetError::Syntax {
-            path: path.to_path_buf(),
-            message,
-        };
-        let mut preset: SrPreset =
-            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
-        if preset.format != FORMAT {
-            return Err(PresetError::Format {
-                path: path.to_path_buf(),
-                found: preset.format,
-            });
-        }
-        if preset.family != super::DESCRIPTION.key {
-            return Err(syntax(format!(
-                "family = \"{}\" is not a super-resolution preset",
-                preset.family
-            )));
-        }
+        let mut preset: SrPreset = parse_family_head(
+            text,
+            path,
+            super::DESCRIPTION.key,
+            "a super-resolution preset",
+        )?;
         if let Some(dir) = path.parent() {
             resolve_data_paths(&mut preset.superres.data, dir);
         }
@@ -370,6 +358,16 @@ impl SrPreset {
 /// The folder of the shipped super-resolution presets, beside the GAN ones.
 pub fn shipped_dir(presets: &Path) -> PathBuf {
     presets.join("superres")
+}
+
+impl crate::engine::preset::FamilyHead for SrPreset {
+    fn format(&self) -> u32 {
+        self.format
+    }
+
+    fn family(&self) -> &str {
+        &self.family
+    }
 }
 
 #[cfg(test)]
