@@ -116,3 +116,105 @@ impl StyleRun {
         self.as_samples(values)
     }
 }
+
+/// How often a mix's class follows each source: (B's, A's) shares, B giving its styles at
+/// `layers` and A the rest.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MixAgreement {
+    pub follows_b: f64,
+    pub follows_a: f64,
+}
+
+impl StyleRun {
+    /// The mixing check: `n` pairs (A, B) from the EMA generator (ψ = 1, noise off), each mixed
+    /// with B's styles at `layers`; the classifier names the class of A, of B and of the mix.
+    /// For a coarse-layer mix the class should follow B (the coarse source).
+    pub fn mixing_check(
+        &self,
+        classifier: &crate::engine::metrics::classifier::Classifier,
+        n: usize,
+        seed: u64,
+        layers: std::ops::Range<usize>,
+    ) -> MixAgreement {
+        use crate::engine::metrics::classifier::argmax;
+        let device = self.w_avg_tensor().device();
+        let z_dim = self.shape.z_dim;
+        let mut rng = Rng::seeded(seed);
+        let mut w_of = |n: usize| {
+            let z = Tensor::from_data(TensorData::new(rng.normals(n * z_dim), [n, z_dim]), &device);
+            self.ema.mapping.forward(z)
+        };
+        let (a, b) = (w_of(n), w_of(n));
+        let noise = vec![Noise::Off; self.ema.synthesis.convs.len()];
+        let num_ws = self.shape.num_ws();
+        let classes_of = |ws: Vec<Tensor<2>>| -> Vec<usize> {
+            let images: Vec<f32> = self
+                .ema
+                .synthesis
+                .forward(&ws, &noise)
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap_or_default();
+            let p = classifier.classify(&images).probabilities;
+            p.chunks_exact(classifier.classes().max(1))
+                .map(argmax)
+                .collect()
+        };
+        let class_a = classes_of(mixed_ws(&a, &a, num_ws, num_ws));
+        let class_b = classes_of(mixed_ws(&b, &b, num_ws, num_ws));
+        let mixed = (0..num_ws)
+            .map(|k| {
+                if layers.contains(&k) {
+                    b.clone()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let class_mix = classes_of(mixed);
+        let share = |other: &[usize]| {
+            class_mix.iter().zip(other).filter(|(m, o)| m == o).count() as f64 / n.max(1) as f64
+        };
+        MixAgreement {
+            follows_b: share(&class_b),
+            follows_a: share(&class_a),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Device;
+
+    use super::*;
+    use crate::engine::data::digits::embedded_digits;
+    use crate::engine::metrics::classifier;
+    use crate::engine::stylegan::run::StyleConfig;
+
+    #[test]
+    fn the_ranges_split_a_32_px_generator_s_styles_and_a_full_mix_is_b() {
+        let set = embedded_digits(300);
+        let config = StyleConfig {
+            z_dim: 8,
+            w_dim: 8,
+            mapping_layers: 2,
+            channel_base: 64,
+            channel_max: 8,
+            batch_size: 4,
+            ..StyleConfig::default()
+        };
+        let run = StyleRun::new(config, &set, &Device::flex()).expect("run");
+        assert_eq!(StyleRange::Coarse.layers(&run), 0..3);
+        assert_eq!(StyleRange::Middle.layers(&run), 3..5);
+        assert_eq!(StyleRange::Fine.layers(&run), 5..8);
+        let grid = run.mixing_grid(3, 1, 1.0, StyleRange::Coarse);
+        assert_eq!(grid.count(), 16, "(3 + 1)² cells");
+        let padded = crate::engine::stylegan::run::pad_to(&set, 32).expect("pads");
+        let judge = classifier::train(&padded, &mut |_| {}).expect("a classifier");
+        // B's styles everywhere: the mix is B's image, so its class is B's every time.
+        let all = run.mixing_check(&judge, 20, 3, 0..8);
+        assert_eq!(all.follows_b, 1.0);
+        let none = run.mixing_check(&judge, 20, 3, 0..0);
+        assert_eq!(none.follows_a, 1.0);
+    }
+}

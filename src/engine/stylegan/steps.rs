@@ -51,11 +51,26 @@ impl StyleRun {
             let n = SAMPLE_CHUNK.min(count - start);
             values.extend(self.sample(n, seed.wrapping_add(start as u64), 1.0, true));
         }
-        let report = refs.image_report(self.step, &self.images, &values, &[]);
+        let mut report = refs.image_report(self.step, &self.images, &values, &[]);
+        if let Some(classifier) = refs.classifier() {
+            // The mixing check: coarse styles from B, the rest from A.
+            let coarse = super::explore::StyleRange::Coarse.layers(self);
+            let mix = self.mixing_check(classifier, MIX_PAIRS, seed, coarse);
+            report.values.extend(crate::engine::metrics::named(
+                self.step,
+                &[
+                    ("coarse_mix_follows_coarse", mix.follows_b),
+                    ("coarse_mix_follows_fine", mix.follows_a),
+                ],
+            ));
+        }
         self.log.push_report(report.clone());
         report
     }
 }
+
+/// Pairs of the mixing check in each evaluation.
+const MIX_PAIRS: usize = 200;
 
 /// Images generated per forward pass when many are drawn (bounds the memory).
 const SAMPLE_CHUNK: usize = 100;
