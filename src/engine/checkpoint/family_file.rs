@@ -4,12 +4,32 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::CheckpointError;
-use super::container::{header_family, read_container};
+use super::container::{encode_container, header_family, read_container, write_atomically};
 use crate::engine::family::FamilyDescription;
 use crate::engine::rng::Rng;
+
+/// Writes `header` (TOML) and `sections` to `path` atomically: a file is whole or absent.
+pub(crate) fn write_family_file<H: Serialize>(
+    path: &Path,
+    header: &H,
+    sections: &[(String, Vec<u8>)],
+) -> Result<(), CheckpointError> {
+    let header = toml::to_string(header).map_err(|e| CheckpointError::Record {
+        path: path.to_path_buf(),
+        section: "header".into(),
+        message: e.to_string(),
+    })?;
+    write_atomically(path, &encode_container(&header, sections)).map_err(|cause| {
+        CheckpointError::Io {
+            path: path.to_path_buf(),
+            cause,
+        }
+    })
+}
 
 /// A family's checkpoint file, opened: its header and its named sections.
 pub(crate) struct FamilyFile<H> {

@@ -30,7 +30,9 @@ pub(crate) use container::{
     optimizer_bytes, read_container, record_bytes, unknown_family,
 };
 pub use container::{peek, resolve, write_atomically};
-pub(crate) use family_file::{read_family_file, rng_from_words, rng_words, section};
+pub(crate) use family_file::{
+    read_family_file, rng_from_words, rng_words, section, write_family_file,
+};
 
 const MAGIC: &[u8; 8] = b"GANVASCK";
 const VERSION: u32 = 2;

@@ -16,9 +16,8 @@ use super::preset::CyclePreset;
 use super::replay::ReplayBuffer;
 use super::run::{CycleRun, adam};
 use crate::engine::checkpoint::{
-    CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
-    optimizer_bytes, read_family_file, record_bytes, rng_from_words, rng_words, section,
-    write_atomically,
+    CheckpointError, load_log, load_optimizer, load_record, log_bytes, optimizer_bytes,
+    read_family_file, record_bytes, rng_from_words, rng_words, section, write_family_file,
 };
 use crate::engine::data::domains::DomainPair;
 use crate::engine::nn::params::first_non_finite;
@@ -92,17 +91,7 @@ pub fn save(run: &CycleRun, preset: &CyclePreset, path: &Path) -> Result<(), Che
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
         preset: preset.clone(),
     };
-    let header = toml::to_string(&header).map_err(|e| CheckpointError::Record {
-        path: path.to_path_buf(),
-        section: "header".into(),
-        message: e.to_string(),
-    })?;
-    write_atomically(path, &encode_container(&header, &sections)).map_err(|cause| {
-        CheckpointError::Io {
-            path: path.to_path_buf(),
-            cause,
-        }
-    })
+    write_family_file(path, &header, &sections)
 }
 
 /// A parsed CycleGAN checkpoint.

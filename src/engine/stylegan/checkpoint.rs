@@ -14,9 +14,8 @@ use super::DESCRIPTION;
 use super::preset::StylePreset;
 use super::run::{StyleRun, adam};
 use crate::engine::checkpoint::{
-    CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
-    optimizer_bytes, read_family_file, record_bytes, rng_from_words, rng_words, section,
-    write_atomically,
+    CheckpointError, load_log, load_optimizer, load_record, log_bytes, optimizer_bytes,
+    read_family_file, record_bytes, rng_from_words, rng_words, section, write_family_file,
 };
 use crate::engine::nn::params::first_non_finite;
 use crate::engine::rng::Rng;
@@ -35,14 +34,6 @@ struct Header {
     side: usize,
     sections: Vec<String>,
     preset: StylePreset,
-}
-
-fn record_error(path: &Path, section: &str, message: String) -> CheckpointError {
-    CheckpointError::Record {
-        path: path.to_path_buf(),
-        section: section.into(),
-        message,
-    }
 }
 
 /// Writes `run` (trained from `preset`) to `path` atomically.
@@ -87,14 +78,7 @@ pub fn save(run: &StyleRun, preset: &StylePreset, path: &Path) -> Result<(), Che
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
         preset: preset.clone(),
     };
-    let header =
-        toml::to_string(&header).map_err(|e| record_error(path, "header", e.to_string()))?;
-    write_atomically(path, &encode_container(&header, &sections)).map_err(|cause| {
-        CheckpointError::Io {
-            path: path.to_path_buf(),
-            cause,
-        }
-    })
+    write_family_file(path, &header, &sections)
 }
 
 /// A parsed StyleGAN checkpoint.

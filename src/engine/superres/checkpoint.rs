@@ -16,9 +16,8 @@ use super::nets::SrGenerator;
 use super::preset::SrPreset;
 use super::run::{SrRun, adam};
 use crate::engine::checkpoint::{
-    CheckpointError, encode_container, load_log, load_optimizer, load_record, log_bytes,
-    optimizer_bytes, read_family_file, record_bytes, rng_from_words, rng_words, section,
-    write_atomically,
+    CheckpointError, load_log, load_optimizer, load_record, log_bytes, optimizer_bytes,
+    read_family_file, record_bytes, rng_from_words, rng_words, section, write_family_file,
 };
 use crate::engine::nn::params::{first_non_finite, mix_weights};
 use crate::engine::rng::Rng;
@@ -95,14 +94,7 @@ pub fn save(run: &SrRun, preset: &SrPreset, path: &Path) -> Result<(), Checkpoin
         sections: sections.iter().map(|(n, _)| n.clone()).collect(),
         preset: preset.clone(),
     };
-    let header =
-        toml::to_string(&header).map_err(|e| record_error(path, "header", e.to_string()))?;
-    write_atomically(path, &encode_container(&header, &sections)).map_err(|cause| {
-        CheckpointError::Io {
-            path: path.to_path_buf(),
-            cause,
-        }
-    })
+    write_family_file(path, &header, &sections)
 }
 
 /// A parsed super-resolution checkpoint.
