@@ -149,6 +149,15 @@ mod tests {
         all.1
     }
 
+    /// The gradient `grads` of `critic`'s weights dotted with the direction towards `other`'s.
+    fn along<M: Module>(critic: &M, other: &M, grads: &GradientsParams) -> f64 {
+        flat_grads(critic, grads)
+            .iter()
+            .zip(parameter_values(other).iter().zip(parameter_values(critic)))
+            .map(|(g, (b, a))| f64::from(*g) * f64::from(b - a))
+            .sum()
+    }
+
     fn images(seed: u64, n: usize, device: &Device) -> Tensor<4> {
         Tensor::from_data(
             TensorData::new(Rng::seeded(seed).uniforms(n * 64, 1.0), [n, 1, 8, 8]),
@@ -168,15 +177,7 @@ mod tests {
         let d_real = critic.forward(x.clone());
         let (surrogate, value) = r1_surrogate(&forward, x.clone(), d_real, gamma);
         let grads = GradientsParams::from_grads(surrogate.backward(), &critic);
-        let estimate: f64 = flat_grads(&critic, &grads)
-            .iter()
-            .zip(
-                parameter_values(&other)
-                    .iter()
-                    .zip(parameter_values(&critic)),
-            )
-            .map(|(g, (b, a))| f64::from(*g) * f64::from(b - a))
-            .sum();
+        let estimate = along(&critic, &other, &grads);
         // The reference: the exact penalty (first-order input gradients) at θ ± h·V.
         let penalty = |alpha: f32| {
             let c = mix_weights(&critic, &other, alpha);
@@ -210,15 +211,7 @@ mod tests {
         let forward = |x| critic.forward(x);
         let (surrogate, _) = r1_surrogate(&forward, x.clone(), critic.forward(x.clone()), 1.0);
         let grads = GradientsParams::from_grads(surrogate.backward(), &critic);
-        let estimate: f64 = flat_grads(&critic, &grads)
-            .iter()
-            .zip(
-                parameter_values(&other)
-                    .iter()
-                    .zip(parameter_values(&critic)),
-            )
-            .map(|(g, (b, a))| f64::from(*g) * f64::from(b - a))
-            .sum();
+        let estimate = along(&critic, &other, &grads);
         let penalty = |alpha: f32| {
             let c = mix_weights(&critic, &other, alpha);
             0.5 * f64::from(
