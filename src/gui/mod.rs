@@ -29,6 +29,7 @@ mod preset_list;
 mod recovery;
 mod setup;
 mod shell;
+mod stylegan;
 mod superres;
 mod training_clock;
 mod translation;
@@ -40,6 +41,7 @@ use std::path::Path;
 use crate::engine::backend::{self, BackendChoice};
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::preset::Preset;
+use crate::engine::stylegan::preset::StylePreset;
 use crate::engine::superres::preset::SrPreset;
 
 /// Which window a preset opens: each family brings its own views.
@@ -47,9 +49,10 @@ enum Window {
     Gan(Box<Preset>),
     Translation(Box<CyclePreset>),
     Superres(Box<SrPreset>),
+    Style(Box<StylePreset>),
 }
 
-/// The family of the preset file at `path` ("gan", "cyclegan", "superres"; a preset that
+/// The family of the preset file at `path` ("gan", "cyclegan", "superres", "stylegan"; a preset that
 /// names none is a GAN's).
 fn family_of_file(path: &Path) -> anyhow::Result<String> {
     let text = crate::engine::preset::read_text(path)?;
@@ -91,20 +94,13 @@ pub fn run(
     choice: BackendChoice,
     perf_log: bool,
 ) -> anyhow::Result<()> {
-    if let Some(p) = preset
-        && family_of_file(p)? == crate::engine::stylegan::DESCRIPTION.key
-    {
-        anyhow::bail!(
-            "{} is a StyleGAN preset: the StyleGAN family has no window yet; train it headless \
-             with `ganvas train --preset {}` (samples.png and mixing.png in the run directory)",
-            p.display(),
-            p.display()
-        );
-    }
     let window = match preset {
         Some(p) if is_cyclegan(p)? => Window::Translation(Box::new(CyclePreset::load(p)?)),
         Some(p) if family_of_file(p)? == crate::engine::superres::DESCRIPTION.key => {
             Window::Superres(Box::new(SrPreset::load(p)?))
+        }
+        Some(p) if family_of_file(p)? == crate::engine::stylegan::DESCRIPTION.key => {
+            Window::Style(Box::new(StylePreset::load(p)?))
         }
         Some(p) => Window::Gan(Box::new(Preset::load(p)?)),
         None => Window::Gan(Box::new(crate::engine::preset::default_preset())),
@@ -121,21 +117,25 @@ pub fn run(
         options,
         Box::new(move |cc| -> Result<Box<dyn eframe::App>, _> {
             let software = app::software_renderer(cc);
-            let family = match window {
-                Window::Gan(preset) => shell::Family::Gan(Box::new(app::GanvasApp::new(
-                    cc,
-                    *preset,
-                    backend.clone(),
-                    play,
-                    perf_log,
-                )?)),
-                Window::Translation(preset) => shell::Family::Translation(Box::new(
-                    translation::TranslationApp::new(cc, *preset, backend.clone(), play)?,
-                )),
-                Window::Superres(preset) => shell::Family::Superres(Box::new(
-                    superres::SuperresApp::new(cc, *preset, backend.clone(), play)?,
-                )),
-            };
+            let family =
+                match window {
+                    Window::Gan(preset) => shell::Family::Gan(Box::new(app::GanvasApp::new(
+                        cc,
+                        *preset,
+                        backend.clone(),
+                        play,
+                        perf_log,
+                    )?)),
+                    Window::Translation(preset) => shell::Family::Translation(Box::new(
+                        translation::TranslationApp::new(cc, *preset, backend.clone(), play)?,
+                    )),
+                    Window::Superres(preset) => shell::Family::Superres(Box::new(
+                        superres::SuperresApp::new(cc, *preset, backend.clone(), play)?,
+                    )),
+                    Window::Style(preset) => shell::Family::Style(Box::new(
+                        stylegan::StyleApp::new(cc, *preset, backend.clone(), play)?,
+                    )),
+                };
             Ok(Box::new(shell::Shell::new(
                 family, backend, software, perf_log,
             )))

@@ -1,6 +1,6 @@
-//! The presets both windows offer: the GAN presets and lessons of `presets/` and the CycleGAN
-//! presets of `presets/cyclegan/`, in one picker. Picking one of the other family's presets
-//! switches the window (see `shell`).
+//! The presets every window offers: the GAN presets and lessons of `presets/` and the
+//! CycleGAN, super-resolution and StyleGAN presets of their folders, in one picker. Picking a
+//! preset of another family switches the window (see `shell`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,8 @@ use crate::engine::preset::{Preset, list, list_with_lessons};
 pub const TRANSLATION_PREFIX: &str = "Translation: ";
 /// What a super-resolution preset's name starts with in the picker (it opens its window).
 pub const SUPERRES_PREFIX: &str = "Super-resolution: ";
+/// What a StyleGAN preset's name starts with in the picker (it opens its window).
+pub const STYLEGAN_PREFIX: &str = "StyleGAN: ";
 
 /// Presets found under `presets/` (name shown, path).
 #[derive(Default)]
@@ -51,6 +53,12 @@ impl PresetList {
                 Err(e) => errors.push(format!("Error: {e}")),
             }
         }
+        for path in list(&dir.join("stylegan")) {
+            match crate::engine::stylegan::preset::StylePreset::load(&path) {
+                Ok(p) => entries.push((format!("{STYLEGAN_PREFIX}{}", readable(&p.name)), path)),
+                Err(e) => errors.push(format!("Error: {e}")),
+            }
+        }
         (Self { entries }, errors)
     }
 
@@ -70,7 +78,7 @@ impl PresetList {
                 }
             })
             .response
-            .on_hover_text("Load a preset or lesson from presets/: data, networks, objective and tricks at once (a new run at step 0). A CycleGAN preset opens the translation window, a GAN preset the GAN window.");
+            .on_hover_text("Load a preset or lesson from presets/: data, networks, objective and tricks at once (a new run at step 0). A CycleGAN preset opens the translation window, a StyleGAN or super-resolution preset its own window, a GAN preset the GAN window.");
     }
 }
 
@@ -105,5 +113,13 @@ mod tests {
             .count();
         assert_eq!(cyclegan.len(), files, "every CycleGAN preset: {names:?}");
         assert!(cyclegan.iter().all(|n| n.is_ascii()), "{cyclegan:?}");
+        let stylegan = names
+            .iter()
+            .filter(|n| n.starts_with(STYLEGAN_PREFIX))
+            .count();
+        let files = std::fs::read_dir(dir.join("stylegan"))
+            .expect("presets/stylegan")
+            .count();
+        assert_eq!(stylegan, files, "every StyleGAN preset: {names:?}");
     }
 }

@@ -31,6 +31,11 @@ pub fn superres_path() -> Option<PathBuf> {
     crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-superres.ganvas"))
 }
 
+/// Where the StyleGAN window's crash copy lives.
+pub fn stylegan_path() -> Option<PathBuf> {
+    crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-stylegan.ganvas"))
+}
+
 /// A line for the GAN window when the translation window left a crash copy, which only that
 /// window can load.
 pub fn translation_copy_note() -> Option<String> {

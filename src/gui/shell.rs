@@ -1,17 +1,20 @@
 //! The one eframe app the window runs: it holds the window of the preset's family (the GAN
-//! window or the translation window) and, when a preset of the other family is picked in
-//! either, closes that run and opens the other window on it, in the same native window.
+//! window, the translation, super-resolution or StyleGAN window) and, when a preset of another
+//! family is picked in one, closes that run and opens the other window on it, in the same
+//! native window.
 
 use std::path::Path;
 
 use eframe::egui;
 
 use super::app::GanvasApp;
+use super::stylegan::StyleApp;
 use super::superres::SuperresApp;
 use super::translation::TranslationApp;
 use crate::engine::backend::Backend;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::preset::Preset;
+use crate::engine::stylegan::preset::StylePreset;
 use crate::engine::superres::preset::SrPreset;
 
 /// What a family's window needs from eframe to open: the creation context at launch, the
@@ -39,6 +42,7 @@ pub enum Family {
     Gan(Box<GanvasApp>),
     Translation(Box<TranslationApp>),
     Superres(Box<SuperresApp>),
+    Style(Box<StyleApp>),
 }
 
 impl Family {
@@ -47,6 +51,7 @@ impl Family {
             Family::Gan(app) => app.as_mut(),
             Family::Translation(app) => app.as_mut(),
             Family::Superres(app) => app.as_mut(),
+            Family::Style(app) => app.as_mut(),
         }
     }
 
@@ -55,6 +60,7 @@ impl Family {
             Family::Gan(app) => app.take_switch(),
             Family::Translation(app) => app.take_switch(),
             Family::Superres(app) => app.take_switch(),
+            Family::Style(app) => app.take_switch(),
         }
     }
 
@@ -63,6 +69,7 @@ impl Family {
             Family::Gan(app) => app.note(message),
             Family::Translation(app) => app.note(message),
             Family::Superres(app) => app.note(message),
+            Family::Style(app) => app.note(message),
         }
     }
 }
@@ -128,6 +135,10 @@ pub fn open(
         let preset = SrPreset::load(path)?;
         let app = SuperresApp::open(opening, preset, backend, false);
         Family::Superres(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
+    } else if family == crate::engine::stylegan::DESCRIPTION.key {
+        let preset = StylePreset::load(path)?;
+        let app = StyleApp::open(opening, preset, backend, false);
+        Family::Style(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
     } else {
         let preset = Preset::load(path)?;
         let app = GanvasApp::open(opening, preset, backend, false, perf_log);
@@ -191,11 +202,13 @@ mod tests {
             Family::Gan(app) => app.view.info.as_ref(),
             Family::Translation(app) => app.view.info.as_ref(),
             Family::Superres(app) => app.view.info.as_ref(),
+            Family::Style(app) => app.view.info.as_ref(),
         }?;
         Some(match (&s.family, &info.setup) {
             (Family::Gan(_), RunSetup::Gan(_)) => "gan",
             (Family::Translation(_), RunSetup::Cycle(_)) => "cyclegan",
             (Family::Superres(_), RunSetup::Superres(_)) => "superres",
+            (Family::Style(_), RunSetup::Style(_)) => "stylegan",
             _ => "mismatch",
         })
     }
@@ -233,6 +246,11 @@ mod tests {
         assert!(
             until(&mut h, 120, |s| built(s) == Some("superres")),
             "the super-resolution window opens and builds its run"
+        );
+        pick(&mut h, "StyleGAN: Digits StyleGAN (32 px)");
+        assert!(
+            until(&mut h, 120, |s| built(s) == Some("stylegan")),
+            "the StyleGAN window opens and builds its run"
         );
         pick(&mut h, "Ring of 8, vanilla GAN");
         assert!(

@@ -143,7 +143,10 @@ impl RunView {
                 }
                 self.classifier = Some(status);
             }
-            Event::Rendered { .. } | Event::Translated { .. } | Event::Upscaled(_) => {}
+            Event::Rendered { .. }
+            | Event::Translated { .. }
+            | Event::Upscaled(_)
+            | Event::Styled(_) => {}
             Event::DField(layers) => {
                 self.keep_field(&layers);
                 self.d_field = Some(*layers);

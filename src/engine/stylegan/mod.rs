@@ -5,8 +5,10 @@
 
 pub mod checkpoint;
 pub mod critic;
+pub mod directions;
 pub mod generator;
 pub mod layers;
+pub mod path_length;
 pub mod preset;
 pub mod r1;
 pub mod run;
@@ -84,3 +86,4 @@ pub fn divergence(stats: &StepStats) -> Option<String> {
 }
 pub mod explore;
 pub mod steps;
+pub mod studio;

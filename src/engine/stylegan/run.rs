@@ -144,6 +144,7 @@ pub fn pad_to(set: &ImageSet, side: usize) -> Result<ImageSet, StyleError> {
 /// One critic update's figures.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CriticStats {
+    /// The logistic loss (without the R1 term).
     pub loss: f32,
     pub real: f32,
     pub fake: f32,
@@ -275,6 +276,9 @@ impl StyleRun {
         let mut loss = softplus(col(d_fake))
             .mean()
             .add(softplus(col(d_real.clone()).neg()).mean());
+        // The curve shows the logistic loss alone: R1 has its own (its lazy ×r1_every weight
+        // would make the loss jump at every regularised update).
+        let loss_value = scalar(loss.clone().detach());
         let regularise =
             self.config.r1_gamma > 0.0 && self.critic_updates.is_multiple_of(self.config.r1_every);
         let mut r1 = None;
@@ -286,7 +290,6 @@ impl StyleRun {
             r1 = Some(value.into_scalar::<f32>() / self.config.r1_every as f32);
             loss = loss.add(surrogate);
         }
-        let loss_value = scalar(loss.clone().detach());
         let grads = GradientsParams::from_grads(loss.backward(), &self.critic);
         self.critic = self
             .opt_d

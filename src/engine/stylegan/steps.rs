@@ -56,11 +56,13 @@ impl StyleRun {
             // The mixing check: coarse styles from B, the rest from A.
             let coarse = super::explore::StyleRange::Coarse.layers(self);
             let mix = self.mixing_check(classifier, MIX_PAIRS, seed, coarse);
+            let path_length = self.path_length(classifier, MIX_PAIRS, seed);
             report.values.extend(crate::engine::metrics::named(
                 self.step,
                 &[
                     ("coarse_mix_follows_coarse", mix.follows_b),
                     ("coarse_mix_follows_fine", mix.follows_a),
+                    ("path_length", path_length),
                 ],
             ));
         }
@@ -69,7 +71,7 @@ impl StyleRun {
     }
 }
 
-/// Pairs of the mixing check in each evaluation.
+/// Pairs of the mixing check and of the path length in each evaluation.
 const MIX_PAIRS: usize = 200;
 
 /// Images generated per forward pass when many are drawn (bounds the memory).

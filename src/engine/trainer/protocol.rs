@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::config::TrainConfig;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::family::{FamilyDescription, gan};
+pub use crate::engine::stylegan::preset::StylePreset;
+pub use crate::engine::stylegan::studio::{StyleAnswer, StyleRequest};
 use crate::engine::superres::preset::SrPreset;
 use crate::engine::superres::tiles::Picture;
 
@@ -37,6 +39,9 @@ pub enum Command {
     /// Upscale with the weight mix `mix` between the pixel and the GAN network (families that
     /// upscale; answered between steps, newest request first, with [`Event::Upscaled`]).
     Upscale(UpscaleRequest),
+    /// Draw the StyleGAN studio's images (families with styles; answered between steps,
+    /// newest request first, with [`Event::Styled`]).
+    Style(Box<StyleRequest>),
     /// Start a new run at step 0 on this setup, of the family the trainer runs (a loaded
     /// preset); a GAN trainer takes [`RunSetup::Gan`] as it takes [`Command::Restart`].
     Rebuild(Box<RunSetup>),
@@ -173,6 +178,8 @@ pub enum RunSetup {
     Cycle(Box<CyclePreset>),
     /// A super-resolution preset (its images, scale, networks and losses).
     Superres(Box<SrPreset>),
+    /// A StyleGAN preset (its images, networks and training).
+    Style(Box<StylePreset>),
 }
 
 impl RunInfo {
@@ -180,7 +187,7 @@ impl RunInfo {
     pub fn gan(&self) -> Option<&TrainConfig> {
         match &self.setup {
             RunSetup::Gan(c) => Some(c),
-            RunSetup::Cycle(_) | RunSetup::Superres(_) => None,
+            RunSetup::Cycle(_) | RunSetup::Superres(_) | RunSetup::Style(_) => None,
         }
     }
 
@@ -190,6 +197,7 @@ impl RunInfo {
             RunSetup::Gan(c) => c.train.seed,
             RunSetup::Cycle(p) => p.cyclegan.seed,
             RunSetup::Superres(p) => p.superres.seed,
+            RunSetup::Style(p) => p.stylegan.seed,
         }
     }
 
@@ -471,6 +479,8 @@ pub enum Event {
     },
     /// The answer to [`Command::Upscale`].
     Upscaled(Box<Upscaled>),
+    /// The answer to [`Command::Style`].
+    Styled(Box<StyleAnswer>),
     /// The 2D view's layers (answer to `Command::DField`).
     DField(Box<PlaneLayers>),
     /// A config change was applied; the notes say what changed and what was rebuilt.

@@ -10,10 +10,12 @@ use std::time::Duration;
 use super::cycle_worker::CycleWorker;
 use super::protocol::{Command, Event};
 use super::sr_worker::SrWorker;
+use super::style_worker::StyleWorker;
 use super::worker::Worker;
 use crate::engine::backend::Backend;
 use crate::engine::config::TrainConfig;
 use crate::engine::cyclegan::preset::CyclePreset;
+use crate::engine::stylegan::preset::StylePreset;
 use crate::engine::superres::preset::SrPreset;
 
 /// Called after the trainer sends events (e.g. `egui::Context::request_repaint`).
@@ -78,6 +80,19 @@ impl Trainer {
     ) -> std::io::Result<Self> {
         Self::spawn_loop(move |commands, events| {
             SrWorker::new(backend, commands, events, waker).run(&preset)
+        })
+    }
+
+    /// Starts a trainer thread named `ganvas-trainer` that builds a StyleGAN run from `preset`
+    /// on `backend`. It starts paused and obeys the same commands (those only other families
+    /// have are answered with a message).
+    pub fn spawn_style(
+        preset: StylePreset,
+        backend: Backend,
+        waker: Option<Waker>,
+    ) -> std::io::Result<Self> {
+        Self::spawn_loop(move |commands, events| {
+            StyleWorker::new(backend, commands, events, waker).run(&preset)
         })
     }
 

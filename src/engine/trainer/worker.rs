@@ -191,7 +191,15 @@ impl Worker {
                      (ganvas gui --preset presets/superres/…)"
                         .into(),
                 )),
+                RunSetup::Style(_) => self.emit(Event::Error(
+                    "this window trains GANs; a StyleGAN preset opens in its own window \
+                     (ganvas gui --preset presets/stylegan/…)"
+                        .into(),
+                )),
             },
+            Command::Style(_) => self.emit(Event::Error(
+                "this generator has one latent vector, not per-layer styles: the style studio is for the StyleGAN family".into(),
+            )),
             Command::Translate(_) => self.emit(Event::Error(
                 "a GAN's generator takes a latent vector, not an image: translation is for the CycleGAN family".into(),
             )),

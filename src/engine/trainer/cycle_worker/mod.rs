@@ -97,7 +97,11 @@ impl FamilyRun for CycleWorker {
                 RunSetup::Superres(_) => {
                     self.refuse("a super-resolution preset opens in its own window")
                 }
+                RunSetup::Style(_) => self.refuse("a StyleGAN preset opens in its own window"),
             },
+            Command::Style(_) => {
+                self.refuse("a CycleGAN's generators take an image, not per-layer styles")
+            }
             Command::SaveCheckpoint(path) => self.save(path, true),
             Command::SaveRecovery(path) => self.save(path, false),
             Command::LoadCheckpoint(path) => self.load(path),

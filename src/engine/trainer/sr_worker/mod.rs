@@ -10,12 +10,11 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 mod checkpoints;
 mod describe;
-mod judge;
 
 use describe::{info, snapshot};
-use judge::Judge;
 
 use super::family_loop::{Control, FamilyRun, run_loop};
+use super::image_judge::Judge;
 use super::link::Link;
 use super::protocol::{Command, Event, RunOrigin, RunSetup, StepKind, UpscaleRequest};
 use super::thread::Waker;
@@ -94,7 +93,11 @@ impl FamilyRun for SrWorker {
                 }
                 RunSetup::Gan(_) => self.refuse("a GAN preset opens in the GAN window"),
                 RunSetup::Cycle(_) => self.refuse("a CycleGAN preset opens in its own window"),
+                RunSetup::Style(_) => self.refuse("a StyleGAN preset opens in its own window"),
             },
+            Command::Style(_) => self.refuse(
+                "a super-resolution generator takes a low-res image, not per-layer styles",
+            ),
             Command::SaveCheckpoint(path) => self.save(path, true),
             Command::SaveRecovery(path) => self.save(path, false),
             Command::LoadCheckpoint(path) => self.load(path),

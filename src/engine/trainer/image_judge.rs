@@ -1,5 +1,6 @@
-//! The dataset's classifier behind a super-resolution run's FID-lite and accuracy, loaded
-//! from the cache or trained on a helper thread so that the trainer keeps answering meanwhile.
+//! The dataset's classifier behind an image family's class metrics (super-resolution's
+//! FID-lite and accuracy, StyleGAN's classes, mixing check and path length), loaded from the
+//! cache or trained on a helper thread so that the trainer keeps answering meanwhile.
 
 use std::sync::Arc;
 
@@ -10,16 +11,16 @@ use crate::engine::trainer::helper_job::{HelperJob, Polled};
 use crate::engine::trainer::protocol::ClassifierStatus;
 
 /// The classifier of one image set: on its way, ready, or unavailable.
-pub(super) struct Judge {
+pub(in crate::engine::trainer) struct Judge {
     for_images: Arc<ImageSet>,
     job: Option<HelperJob<Result<Classifier, ClassifierError>>>,
-    pub(super) ready: Option<Arc<Classifier>>,
+    pub(in crate::engine::trainer) ready: Option<Arc<Classifier>>,
 }
 
 impl Judge {
     /// Starts getting the classifier of `train` (keeping `current` when it judges the same
     /// images). Returns the judge and the status to report.
-    pub(super) fn ensure(
+    pub(in crate::engine::trainer) fn ensure(
         current: Option<Self>,
         train: &Arc<ImageSet>,
     ) -> (Self, Option<ClassifierStatus>) {
@@ -52,7 +53,7 @@ impl Judge {
     }
 
     /// News from the helper thread.
-    pub(super) fn poll(&mut self) -> Vec<ClassifierStatus> {
+    pub(in crate::engine::trainer) fn poll(&mut self) -> Vec<ClassifierStatus> {
         let Some(job) = &mut self.job else {
             return Vec::new();
         };
