@@ -8,8 +8,9 @@ demodulated 3x3 convolutions (non-fused: scale the input by the style, convolve,
 1/sqrt(sum (w s)^2 + 1e-8)), per-pixel noise with learned strengths, skip toRGB (1x1, modulated,
 not demodulated); a resnet critic with minibatch stddev (group 4) at 4x4. Feature maps
 min(32, 1024 / r). Logistic losses, R1 (gamma 10, every 16th critic update, weighted x16; here
-with PyTorch's double backward), style mixing with probability 0.9 (one cut per batch), Adam
-(0.002, betas 0/0.99, eps 1e-8). A round: a critic update, then a generator update.
+with PyTorch's double backward), style mixing with probability 0.9 (one cut per batch), the
+mode-seeking term (weight 2: first half of the batch against the second, with the same noise,
+1 / (mean |dG| / |dz| + 1e-5)), Adam (0.002, betas 0/0.99, eps 1e-8). A round: a critic update, then a generator update.
 
 Bench:  python3 bench/pytorch_stylegan_bench.py --device cpu|cuda --steps N --threads T [--batch B]
         prints `steps_per_sec=<value>` (random images, as the other twins).
@@ -77,7 +78,11 @@ class ModConv(nn.Module):
             y = y * (s.square() @ w2.t() + 1e-8).rsqrt()[:, :, None, None]
         if self.noise_strength is not None and noise:
             n, _, h, wd = y.shape
-            y = y + torch.randn(n, 1, h, wd, device=y.device) * self.noise_strength
+            if noise == "paired":  # both halves of the batch share their noise (mode seeking)
+                draw = torch.randn(n // 2, 1, h, wd, device=y.device).repeat(2, 1, 1, 1)
+            else:
+                draw = torch.randn(n, 1, h, wd, device=y.device)
+            y = y + draw * self.noise_strength
         y = y + self.conv.bias[None, :, None, None]
         return lrelu(y) if self.act else y
 
@@ -167,8 +172,10 @@ def mnist_padded(device):
 
 
 class Run:
-    def __init__(self, data, batch, gamma=10.0, r1_every=16, mixing=0.9, lr=0.002, ema=0.999):
+    def __init__(self, data, batch, gamma=10.0, r1_every=16, mixing=0.9, lr=0.002, ema=0.999,
+                 mode_seeking=2.0):
         self.data, self.batch, self.gamma, self.r1_every, self.mixing = data, batch, gamma, r1_every, mixing
+        self.mode_seeking = mode_seeking
         c, res = data.shape[1], data.shape[-1]
         dev = data.device
         self.g, self.d = Generator(res, c).to(dev), Critic(res, c).to(dev)
@@ -179,19 +186,20 @@ class Run:
 
     def ws(self):
         n, dev = self.batch, self.data.device
-        first = self.g.map(torch.randn(n, self.g.z_dim, device=dev))
+        z = torch.randn(n, self.g.z_dim, device=dev)
+        first = self.g.map(z)
         ws = [first] * self.g.num_ws
         if torch.rand([]).item() < self.mixing:
             second = self.g.map(torch.randn(n, self.g.z_dim, device=dev))
             cut = int(torch.randint(1, self.g.num_ws, []).item())
             ws = [first] * cut + [second] * (self.g.num_ws - cut)
-        return ws
+        return ws, z
 
     def round(self):
         n = self.batch
         real = self.data[torch.randint(0, len(self.data), (n,), device=self.data.device)]
         with torch.no_grad():
-            fake = self.g.synthesis(self.ws())
+            fake = self.g.synthesis(self.ws()[0])
         regularise = self.gamma > 0 and self.updates % self.r1_every == 0
         real.requires_grad_(regularise)
         d_real, d_fake = self.d(real), self.d(fake)
@@ -204,7 +212,13 @@ class Run:
         self.opt_d.step()
         self.updates += 1
         self.d.requires_grad_(False)
-        loss_g = F.softplus(-self.d(self.g.synthesis(self.ws()))).mean()
+        ws, z = self.ws()
+        images = self.g.synthesis(ws, "paired" if self.mode_seeking > 0 else True)
+        loss_g = F.softplus(-self.d(images)).mean()
+        if self.mode_seeking > 0:
+            h = n // 2
+            ratio = (images[:h] - images[h:2 * h]).abs().mean([1, 2, 3]) / (z[:h] - z[h:2 * h]).abs().mean(1)
+            loss_g = loss_g + self.mode_seeking / (ratio.mean() + 1e-5)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
@@ -244,12 +258,13 @@ def main():
     p.add_argument("--train", type=int, default=0)
     p.add_argument("--out", default="/tmp/stylegan-twin")
     p.add_argument("--gamma", type=float, default=10.0)
+    p.add_argument("--mode-seeking", type=float, default=2.0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     dev = torch.device(a.device)
     if a.train:
-        run = Run(mnist_padded(dev), a.batch, gamma=a.gamma)
+        run = Run(mnist_padded(dev), a.batch, gamma=a.gamma, mode_seeking=a.mode_seeking)
         t = time.perf_counter()
         for i in range(a.train):
             run.round()
@@ -257,7 +272,8 @@ def main():
                 print(f"round {i + 1}: {time.perf_counter() - t:.1f} s", flush=True)
         write_outputs(run, a.out)
         return
-    run = Run(torch.rand(1000, 1, 32, 32, device=dev) * 2 - 1, a.batch, gamma=a.gamma)
+    run = Run(torch.rand(1000, 1, 32, 32, device=dev) * 2 - 1, a.batch, gamma=a.gamma,
+              mode_seeking=a.mode_seeking)
     for _ in range(max(2, a.steps // 10)):
         run.round()
     if dev.type == "cuda":

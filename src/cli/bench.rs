@@ -1,6 +1,7 @@
 //! `ganvas bench`: training steps/s of the reference models on the CPU backend (and on wgpu
 //! when a GPU adapter exists), beside the same models in PyTorch (bench/pytorch_gan_bench.py,
-//! bench/pytorch_cyclegan_bench.py, bench/pytorch_superres_bench.py)
+//! bench/pytorch_cyclegan_bench.py, bench/pytorch_superres_bench.py,
+//! bench/pytorch_stylegan_bench.py)
 //! run from the same invocation with the same thread count.
 
 use std::process::Command as Process;
@@ -31,6 +32,9 @@ pub struct BenchArgs {
     /// Timed rounds for the super-resolution GAN stage (0 leaves its row out).
     #[arg(long, default_value_t = 20)]
     pub sr_steps: u64,
+    /// Timed rounds for the StyleGAN (0 leaves its row out).
+    #[arg(long, default_value_t = 20)]
+    pub style_steps: u64,
     /// DCGAN batch size (64 on the CPU; the GPU target uses 128).
     #[arg(long, default_value_t = 64)]
     pub dcgan_batch: usize,
@@ -181,6 +185,30 @@ fn sr_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
     Ok(steps as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The StyleGAN row: the `digits-32` preset's networks (32 px, z = w = 64, 4 mapping layers,
+/// up to 32 feature maps), batch 32, R1 γ 10 every 16th critic update, style mixing 0.9,
+/// mode seeking 2;
+/// rounds of a critic and a generator update (bench/pytorch_stylegan_bench.py is its twin).
+fn style_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
+    use crate::engine::stylegan::run::{StyleConfig, StyleRun};
+    let digits = crate::engine::data::digits::embedded_digits(1000);
+    let config = StyleConfig {
+        channel_max: 32,
+        r1_gamma: 10.0,
+        mode_seeking: 2.0,
+        ..StyleConfig::default()
+    };
+    let mut run = StyleRun::new(config, &digits, &backend.device)?;
+    for _ in 0..(steps / 10).max(2) {
+        run.step_once(StepKind::Round);
+    }
+    let started = Instant::now();
+    for _ in 0..steps {
+        run.step_once(StepKind::Round);
+    }
+    Ok(steps as f64 / started.elapsed().as_secs_f64())
+}
+
 /// Runs a PyTorch reference script; its `steps_per_sec=` line.
 fn run_reference(python: &str, script: &str, args: &[String]) -> Result<f64, String> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
@@ -221,6 +249,9 @@ fn pytorch_steps_per_sec(
     }
     if model == "superres" {
         return run_reference(&args.python, "bench/pytorch_superres_bench.py", &common);
+    }
+    if model == "stylegan" {
+        return run_reference(&args.python, "bench/pytorch_stylegan_bench.py", &common);
     }
     let mut all = vec!["--model".to_string(), model.to_string()];
     all.extend(common);
@@ -366,6 +397,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             let m = measure(&mut once, "superres", args.sr_steps)?;
             m.row(
                 "Super-resolution 4x 7->28 (32 filters, 4 blocks) b16",
+                &backend.name,
+            );
+        }
+        if args.style_steps > 0 {
+            let mut once = || style_steps_per_sec(&backend, args.style_steps);
+            let m = measure(&mut once, "stylegan", args.style_steps)?;
+            m.row(
+                "StyleGAN 32x32 (up to 32 maps, 8 styles, R1 every 16) b32",
                 &backend.name,
             );
         }

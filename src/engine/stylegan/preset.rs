@@ -104,6 +104,7 @@ impl StyleConfig {
             ("lr", self.lr, 1e-6, 1.0),
             ("r1_gamma", self.r1_gamma, 0.0, 1000.0),
             ("style_mixing", self.style_mixing, 0.0, 1.0),
+            ("mode_seeking", self.mode_seeking, 0.0, 100.0),
         ] {
             if !(v.is_finite() && (lo..=hi).contains(&v)) {
                 return Err(err(

@@ -48,6 +48,10 @@ pub struct StyleConfig {
     pub w_avg_decay: f32,
     /// The critic's minibatch standard deviation over groups of up to this many images.
     pub mbstd_group: usize,
+    /// Mode seeking (MSGAN, Mao et al. 2019): the generator's loss adds this weight over the
+    /// ratio of two images' distance to their latents' distance, so that different z must
+    /// give different images (0: off, as StyleGAN; the presets use 1: see BENCHMARKS.md).
+    pub mode_seeking: f32,
     pub seed: u64,
 }
 
@@ -69,6 +73,7 @@ impl Default for StyleConfig {
             ema: 0.999,
             w_avg_decay: 0.995,
             mbstd_group: 4,
+            mode_seeking: 0.0,
             seed: 1,
         }
     }
@@ -184,6 +189,27 @@ pub(super) fn adam() -> ModuleOptimizer {
         .init()
 }
 
+/// MSGAN's term for a batch of images [n, …] and their latents [n, z]: the first half against
+/// the second, 1 / (mean of |ΔG| / |Δz| + 10⁻⁵): large when different z give alike images.
+fn mode_seeking_term(images: Tensor<4>, z: Tensor<2>) -> Tensor<1> {
+    let [n, c, h, w] = images.dims();
+    let half = n / 2;
+    let flat = images.reshape([n, c * h * w]);
+    let image_gap = flat
+        .clone()
+        .narrow(0, 0, half)
+        .sub(flat.narrow(0, half, half))
+        .abs()
+        .mean_dim(1);
+    let z_gap = z
+        .clone()
+        .narrow(0, 0, half)
+        .sub(z.narrow(0, half, half))
+        .abs()
+        .mean_dim(1);
+    image_gap.div(z_gap).mean().add_scalar(1e-5).recip()
+}
+
 /// Mean of a one-element-per-image tensor.
 fn scalar(t: Tensor<1>) -> f32 {
     t.mean().into_scalar::<f32>()
@@ -240,12 +266,13 @@ impl StyleRun {
         Tensor::from_data(TensorData::new(batch.pixels, shape), &self.ad)
     }
 
-    /// Per-layer w for a generator batch: style mixing with its probability.
-    fn training_ws(&mut self, n: usize) -> (Vec<Tensor<2>>, Tensor<2>) {
+    /// Per-layer w for a generator batch (style mixing with its probability), the first w
+    /// and the first z.
+    fn training_ws(&mut self, n: usize) -> (Vec<Tensor<2>>, Tensor<2>, Tensor<2>) {
         let layers = self.shape.num_ws();
         let ad = self.ad.clone();
         let z = self.latents(n, &ad);
-        let first = self.generator.mapping.forward(z);
+        let first = self.generator.mapping.forward(z.clone());
         let mixes = self.rng.uniform() < f64::from(self.config.style_mixing);
         let ws = if mixes {
             // One cut for the batch (StyleGAN draws one per batch too).
@@ -256,14 +283,14 @@ impl StyleRun {
         } else {
             vec![first.clone(); layers]
         };
-        (ws, first)
+        (ws, first, z)
     }
 
     /// One critic update.
     pub fn critic_update(&mut self) -> CriticStats {
         let n = self.config.batch_size;
         let real = self.real_batch();
-        let (ws, _) = self.training_ws(n);
+        let (ws, _, _) = self.training_ws(n);
         let noise = self.generator.random_noise(&mut self.rng, n, &self.ad);
         let fake = self.generator.synthesis.forward(&ws, &noise).detach();
         let d_real = self.critic.forward(real.clone());
@@ -306,13 +333,29 @@ impl StyleRun {
     /// One generator update; its loss.
     pub fn generator_update(&mut self) -> f32 {
         let n = self.config.batch_size;
-        let (ws, first) = self.training_ws(n);
-        let noise = self.generator.random_noise(&mut self.rng, n, &self.ad);
+        let (ws, first, z) = self.training_ws(n);
+        let noise = if self.config.mode_seeking > 0.0 && n.is_multiple_of(2) {
+            // Both halves of the batch get the same noise, so that the mode-seeking term can
+            // only be met through z (stronger noise would also set the images apart).
+            let half = self.generator.random_noise(&mut self.rng, n / 2, &self.ad);
+            half.into_iter()
+                .map(|layer| match layer {
+                    Noise::Given(t) => Noise::Given(Box::new(t.repeat_dim(0, 2))),
+                    Noise::Off => Noise::Off,
+                })
+                .collect()
+        } else {
+            self.generator.random_noise(&mut self.rng, n, &self.ad)
+        };
         let fake = self.generator.synthesis.forward(&ws, &noise);
         let critic = self.critic.clone().no_grad();
-        let logits = critic.forward(fake).reshape([n, 1]);
-        let loss = softplus(logits.neg()).mean();
+        let logits = critic.forward(fake.clone()).reshape([n, 1]);
+        let mut loss = softplus(logits.neg()).mean();
+        // The curve shows the adversarial loss alone.
         let loss_value = scalar(loss.clone().detach());
+        if self.config.mode_seeking > 0.0 {
+            loss = loss.add(mode_seeking_term(fake, z).mul_scalar(self.config.mode_seeking));
+        }
         let grads = GradientsParams::from_grads(loss.backward(), &self.generator);
         self.generator = self
             .opt_g

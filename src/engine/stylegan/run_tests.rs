@@ -89,3 +89,18 @@ fn training_on_digits_moves_the_samples_towards_the_data() {
         "the running mean of w moved"
     );
 }
+
+#[test]
+fn the_mode_seeking_term_grows_when_different_latents_give_alike_images() {
+    let device = Device::flex();
+    let t4 = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, [4, 1, 1, 2]), &device);
+    let t2 = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [4, 2]), &device);
+    // Pairs (0, 2) and (1, 3): image gaps 1 and 3 (mean |Δ| over 2 pixels), z gaps 1 and 1.
+    let z = t2(vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
+    let images = t4(vec![0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 3.0, 3.0]);
+    let term = mode_seeking_term(images, z.clone()).into_scalar::<f32>();
+    assert!((term - 1.0 / (2.0 + 1e-5)).abs() < 1e-6, "{term}");
+    // A collapsed generator (the same image for every z) is penalised hard.
+    let collapsed = mode_seeking_term(t4(vec![0.5; 8]), z).into_scalar::<f32>();
+    assert!(collapsed > 9e4, "{collapsed}");
+}
