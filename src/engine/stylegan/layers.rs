@@ -218,9 +218,16 @@ pub fn minibatch_stddev(x: Tensor<4>, max_group: usize) -> Tensor<4> {
     Tensor::cat(vec![x, channel], 1)
 }
 
-/// 2×2 average pooling.
+/// 2×2 average pooling, as sums over reshaped axes: the same values as `avg_pool2d`, and a
+/// backward pass that is a broadcast (the flex backend's pooling backward took 7 % of a
+/// StyleGAN round).
 pub fn downsample2(x: Tensor<4>) -> Tensor<4> {
-    burn::tensor::module::avg_pool2d(x, burn::tensor::ops::AvgPoolOptions::new([2, 2]))
+    let [n, c, h, w] = x.dims();
+    x.reshape([n, c, h / 2, 2, w / 2, 2])
+        .sum_dim(5)
+        .sum_dim(3)
+        .mul_scalar(0.25)
+        .reshape([n, c, h / 2, w / 2])
 }
 
 #[cfg(test)]
@@ -236,6 +243,17 @@ mod tests {
 
     fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         t.into_data().try_to_vec::<f32>().expect("f32")
+    }
+
+    #[test]
+    fn downsampling_is_2x2_average_pooling() {
+        let device = Device::flex();
+        let x = random(&mut Rng::seeded(3), [2, 3, 8, 8], &device);
+        let pooled = burn::tensor::module::avg_pool2d(
+            x.clone(),
+            burn::tensor::ops::AvgPoolOptions::new([2, 2]),
+        );
+        assert_close(&values(downsample2(x)), &values(pooled), 1e-6);
     }
 
     fn assert_close(a: &[f32], b: &[f32], tolerance: f32) {

@@ -255,7 +255,7 @@ fn noise_ui(ui: &mut egui::Ui, studio: &mut Studio, conv_sides: &[usize]) {
     ));
     if let Some([_, _, variation]) = &studio.textures {
         let [w, h] = variation.size().map(|v| v as f32);
-        let zoom = ((ui.available_width() - 8.0) / w).clamp(1.0, 3.0);
+        let zoom = ((ui.available_width() - 24.0) / w).clamp(1.0, 3.0);
         ui.add(egui::Image::new(variation).fit_to_exact_size(egui::vec2(w * zoom, h * zoom)))
             .on_hover_text("Noise changes only stochastic detail (stroke edges, texture); the styles decide the rest. Turn layers off to see which ones carry it");
     }
