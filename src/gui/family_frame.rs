@@ -12,6 +12,7 @@ use eframe::egui;
 
 use super::action::Action;
 use super::close_guard::CloseGuard;
+use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
 use super::files::{Dialogs, FileJob};
 use super::preset_list::PresetList;
 use super::recovery::Recovery;
@@ -108,4 +109,48 @@ pub fn presets_and_view() -> (PresetList, RunView) {
     let mut view = RunView::default();
     view.window_messages.extend(errors);
     (presets, view)
+}
+
+/// What an image family's window puts in its bars: its File menu's entries (the theme toggle
+/// follows them), what its slow-motion slider says, and the status line's facts.
+pub struct Bars<'a> {
+    pub file_jobs: &'a [(&'a str, FileJob)],
+    pub pace_hint: &'a str,
+    pub status: Bar<'a>,
+}
+
+/// The top bar (File menu, run buttons, the slow-motion slider, the status) and the bottom
+/// one (messages) every image family's window has; a moved slider pushes `SetPace`.
+pub fn bars_ui(
+    ui: &mut egui::Ui,
+    view: &RunView,
+    bars: &Bars<'_>,
+    pace_ms: &mut u32,
+    actions: &mut Vec<Action>,
+) {
+    egui::Panel::top("controls").show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.menu_button("File", |ui| {
+                for (label, job) in bars.file_jobs {
+                    if ui.button(*label).clicked() {
+                        actions.push(Action::File(*job));
+                    }
+                }
+                if ui.button("Light / dark theme").clicked() {
+                    actions.push(Action::ToggleTheme);
+                }
+            });
+            ui.separator();
+            run_buttons_ui(ui, view, actions);
+            let slow = egui::Slider::new(pace_ms, 0..=2000)
+                .text("ms/update")
+                .logarithmic(true);
+            if ui.add(slow).on_hover_text(bars.pace_hint).changed() {
+                actions.push(Action::SetPace(*pace_ms));
+            }
+            ui.separator();
+            status_ui(ui, view, &bars.status);
+        });
+    });
+    egui::Panel::bottom("messages").show(ui, |ui| messages_ui(ui, view, actions));
 }

@@ -15,9 +15,9 @@ use eframe::egui;
 
 use super::action::{Action, keyboard_actions};
 use super::close_guard::{CloseGuard, close_dialog_ui};
-use super::controls::{Bar, messages_ui, run_buttons_ui, status_ui};
+use super::controls::Bar;
 use super::family_frame::{
-    frame_effects, presets_and_view, repaint_waker, run_command, window_action,
+    Bars, bars_ui, frame_effects, presets_and_view, repaint_waker, run_command, window_action,
 };
 use super::files::{self, Dialogs, FileJob};
 use super::panels::{self, PlotCache, PlotSettings};
@@ -209,25 +209,6 @@ impl StyleApp {
         }
     }
 
-    fn file_menu(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        ui.menu_button("File", |ui| {
-            for (label, job) in [
-                ("Save checkpoint…", FileJob::SaveCheckpoint),
-                ("Load checkpoint…", FileJob::LoadCheckpoint),
-                ("Export samples (PNG)…", FileJob::ExportSamples),
-                ("Export metrics (CSV)…", FileJob::ExportMetrics),
-                ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
-            ] {
-                if ui.button(label).clicked() {
-                    actions.push(Action::File(job));
-                }
-            }
-            if ui.button("Light / dark theme").clicked() {
-                actions.push(Action::ToggleTheme);
-            }
-        });
-    }
-
     fn left_panel_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.left_tab, LeftTab::Curves, "Training curves");
@@ -283,28 +264,18 @@ impl eframe::App for StyleApp {
             backend: &self.backend.name,
             backend_note: self.backend.note.as_deref(),
         };
-        egui::Panel::top("controls").show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                Self::file_menu(ui, &mut actions);
-                ui.separator();
-                run_buttons_ui(ui, &self.view, &mut actions);
-                let slow = egui::Slider::new(&mut self.pace_ms, 0..=2000)
-                    .text("ms/update")
-                    .logarithmic(true);
-                if ui
-                    .add(slow)
-                    .on_hover_text(
-                        "Slow motion: a pause after each round while playing (0: full speed)",
-                    )
-                    .changed()
-                {
-                    actions.push(Action::SetPace(self.pace_ms));
-                }
-                ui.separator();
-                status_ui(ui, &self.view, &bar);
-            });
-        });
-        egui::Panel::bottom("messages").show(ui, |ui| messages_ui(ui, &self.view, &mut actions));
+        let bars = Bars {
+            file_jobs: &[
+                ("Save checkpoint…", FileJob::SaveCheckpoint),
+                ("Load checkpoint…", FileJob::LoadCheckpoint),
+                ("Export samples (PNG)…", FileJob::ExportSamples),
+                ("Export metrics (CSV)…", FileJob::ExportMetrics),
+                ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
+            ],
+            pace_hint: "Slow motion: a pause after each round while playing (0: full speed)",
+            status: bar,
+        };
+        bars_ui(ui, &self.view, &bars, &mut self.pace_ms, &mut actions);
         let width = ctx.content_rect().width();
         egui::Panel::right("setup")
             .default_size((width * 0.16).clamp(200.0, 300.0))
