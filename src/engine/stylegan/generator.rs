@@ -293,6 +293,23 @@ mod tests {
     }
 
     #[test]
+    fn a_64_px_generator_takes_10_styles_and_its_critic_scores_64_px_images() {
+        let device = Device::flex();
+        let shape = small(64);
+        assert_eq!(shape.num_ws(), 10);
+        let g = StyleGenerator::new(&mut Rng::seeded(1), &shape, &device);
+        let w = g.mapping.forward(latents(2, 2, 16, &device));
+        let noise = g.random_noise(&mut Rng::seeded(3), 2, &device);
+        let image = g.synthesis.forward(&mixed_ws(&w, &w, 10, 10), &noise);
+        assert_eq!(image.dims(), [2, 1, 64, 64]);
+        let critic =
+            super::super::critic::StyleCritic::new(&mut Rng::seeded(4), &shape, 4, &device);
+        let logits = critic.forward(image);
+        assert_eq!(logits.dims(), [2]);
+        assert!(pixels(logits.unsqueeze()).iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
     fn mixing_at_layer_k_takes_b_s_styles_from_k_on() {
         let device = Device::flex();
         let shape = small(16);
