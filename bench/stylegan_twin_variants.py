@@ -5,8 +5,8 @@ the EMA generator (noise off) are classified by the `cnn 32-64` judge of bench/m
 confidence, class histogram.
 
 Usage: python3 bench/stylegan_twin_variants.py NAME [rounds=600] [seed=0] [gamma=10] [lr=0.002]
-         [lrg=..] [lrd=..] [b1=0] [group=4] [map=4] [mixing=0.9] [ms=0]
-(ms: the mode-seeking weight; 0 is StyleGAN as published.)
+         [lrg=..] [lrd=..] [b1=0] [group=4] [map=4] [mixing=0.9] [ms=0] [maps=32]
+(ms: the mode-seeking weight, 0 is StyleGAN as published; maps: the most feature maps per layer.)
 """
 import copy
 import os
@@ -60,6 +60,9 @@ def main():
     a = dict(arg.split("=") for arg in sys.argv[2:])
     net = judge()
     torch.manual_seed(int(a.get("seed", 0)))
+    if "maps" in a:
+        top, plain_features = int(a["maps"]), T.features
+        T.features = lambda r, base=1024, _top=32: plain_features(r, max(base, 32 * top), top)
     if "group" in a:
         group, plain = int(a["group"]), T.mbstd
         T.mbstd = lambda x, max_group=4: plain(x, group)
