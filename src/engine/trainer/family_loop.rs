@@ -59,6 +59,37 @@ impl Control {
         }
     }
 
+    /// Reports a checkpoint write: where and at which step when `answer` (a save the user
+    /// asked for; a crash copy is silent), or why it failed.
+    pub(super) fn report_save<E: std::fmt::Display>(
+        &mut self,
+        saved: Result<(), E>,
+        path: std::path::PathBuf,
+        step: u64,
+        answer: bool,
+    ) {
+        match saved {
+            Ok(()) if answer => self.link.emit(Event::CheckpointSaved { path, step }),
+            Ok(()) => {}
+            Err(e) => self.refuse(&format!("{e:#}")),
+        }
+    }
+
+    /// Reports a loaded checkpoint once its run is installed: the curves and evaluations that
+    /// led to it, then where it came from.
+    pub(super) fn report_loaded(
+        &mut self,
+        (stats, reports): (
+            Vec<super::protocol::StepStats>,
+            Vec<super::protocol::MetricsReport>,
+        ),
+        path: std::path::PathBuf,
+        step: u64,
+    ) {
+        self.link.emit(Event::History { stats, reports });
+        self.link.emit(Event::CheckpointLoaded { path, step });
+    }
+
     /// Halts training with `event` (a divergence): reported now, and again on Play.
     pub(super) fn halt(&mut self, event: Event) {
         self.halted = Some(event.clone());

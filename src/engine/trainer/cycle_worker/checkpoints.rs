@@ -6,22 +6,16 @@ use std::sync::Arc;
 use super::{Built, CycleWorker};
 use crate::engine::cyclegan::checkpoint::{self as cycle_checkpoint, CycleCheckpoint};
 use crate::engine::cyclegan::run::CycleRun;
-use crate::engine::trainer::protocol::{Event, RunOrigin};
+use crate::engine::trainer::protocol::RunOrigin;
 
 impl CycleWorker {
     pub(super) fn save(&mut self, path: PathBuf, answer: bool) {
         let Some(built) = &self.built else {
             return self.refuse("no run is loaded");
         };
+        let saved = cycle_checkpoint::save(&built.run, &built.preset, &path);
         let step = built.run.step;
-        match cycle_checkpoint::save(&built.run, &built.preset, &path) {
-            Ok(()) if answer => self
-                .control
-                .link
-                .emit(Event::CheckpointSaved { path, step }),
-            Ok(()) => {}
-            Err(e) => self.refuse(&format!("{e:#}")),
-        }
+        self.control.report_save(saved, path, step, answer);
     }
 
     /// Continues from a CycleGAN checkpoint: its own preset, its domains (loaded again when
@@ -63,13 +57,10 @@ impl CycleWorker {
         match loaded {
             Ok(built) => {
                 self.control.set_running(false);
-                let (stats, reports) = (built.run.log.stats.clone(), built.run.log.reports.clone());
+                let history = (built.run.log.stats.clone(), built.run.log.reports.clone());
                 let step = built.run.step;
                 self.install(built, RunOrigin::Loaded);
-                self.control.link.emit(Event::History { stats, reports });
-                self.control
-                    .link
-                    .emit(Event::CheckpointLoaded { path, step });
+                self.control.report_loaded(history, path, step);
             }
             Err(e) => self.refuse(&format!("{} cannot be loaded: {e}", path.display())),
         }

@@ -4,22 +4,16 @@ use std::path::PathBuf;
 
 use super::{Built, StyleWorker};
 use crate::engine::stylegan::checkpoint::{self as style_checkpoint, StyleCheckpoint};
-use crate::engine::trainer::protocol::{Event, RunOrigin};
+use crate::engine::trainer::protocol::RunOrigin;
 
 impl StyleWorker {
     pub(super) fn save(&mut self, path: PathBuf, answer: bool) {
         let Some(built) = &self.built else {
             return self.refuse("no run is loaded");
         };
+        let saved = style_checkpoint::save(&built.run, &built.preset, &path);
         let step = built.run.step;
-        match style_checkpoint::save(&built.run, &built.preset, &path) {
-            Ok(()) if answer => self
-                .control
-                .link
-                .emit(Event::CheckpointSaved { path, step }),
-            Ok(()) => {}
-            Err(e) => self.refuse(&format!("{e:#}")),
-        }
+        self.control.report_save(saved, path, step, answer);
     }
 
     /// Continues from a StyleGAN checkpoint: its own preset, its images (loaded again when
@@ -45,13 +39,10 @@ impl StyleWorker {
         match loaded {
             Ok(built) => {
                 self.control.set_running(false);
-                let (stats, reports) = (built.run.log.stats.clone(), built.run.log.reports.clone());
+                let history = (built.run.log.stats.clone(), built.run.log.reports.clone());
                 let step = built.run.step;
                 self.install(built, RunOrigin::Loaded);
-                self.control.link.emit(Event::History { stats, reports });
-                self.control
-                    .link
-                    .emit(Event::CheckpointLoaded { path, step });
+                self.control.report_loaded(history, path, step);
             }
             Err(e) => self.refuse(&format!("{} cannot be loaded: {e}", path.display())),
         }
