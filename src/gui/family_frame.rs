@@ -154,3 +154,41 @@ pub fn bars_ui(
     });
     egui::Panel::bottom("messages").show(ui, |ui| messages_ui(ui, view, actions));
 }
+
+/// The top of an image family's setup panel: its heading and the preset picker; the run's
+/// description when one is built.
+pub fn setup_head_ui<'v>(
+    ui: &mut egui::Ui,
+    view: &'v RunView,
+    presets: &PresetList,
+    actions: &mut Vec<Action>,
+) -> Option<&'v crate::engine::trainer::protocol::RunInfo> {
+    ui.heading("Setup");
+    presets.picker_ui(ui, actions);
+    ui.separator();
+    view.info.as_ref()
+}
+
+/// The preset's name and description, then what the run holds as a two-column table (values
+/// wrapped, so that a long one does not widen the panel).
+pub fn setup_rows_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    (name, description): (&str, &str),
+    rows: Vec<(&str, String)>,
+) {
+    use super::preset_list::readable;
+    ui.strong(readable(name));
+    ui.label(readable(&description.trim().replace('\n', " ")));
+    ui.separator();
+    egui::Grid::new(id)
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (k, v) in rows {
+                ui.label(k);
+                ui.add(egui::Label::new(v).wrap());
+                ui.end_row();
+            }
+        });
+}

@@ -6,8 +6,9 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::engine::trainer::protocol::{ClassifierStatus, RunSetup};
 use crate::gui::action::Action;
+use crate::gui::family_frame::{setup_head_ui, setup_rows_ui};
 use crate::gui::panels::history_ui;
-use crate::gui::preset_list::{PresetList, readable};
+use crate::gui::preset_list::PresetList;
 use crate::gui::view::RunView;
 
 /// The EMA generator's samples at the shown step.
@@ -142,18 +143,12 @@ pub fn setup_ui(
     presets: &PresetList,
     actions: &mut Vec<Action>,
 ) {
-    ui.heading("Setup");
-    presets.picker_ui(ui, actions);
-    ui.separator();
-    let Some(info) = view.info.as_ref() else {
+    let Some(info) = setup_head_ui(ui, view, presets, actions) else {
         return;
     };
     let RunSetup::Style(preset) = &info.setup else {
         return;
     };
-    ui.strong(readable(&preset.name));
-    ui.label(readable(&preset.description.trim().replace('\n', " ")));
-    ui.separator();
     let s = &preset.stylegan;
     let rows: Vec<(&str, String)> = vec![
         ("images", info.data_notes.join("; ")),
@@ -194,15 +189,5 @@ pub fn setup_ui(
         ("EMA", format!("decay {}", s.ema)),
         ("seed", s.seed.to_string()),
     ];
-    egui::Grid::new("style_setup")
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            for (k, v) in rows {
-                ui.label(k);
-                // Wrapped, so that a long row does not widen the panel.
-                ui.add(egui::Label::new(v).wrap());
-                ui.end_row();
-            }
-        });
+    setup_rows_ui(ui, "style_setup", (&preset.name, &preset.description), rows);
 }

@@ -8,8 +8,9 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 use crate::engine::superres::compare::ROWS;
 use crate::engine::trainer::protocol::{ClassifierStatus, MetricsReport, RunSetup};
 use crate::gui::action::Action;
+use crate::gui::family_frame::{setup_head_ui, setup_rows_ui};
 use crate::gui::panels::history_ui;
-use crate::gui::preset_list::{PresetList, readable};
+use crate::gui::preset_list::PresetList;
 use crate::gui::view::RunView;
 
 /// The outputs the metrics compare, as the metric names end and as the window names them.
@@ -197,18 +198,12 @@ pub fn setup_ui(
     presets: &PresetList,
     actions: &mut Vec<Action>,
 ) {
-    ui.heading("Setup");
-    presets.picker_ui(ui, actions);
-    ui.separator();
-    let Some(info) = view.info.as_ref() else {
+    let Some(info) = setup_head_ui(ui, view, presets, actions) else {
         return;
     };
     let RunSetup::Superres(preset) = &info.setup else {
         return;
     };
-    ui.strong(readable(&preset.name));
-    ui.label(readable(&preset.description.trim().replace('\n', " ")));
-    ui.separator();
     let s = &preset.superres;
     let side = info.side;
     let degradation = match (s.blur > 0.0, s.noise > 0.0) {
@@ -274,14 +269,5 @@ pub fn setup_ui(
         ),
         ("seed", s.seed.to_string()),
     ];
-    egui::Grid::new("sr_setup")
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            for (k, v) in rows {
-                ui.label(k);
-                ui.label(v);
-                ui.end_row();
-            }
-        });
+    setup_rows_ui(ui, "sr_setup", (&preset.name, &preset.description), rows);
 }
