@@ -7,7 +7,10 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
 use super::generator::GeneratorShape;
-use super::layers::{EqConv, EqLinear, downsample2, lrelu, minibatch_stddev};
+use std::f32::consts::FRAC_1_SQRT_2;
+
+use super::layers::{ACT_GAIN, EqConv, EqLinear, SLOPE, lrelu, minibatch_stddev, sum_pool2};
+use crate::engine::nn::kernels::norm::{Nonlinearity, activate};
 use crate::engine::rng::Rng;
 
 /// One level: [n, f, r, r] → [n, f', r/2, r/2].
@@ -19,12 +22,22 @@ pub struct CriticBlock {
 }
 
 impl CriticBlock {
+    /// (skip(avgpool(x)) + avgpool(lrelu(second(lrelu(first(x)))))) / √2, with lrelu's gain √2,
+    /// the pooling's ¼ and the sum's 1/√2 folded into the convolutions' weights (LeakyReLU
+    /// is positively homogeneous): the same function without three whole-tensor passes.
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let skip = self.skip.forward(downsample2(x.clone()));
-        let h = lrelu(self.first.forward(x));
-        let h = downsample2(lrelu(self.second.forward(h)));
-        skip.add(h).mul_scalar(std::f32::consts::FRAC_1_SQRT_2)
+        let skip = self
+            .skip
+            .forward_times(sum_pool2(x.clone()), 0.25 * FRAC_1_SQRT_2);
+        let h = leaky(self.first.forward_times(x, ACT_GAIN));
+        let h = sum_pool2(leaky(self.second.forward_times(h, 0.25)));
+        skip.add(h)
     }
+}
+
+/// LeakyReLU(0.2) without its gain (folded into the convolution before it).
+fn leaky(x: Tensor<4>) -> Tensor<4> {
+    activate(x, Nonlinearity::LeakyRelu(SLOPE))
 }
 
 /// The discriminator.
@@ -70,16 +83,78 @@ impl StyleCritic {
 
     /// Images [n, c, R, R] → logits [n].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
-        let mut h = lrelu(self.from_rgb.forward(x));
+        let mut h = leaky(self.from_rgb.forward_times(x, ACT_GAIN));
         for block in &self.blocks {
             h = block.forward(h);
         }
-        let h = lrelu(
-            self.last_conv
-                .forward(minibatch_stddev(h, self.mbstd_group)),
-        );
+        let h = minibatch_stddev(h, self.mbstd_group);
+        let h = leaky(self.last_conv.forward_times(h, ACT_GAIN));
         let [n, f, _, _] = h.dims();
         let h = lrelu(self.fc.forward(h.reshape([n, f * 16])));
         self.out.forward(h).reshape([n])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::TensorData;
+
+    use super::super::generator::GeneratorShape;
+    use super::super::layers::downsample2;
+    use super::*;
+
+    /// StyleGAN2's critic written out as published: every gain applied to the activations.
+    fn textbook_forward(critic: &StyleCritic, x: Tensor<4>) -> Tensor<1> {
+        let mut h = lrelu(critic.from_rgb.forward(x));
+        for block in &critic.blocks {
+            let skip = block.skip.forward(downsample2(h.clone()));
+            let inner = lrelu(block.first.forward(h));
+            let inner = downsample2(lrelu(block.second.forward(inner)));
+            h = skip.add(inner).mul_scalar(FRAC_1_SQRT_2);
+        }
+        let h = lrelu(
+            critic
+                .last_conv
+                .forward(minibatch_stddev(h, critic.mbstd_group)),
+        );
+        let [n, f, _, _] = h.dims();
+        let h = lrelu(critic.fc.forward(h.reshape([n, f * 16])));
+        critic.out.forward(h).reshape([n])
+    }
+
+    #[test]
+    fn folding_the_gains_into_the_weights_leaves_the_critic_unchanged() {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(3);
+        let shape = GeneratorShape {
+            resolution: 32,
+            channels: 1,
+            z_dim: 8,
+            w_dim: 8,
+            mapping_layers: 1,
+            mapping_lr_mul: 0.01,
+            channel_base: 128,
+            channel_max: 8,
+        };
+        let critic = StyleCritic::new(&mut rng, &shape, 4, &device);
+        let x = Tensor::<4>::from_data(
+            TensorData::new(rng.normals(6 * 32 * 32), [6, 1, 32, 32]),
+            &device,
+        );
+        let ours = critic
+            .forward(x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        let theirs = textbook_forward(&critic, x)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!(
+                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                "{ours:?} vs {theirs:?}"
+            );
+        }
     }
 }

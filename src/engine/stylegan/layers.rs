@@ -13,11 +13,12 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::cyclegan::nets::upsample2;
 use crate::engine::nn::kernels::conv as kernels;
+use crate::engine::nn::kernels::epilogue::scale_offset_bias_act;
 use crate::engine::nn::kernels::norm::{Nonlinearity, activate};
 use crate::engine::rng::Rng;
 
 /// LeakyReLU's slope, and the gain that keeps the activations' scale (√2).
-const SLOPE: f32 = 0.2;
+pub const SLOPE: f32 = 0.2;
 pub const ACT_GAIN: f32 = std::f32::consts::SQRT_2;
 
 /// LeakyReLU(0.2) × √2.
@@ -99,8 +100,17 @@ impl EqConv {
 
     /// [n, in, h, w] → [n, out, h, w].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let [_, _, k, _] = self.weight.dims();
-        kernels::conv(x, self.scaled_weight(), self.bias.val(), 1, k / 2)
+        self.forward_times(x, 1.0)
+    }
+
+    /// The output times `gain` (> 0), with the gain applied to the weight and the bias (small
+    /// tensors) instead of to the output. The critic folds its constants in this way: LeakyReLU
+    /// is positively homogeneous and pooling linear, so lrelu(conv(x))·a = lrelu(a·conv(x)).
+    pub fn forward_times(&self, x: Tensor<4>, gain: f32) -> Tensor<4> {
+        let [_, c_in, k, _] = self.weight.dims();
+        let scale = gain / ((c_in * k * k) as f32).sqrt();
+        let weight = self.weight.val().mul_scalar(scale);
+        kernels::conv(x, weight, self.bias.val().mul_scalar(gain), 1, k / 2)
     }
 }
 
@@ -173,14 +183,32 @@ impl ModConv {
 
     /// `x` [n, in, h, w] with style from `w` [n, w_dim] → [n, out, h', w'].
     pub fn forward(&self, x: Tensor<4>, w: Tensor<2>, noise: &Noise) -> Tensor<4> {
-        let x = if self.up { upsample2(x) } else { x };
         let [n, c_in, _, _] = x.dims();
         let s = self.styles(w);
         let x = x.mul(s.clone().reshape([n, c_in, 1, 1]));
+        // The style scales whole channels, so it is applied before upsampling (4× fewer
+        // products; nearest upsampling copies each value).
+        let x = if self.up { upsample2(x) } else { x };
         let weight = self.conv.scaled_weight();
         let [c_out, _, k, _] = weight.dims();
         let zero = Tensor::zeros([c_out], &x.device());
-        let mut y = kernels::conv(x, weight, zero, 1, k / 2);
+        let y = kernels::conv(x, weight, zero, 1, k / 2);
+        let bias = self.conv.bias.val();
+        if self.demodulate && self.activate {
+            // Demodulation, noise, bias and activation in one pass (see `epilogue`).
+            let [_, _, h, w] = y.dims();
+            let offset = match (&self.noise_strength, noise) {
+                (Some(strength), Noise::Given(noise)) => noise
+                    .as_ref()
+                    .clone()
+                    .mul(strength.val().reshape([1, 1, 1, 1])),
+                _ => Tensor::zeros([n, 1, h, w], &y.device()),
+            };
+            let scale = self.demodulation(s);
+            let act = Nonlinearity::LeakyRelu(SLOPE);
+            return scale_offset_bias_act(y, scale, offset, bias, act, ACT_GAIN);
+        }
+        let mut y = y;
         if self.demodulate {
             y = y.mul(self.demodulation(s).reshape([n, c_out, 1, 1]));
         }
@@ -192,7 +220,7 @@ impl ModConv {
                     .mul(strength.val().reshape([1, 1, 1, 1])),
             );
         }
-        let y = y.add(self.conv.bias.val().reshape([1, c_out, 1, 1]));
+        let y = y.add(bias.reshape([1, c_out, 1, 1]));
         if self.activate { lrelu(y) } else { y }
     }
 }
@@ -222,11 +250,16 @@ pub fn minibatch_stddev(x: Tensor<4>, max_group: usize) -> Tensor<4> {
 /// backward pass that is a broadcast (the flex backend's pooling backward took 7 % of a
 /// StyleGAN round).
 pub fn downsample2(x: Tensor<4>) -> Tensor<4> {
+    sum_pool2(x).mul_scalar(0.25)
+}
+
+/// The sum of each 2×2 block: [n, c, h, w] → [n, c, h/2, w/2] (4 × [`downsample2`]; the
+/// critic folds the ¼ into its convolutions' weights).
+pub fn sum_pool2(x: Tensor<4>) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
     x.reshape([n, c, h / 2, 2, w / 2, 2])
         .sum_dim(5)
         .sum_dim(3)
-        .mul_scalar(0.25)
         .reshape([n, c, h / 2, w / 2])
 }
 

@@ -102,6 +102,7 @@ impl StyleConfig {
         for (name, v, lo, hi) in [
             ("mapping_lr_mul", self.mapping_lr_mul, 1e-4, 1.0),
             ("lr", self.lr, 1e-6, 1.0),
+            ("lr_critic", self.critic_lr(), 1e-6, 1.0),
             ("r1_gamma", self.r1_gamma, 0.0, 1000.0),
             ("style_mixing", self.style_mixing, 0.0, 1.0),
             ("mode_seeking", self.mode_seeking, 0.0, 100.0),

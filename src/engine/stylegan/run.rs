@@ -35,7 +35,10 @@ pub struct StyleConfig {
     pub channel_base: usize,
     pub channel_max: usize,
     pub batch_size: usize,
+    /// Adam's learning rate (the generator's; the critic's too unless `lr_critic` is set).
     pub lr: f32,
+    /// The critic's own learning rate (two time-scale update rule, TTUR); none: `lr`.
+    pub lr_critic: Option<f32>,
     /// R1's γ.
     pub r1_gamma: f32,
     /// R1 every this many critic updates (lazy regularisation).
@@ -67,6 +70,7 @@ impl Default for StyleConfig {
             channel_max: 64,
             batch_size: 32,
             lr: 0.002,
+            lr_critic: None,
             r1_gamma: 1.0,
             r1_every: 16,
             style_mixing: 0.9,
@@ -80,6 +84,11 @@ impl Default for StyleConfig {
 }
 
 impl StyleConfig {
+    /// The critic's learning rate.
+    pub fn critic_lr(&self) -> f32 {
+        self.lr_critic.unwrap_or(self.lr)
+    }
+
     /// The generator's shape for images of `channels` channels.
     pub fn shape(&self, channels: usize) -> GeneratorShape {
         GeneratorShape {
@@ -318,9 +327,11 @@ impl StyleRun {
             loss = loss.add(surrogate);
         }
         let grads = GradientsParams::from_grads(loss.backward(), &self.critic);
-        self.critic = self
-            .opt_d
-            .step(f64::from(self.config.lr), self.critic.clone(), grads);
+        self.critic = self.opt_d.step(
+            f64::from(self.config.critic_lr()),
+            self.critic.clone(),
+            grads,
+        );
         self.critic_updates += 1;
         CriticStats {
             loss: loss_value,

@@ -176,15 +176,25 @@ pub fn setup_ui(
         (
             "regularisation",
             format!(
-                "R1 γ {} every {} critic updates; style mixing {:.0} %",
+                "R1 γ {} every {} critic updates; style mixing {:.0} %; mode seeking {}",
                 s.r1_gamma,
                 s.r1_every,
-                100.0 * s.style_mixing
+                100.0 * s.style_mixing,
+                s.mode_seeking
             ),
         ),
         (
             "optimizer",
-            format!("Adam lr {} β (0, 0.99), batch {}", s.lr, s.batch_size),
+            if s.critic_lr() == s.lr {
+                format!("Adam lr {} β (0, 0.99), batch {}", s.lr, s.batch_size)
+            } else {
+                format!(
+                    "Adam β (0, 0.99), lr {} (G), {} (D), batch {}",
+                    s.lr,
+                    s.critic_lr(),
+                    s.batch_size
+                )
+            },
         ),
         ("EMA", format!("decay {}", s.ema)),
         ("seed", s.seed.to_string()),

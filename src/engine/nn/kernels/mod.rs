@@ -5,6 +5,7 @@
 //! the models call one API on every device. BENCHMARKS.md has what each one saved.
 
 pub mod conv;
+pub mod epilogue;
 pub mod gemm;
 pub mod norm;
 pub mod transpose;

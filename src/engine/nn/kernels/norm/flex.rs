@@ -11,7 +11,7 @@ use burn::backend::flex::{FlexTensor, Layout};
 use burn::backend::{DType, Flex, Shape, TensorData, TensorMetadata};
 
 /// The channel view of `t` [n, c, …] when its trailing dimensions are contiguous.
-fn channels(t: &FlexTensor) -> Option<Channels<'_>> {
+pub(in crate::engine::nn::kernels) fn channels(t: &FlexTensor) -> Option<Channels<'_>> {
     let dims = t.layout().shape().as_slice();
     let strides = t.layout().strides();
     if t.dtype() != DType::F32 || dims.len() < 2 {
@@ -35,7 +35,10 @@ fn channels(t: &FlexTensor) -> Option<Channels<'_>> {
 }
 
 /// Runs `f` on the channel view of `t`, copying `t` to a contiguous tensor first if needed.
-fn with_channels<R>(t: &FlexTensor, f: impl FnOnce(&Channels<'_>) -> R) -> R {
+pub(in crate::engine::nn::kernels) fn with_channels<R>(
+    t: &FlexTensor,
+    f: impl FnOnce(&Channels<'_>) -> R,
+) -> R {
     match channels(t) {
         Some(view) => f(&view),
         None => {
@@ -59,7 +62,7 @@ fn from_channel_major(values: Vec<f32>, shape: Shape) -> FlexTensor {
     FlexTensor::from_arc(data.data_arc(), Layout::new(shape, strides, 0), DType::F32)
 }
 
-fn vector(values: Vec<f32>) -> FlexTensor {
+pub(in crate::engine::nn::kernels) fn vector(values: Vec<f32>) -> FlexTensor {
     let n = values.len();
     FlexTensor::from_data(TensorData::new(values, [n]))
 }
@@ -72,7 +75,7 @@ fn statistics(stats: &[(f32, f32)]) -> (FlexTensor, FlexTensor) {
     )
 }
 
-fn values(t: &FlexTensor) -> Vec<f32> {
+pub(in crate::engine::nn::kernels) fn values(t: &FlexTensor) -> Vec<f32> {
     t.clone()
         .into_data()
         .try_to_vec::<f32>()

@@ -18,7 +18,7 @@ pub struct Channels<'a> {
 }
 
 impl Channels<'_> {
-    fn run(&self, n: usize, c: usize) -> &[f32] {
+    pub fn run(&self, n: usize, c: usize) -> &[f32] {
         &self.data[self.offset + n * self.sn + c * self.sc..][..self.spatial]
     }
 }
@@ -95,7 +95,7 @@ macro_rules! dispatch {
         }
     };
 }
-pub(super) use dispatch;
+pub(in crate::engine::nn::kernels) use dispatch;
 
 /// Σ xs and Σ (xs − mean)², with 16 accumulators so that the loops vectorise.
 fn sum(xs: &[f32]) -> f32 {

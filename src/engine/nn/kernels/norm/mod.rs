@@ -10,11 +10,11 @@
 //! CycleGAN runs it after almost every convolution.
 
 mod autodiff;
-mod flex;
+pub(super) mod flex;
 mod instance;
 #[cfg(test)]
 mod instance_tests;
-mod loops;
+pub(super) mod loops;
 #[cfg(test)]
 mod tests;
 
@@ -214,7 +214,10 @@ fn burn_batch_norm_act_backward<B: Backend>(
     }
 }
 
-pub(super) fn burn_activate<B: Backend>(x: FloatTensor<B>, act: Nonlinearity) -> FloatTensor<B> {
+pub(in crate::engine::nn::kernels) fn burn_activate<B: Backend>(
+    x: FloatTensor<B>,
+    act: Nonlinearity,
+) -> FloatTensor<B> {
     match act {
         Nonlinearity::Identity => x,
         Nonlinearity::Relu => B::relu(x),
@@ -223,7 +226,7 @@ pub(super) fn burn_activate<B: Backend>(x: FloatTensor<B>, act: Nonlinearity) ->
     }
 }
 
-pub(super) fn burn_activate_backward<B: Backend>(
+pub(in crate::engine::nn::kernels) fn burn_activate_backward<B: Backend>(
     x: FloatTensor<B>,
     grad: FloatTensor<B>,
     act: Nonlinearity,
