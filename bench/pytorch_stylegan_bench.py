@@ -59,6 +59,15 @@ class EqConv(nn.Module):
         return F.conv2d(x, self.weight * self.gain, self.bias, padding=self.weight.shape[-1] // 2)
 
 
+UPSAMPLING = "nearest"  # or "bilinear" (--upsampling): ganvas's `upsampling` option
+
+
+def upsample(x):
+    if UPSAMPLING == "bilinear":  # half-pixel centres: StyleGAN2's [1, 3, 3, 1] filter
+        return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+    return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
 class ModConv(nn.Module):
     def __init__(self, c_in, c_out, k, w_dim, demod=True, up=False, rgb=False):
         super().__init__()
@@ -69,7 +78,7 @@ class ModConv(nn.Module):
 
     def forward(self, x, w, noise=True):
         if self.up:
-            x = F.interpolate(x, scale_factor=2, mode="nearest")
+            x = upsample(x)
         s = self.affine(w)
         weight = self.conv.weight * self.conv.gain
         y = F.conv2d(x * s[:, :, None, None], weight, padding=weight.shape[-1] // 2)
@@ -121,7 +130,7 @@ class Generator(nn.Module):
         for level in range(1, len(self.rgbs)):
             a, b = 2 * level - 1, 2 * level
             x = self.convs[b](self.convs[a](x, ws[a], noise), ws[b], noise)
-            rgb = F.interpolate(rgb, scale_factor=2, mode="nearest") + self.rgbs[level](x, ws[b + 1])
+            rgb = upsample(rgb) + self.rgbs[level](x, ws[b + 1])
         return rgb
 
 
@@ -259,7 +268,10 @@ def main():
     p.add_argument("--out", default="/tmp/stylegan-twin")
     p.add_argument("--gamma", type=float, default=10.0)
     p.add_argument("--mode-seeking", type=float, default=2.0)
+    p.add_argument("--upsampling", choices=["nearest", "bilinear"], default="nearest")
     a = p.parse_args()
+    global UPSAMPLING
+    UPSAMPLING = a.upsampling
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     dev = torch.device(a.device)

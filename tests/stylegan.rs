@@ -128,6 +128,37 @@ fn train_writes_the_run_directory_and_resume_goes_on() {
     let ckpt =
         ganvas::engine::stylegan::checkpoint::StyleCheckpoint::read(&out).expect("checkpoint");
     assert_eq!(ckpt.step, 6);
+    // `eval` reads the run directory: the metrics, then the mixing check on 1,000 pairs,
+    // whose two shares (class of B, class of A) are counts out of 1,000.
+    let o = ganvas_in(
+        repo(),
+        &["eval", "--checkpoint", &out_s, "--backend", "cpu"],
+    );
+    let text = output_text(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.contains("at step 6") && text.contains("fid_lite"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("the mix's class is B's"))
+        .unwrap_or_else(|| panic!("no mixing line: {text}"));
+    let counts: Vec<f64> = line
+        .split(['(', ')', ','])
+        .filter_map(|part| part.split_whitespace().last()?.parse().ok())
+        .collect();
+    assert!(
+        counts.len() == 2 && counts.iter().sum::<f64>() <= 1000.0,
+        "{line}: {counts:?}"
+    );
+    let o = ganvas_in(
+        repo(),
+        &["eval", "--checkpoint", &out_s, "--truncation", "2"],
+    );
+    let text = output_text(&o);
+    assert!(!o.status.success() && text.contains("ψ"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
 }
 
 #[test]

@@ -109,6 +109,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if family == crate::engine::superres::DESCRIPTION.key {
         return super::eval_sr::run(args);
     }
+    if family == crate::engine::stylegan::DESCRIPTION.key {
+        return super::eval_style::run(args);
+    }
     let ckpt = Checkpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(ckpt.config.clone(), backend)?;

@@ -14,6 +14,7 @@ pub mod bench_metrics;
 pub mod eval;
 mod eval_cycle;
 mod eval_sr;
+mod eval_style;
 mod family_plan;
 pub mod fuzz;
 pub mod interrupt;

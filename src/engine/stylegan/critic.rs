@@ -135,6 +135,7 @@ mod tests {
             mapping_lr_mul: 0.01,
             channel_base: 128,
             channel_max: 8,
+            upsampling: super::super::generator::Upsampling::Nearest,
         };
         let critic = StyleCritic::new(&mut rng, &shape, 4, &device);
         let x = Tensor::<4>::from_data(

@@ -11,7 +11,7 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::layers::{EqLinear, ModConv, Noise, lrelu};
+use super::layers::{EqLinear, ModConv, Noise, lrelu, upsample2_bilinear};
 use crate::engine::cyclegan::nets::upsample2;
 use crate::engine::rng::Rng;
 
@@ -31,6 +31,41 @@ pub struct GeneratorShape {
     /// Feature maps at level r: min(channel_max, channel_base / r).
     pub channel_base: usize,
     pub channel_max: usize,
+    /// How the synthesis network doubles the resolution (absent in files from before it
+    /// existed: nearest, as they were trained).
+    #[serde(default)]
+    pub upsampling: Upsampling,
+}
+
+/// How the synthesis network doubles the resolution, in its convolutions and on the skip path
+/// that sums the toRGB outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Upsampling {
+    /// Copy each pixel into a 2×2 block (the first StyleGAN presets): cheap, but the low
+    /// levels' toRGB outputs show through as blocks.
+    #[default]
+    Nearest,
+    /// Bilinear, StyleGAN2's [1, 3, 3, 1] filter.
+    Bilinear,
+}
+
+impl Upsampling {
+    /// As presets spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Upsampling::Nearest => "nearest",
+            Upsampling::Bilinear => "bilinear",
+        }
+    }
+
+    /// `x` [n, c, h, w] → [n, c, 2h, 2w].
+    pub fn apply(self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Upsampling::Nearest => upsample2(x),
+            Upsampling::Bilinear => upsample2_bilinear(x),
+        }
+    }
 }
 
 impl GeneratorShape {
@@ -104,6 +139,8 @@ pub struct Synthesis {
     pub convs: Vec<ModConv>,
     /// One per level.
     pub to_rgb: Vec<ModConv>,
+    /// Bilinear upsampling (else nearest) on the skip path; the convolutions have their own flag.
+    pub smooth: bool,
 }
 
 impl Synthesis {
@@ -164,10 +201,15 @@ impl Synthesis {
                 device,
             ));
         }
+        let smooth = shape.upsampling == Upsampling::Bilinear;
+        for conv in &mut convs {
+            conv.smooth = smooth;
+        }
         Self {
             constant,
             convs,
             to_rgb,
+            smooth,
         }
     }
 
@@ -183,7 +225,12 @@ impl Synthesis {
             x = self.convs[a].forward(x, ws[a].clone(), &noise[a]);
             x = self.convs[b].forward(x, ws[b].clone(), &noise[b]);
             let out = self.to_rgb[level].forward(x.clone(), ws[b + 1].clone(), &Noise::Off);
-            rgb = upsample2(rgb).add(out);
+            let up = if self.smooth {
+                Upsampling::Bilinear
+            } else {
+                Upsampling::Nearest
+            };
+            rgb = up.apply(rgb).add(out);
         }
         rgb
     }
@@ -256,6 +303,7 @@ mod tests {
             mapping_lr_mul: 0.01,
             channel_base: 128,
             channel_max: 16,
+            upsampling: Upsampling::Nearest,
         }
     }
 

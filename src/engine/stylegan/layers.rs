@@ -9,6 +9,8 @@
 //! input), then add per-pixel noise with a learned strength, the bias, and the activation.
 
 use burn::module::{Module, Param};
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::cyclegan::nets::upsample2;
@@ -123,8 +125,10 @@ pub struct ModConv {
     /// Per-pixel noise's learned strength (absent for toRGB), starting at 0.
     pub noise_strength: Option<Param<Tensor<1>>>,
     pub demodulate: bool,
-    /// Upsample the input ×2 first (nearest; StyleGAN2 uses a FIR filter).
+    /// Upsample the input ×2 first.
     pub up: bool,
+    /// Upsample bilinearly (StyleGAN2's [1, 3, 3, 1] filter) rather than by copying pixels.
+    pub smooth: bool,
     /// toRGB has no activation.
     pub activate: bool,
 }
@@ -155,6 +159,7 @@ impl ModConv {
             noise_strength: (!rgb).then(|| constant_param(1, 0.0, device)),
             demodulate,
             up,
+            smooth: false,
             activate: !rgb,
         }
     }
@@ -188,7 +193,11 @@ impl ModConv {
         let x = x.mul(s.clone().reshape([n, c_in, 1, 1]));
         // The style scales whole channels, so it is applied before upsampling (4× fewer
         // products; nearest upsampling copies each value).
-        let x = if self.up { upsample2(x) } else { x };
+        let x = match (self.up, self.smooth) {
+            (false, _) => x,
+            (true, false) => upsample2(x),
+            (true, true) => upsample2_bilinear(x),
+        };
         let weight = self.conv.scaled_weight();
         let [c_out, _, k, _] = weight.dims();
         let zero = Tensor::zeros([c_out], &x.device());
@@ -223,6 +232,16 @@ impl ModConv {
         let y = y.add(bias.reshape([1, c_out, 1, 1]));
         if self.activate { lrelu(y) } else { y }
     }
+}
+
+/// ×2 bilinear upsampling with half-pixel centres: each output pixel mixes its four nearest
+/// inputs by ¾ and ¼ per axis, which is StyleGAN2's [1, 3, 3, 1] upsampling filter.
+pub fn upsample2_bilinear(x: Tensor<4>) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+        .with_align_corners(false)
+        .with_output_size([2 * h, 2 * w]);
+    interpolate(x, options)
 }
 
 /// Minibatch standard deviation (StyleGAN): one more channel holding, for each group of up to
@@ -276,6 +295,21 @@ mod tests {
 
     fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         t.into_data().try_to_vec::<f32>().expect("f32")
+    }
+
+    #[test]
+    fn bilinear_upsampling_weighs_the_nearer_pixel_three_to_one() {
+        let device = Device::flex();
+        let x = Tensor::<4>::from_data(
+            TensorData::new(vec![0.0, 4.0, 0.0, 4.0], [1, 1, 2, 2]),
+            &device,
+        );
+        let up = values(upsample2_bilinear(x));
+        // Each row 0, 4 becomes 0, ¾·0 + ¼·4, ¼·0 + ¾·4, 4 (the edges repeat their pixel).
+        for row in up.chunks(4) {
+            assert_close(row, &[0.0, 1.0, 3.0, 4.0], 1e-6);
+        }
+        assert_eq!(up.len(), 16);
     }
 
     #[test]

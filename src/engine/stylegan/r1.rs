@@ -91,6 +91,7 @@ mod tests {
             mapping_lr_mul: 0.01,
             channel_base: 64,
             channel_max: 8,
+            upsampling: super::super::generator::Upsampling::Nearest,
         }
     }
 

@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::critic::StyleCritic;
-use super::generator::{GeneratorShape, StyleGenerator, truncate};
+use super::generator::{GeneratorShape, StyleGenerator, Upsampling, truncate};
 use super::layers::Noise;
 use super::r1::r1_surrogate;
 use crate::engine::data::ImageSet;
@@ -34,6 +34,10 @@ pub struct StyleConfig {
     pub mapping_lr_mul: f32,
     pub channel_base: usize,
     pub channel_max: usize,
+    /// "nearest" or "bilinear"; absent: nearest, so that files written before the option
+    /// existed train and sample as they did.
+    #[serde(default)]
+    pub upsampling: Upsampling,
     pub batch_size: usize,
     /// Adam's learning rate (the generator's; the critic's too unless `lr_critic` is set).
     pub lr: f32,
@@ -68,6 +72,7 @@ impl Default for StyleConfig {
             mapping_lr_mul: 0.01,
             channel_base: 1024,
             channel_max: 64,
+            upsampling: Upsampling::Nearest,
             batch_size: 32,
             lr: 0.002,
             lr_critic: None,
@@ -100,6 +105,7 @@ impl StyleConfig {
             mapping_lr_mul: self.mapping_lr_mul,
             channel_base: self.channel_base,
             channel_max: self.channel_max,
+            upsampling: self.upsampling,
         }
     }
 }

@@ -162,8 +162,11 @@ pub fn setup_ui(
         (
             "synthesis",
             format!(
-                "4×4 constant to {} px, up to {} maps; {} weights with mapping",
-                s.resolution, s.channel_max, info.g_params
+                "4×4 constant to {} px, up to {} maps, {} upsampling; {} weights with mapping",
+                s.resolution,
+                s.channel_max,
+                s.upsampling.name(),
+                info.g_params
             ),
         ),
         (
