@@ -120,3 +120,46 @@ fn conditional_wgan_gp_dcgan_trains_on_wgpu() {
     assert_eq!(out.len(), 784);
     assert!(out.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
 }
+
+#[test]
+fn a_stylegan_round_on_wgpu_gives_the_cpus_losses() {
+    // The fused epilogue of the modulated convolutions, bilinear upsampling and the critic's
+    // folded gains fall back to burn's operations on a GPU: the first round (R1 included)
+    // must give the same numbers.
+    use ganvas::engine::stylegan::run::{StyleConfig, StyleRun};
+    use ganvas::engine::stylegan::{self as style, generator::Upsampling};
+    let Some(gpu) = gpu_or_skip() else {
+        return;
+    };
+    let digits = ganvas::engine::data::digits::embedded_digits(40);
+    let config = StyleConfig {
+        z_dim: 8,
+        w_dim: 8,
+        mapping_layers: 2,
+        channel_base: 64,
+        channel_max: 8,
+        upsampling: Upsampling::Bilinear,
+        batch_size: 4,
+        r1_gamma: 10.0,
+        mode_seeking: 2.0,
+        ..StyleConfig::default()
+    };
+    let round = |device: &burn::tensor::Device| {
+        let mut run = StyleRun::new(config.clone(), &digits, device).expect("builds");
+        run.step_once(StepKind::Round)
+    };
+    let (cpu, gpu) = (round(&burn::tensor::Device::flex()), round(&gpu.device));
+    for (i, name) in [
+        (style::D_LOSS, "D loss"),
+        (style::G_LOSS, "G loss"),
+        (style::D_REAL, "D(real)"),
+        (style::D_FAKE, "D(fake)"),
+        (style::R1, "R1"),
+    ] {
+        let (c, g) = (cpu.value(i), gpu.value(i));
+        assert!(
+            g.is_finite() && (c - g).abs() <= 1e-3 * c.abs().max(1.0),
+            "{name}: CPU {c}, wgpu {g}"
+        );
+    }
+}

@@ -9,8 +9,6 @@
 //! input), then add per-pixel noise with a learned strength, the bias, and the activation.
 
 use burn::module::{Module, Param};
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::engine::cyclegan::nets::upsample2;
@@ -234,14 +232,29 @@ impl ModConv {
     }
 }
 
-/// ×2 bilinear upsampling with half-pixel centres: each output pixel mixes its four nearest
-/// inputs by ¾ and ¼ per axis, which is StyleGAN2's [1, 3, 3, 1] upsampling filter.
+/// ×2 bilinear upsampling with half-pixel centres: each output pixel mixes its two nearest
+/// inputs per axis by ¾ and ¼ (StyleGAN2's [1, 3, 3, 1] filter; the edges repeat their pixel).
+/// Written as two small matrix products, one per axis, because burn's GPU backend has no
+/// backward for bilinear interpolation; on the CPU they cost less than the interpolation.
 pub fn upsample2_bilinear(x: Tensor<4>) -> Tensor<4> {
     let [_, _, h, w] = x.dims();
-    let options = InterpolateOptions::new(InterpolateMode::Bilinear)
-        .with_align_corners(false)
-        .with_output_size([2 * h, 2 * w]);
-    interpolate(x, options)
+    let device = x.device();
+    let along_w = upsample_matrix(w, &device).transpose().unsqueeze::<4>();
+    let along_h = upsample_matrix(h, &device).unsqueeze::<4>();
+    along_h.matmul(x.matmul(along_w))
+}
+
+/// The [2n, n] matrix of ×2 bilinear upsampling along one axis.
+fn upsample_matrix(n: usize, device: &Device) -> Tensor<2> {
+    let mut m = vec![0.0f32; 2 * n * n];
+    for i in 0..n {
+        let (before, after) = (i.saturating_sub(1), (i + 1).min(n - 1));
+        m[2 * i * n + i] += 0.75;
+        m[2 * i * n + before] += 0.25;
+        m[(2 * i + 1) * n + i] += 0.75;
+        m[(2 * i + 1) * n + after] += 0.25;
+    }
+    Tensor::from_data(TensorData::new(m, [2 * n, n]), device)
 }
 
 /// Minibatch standard deviation (StyleGAN): one more channel holding, for each group of up to
@@ -310,6 +323,20 @@ mod tests {
             assert_close(row, &[0.0, 1.0, 3.0, 4.0], 1e-6);
         }
         assert_eq!(up.len(), 16);
+    }
+
+    #[test]
+    fn bilinear_upsampling_is_burns_half_pixel_bilinear_interpolation() {
+        use burn::tensor::module::interpolate;
+        use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+        let device = Device::flex();
+        let mut rng = Rng::seeded(5);
+        let x = random(&mut rng, [2, 3, 4, 8], &device);
+        let options = InterpolateOptions::new(InterpolateMode::Bilinear)
+            .with_align_corners(false)
+            .with_output_size([8, 16]);
+        let theirs = values(interpolate(x.clone(), options));
+        assert_close(&values(upsample2_bilinear(x)), &theirs, 1e-5);
     }
 
     #[test]
