@@ -185,19 +185,24 @@ fn sr_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
     Ok(steps as f64 / started.elapsed().as_secs_f64())
 }
 
-/// The StyleGAN row: the `digits-32` preset's networks (32 px, z = w = 64, 4 mapping layers,
-/// up to 32 feature maps), batch 32, R1 γ 10 every 16th critic update, style mixing 0.9,
-/// mode seeking 2;
-/// rounds of a critic and a generator update (bench/pytorch_stylegan_bench.py is its twin).
-fn style_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
-    use crate::engine::stylegan::run::{StyleConfig, StyleRun};
-    let digits = crate::engine::data::digits::embedded_digits(1000);
-    let config = StyleConfig {
+/// The StyleGAN row's configuration: the `digits-32` preset's networks and objective (a test
+/// keeps them equal); the twin receives its R1 γ, mode-seeking weight and upsampling.
+fn bench_style_config() -> crate::engine::stylegan::run::StyleConfig {
+    crate::engine::stylegan::run::StyleConfig {
         channel_max: 32,
         r1_gamma: 10.0,
         mode_seeking: 2.0,
-        ..StyleConfig::default()
-    };
+        upsampling: crate::engine::stylegan::generator::Upsampling::Nearest,
+        ..Default::default()
+    }
+}
+
+/// The StyleGAN row: rounds of a critic and a generator update of [`bench_style_config`]
+/// on the embedded digits (bench/pytorch_stylegan_bench.py is its twin).
+fn style_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
+    use crate::engine::stylegan::run::StyleRun;
+    let digits = crate::engine::data::digits::embedded_digits(1000);
+    let config = bench_style_config();
     let mut run = StyleRun::new(config, &digits, &backend.device)?;
     for _ in 0..(steps / 10).max(2) {
         run.step_once(StepKind::Round);
@@ -251,7 +256,17 @@ fn pytorch_steps_per_sec(
         return run_reference(&args.python, "bench/pytorch_superres_bench.py", &common);
     }
     if model == "stylegan" {
-        return run_reference(&args.python, "bench/pytorch_stylegan_bench.py", &common);
+        let c = bench_style_config();
+        let mut all = common.to_vec();
+        all.extend([
+            "--gamma".to_string(),
+            c.r1_gamma.to_string(),
+            "--mode-seeking".to_string(),
+            c.mode_seeking.to_string(),
+            "--upsampling".to_string(),
+            c.upsampling.name().to_string(),
+        ]);
+        return run_reference(&args.python, "bench/pytorch_stylegan_bench.py", &all);
     }
     let mut all = vec!["--model".to_string(), model.to_string()];
     all.extend(common);
@@ -413,4 +428,22 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         outln!("peak RSS of this ganvas process: {rss:.0} MiB");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_stylegan_row_trains_the_digits_32_preset_s_networks() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("presets/stylegan/digits-32.toml");
+        let preset = crate::engine::stylegan::preset::StylePreset::load(&path).expect("preset");
+        let bench = super::bench_style_config();
+        assert_eq!(
+            crate::engine::stylegan::run::StyleConfig {
+                seed: bench.seed,
+                ..preset.stylegan
+            },
+            bench
+        );
+    }
 }

@@ -63,25 +63,26 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
     if let Some(judge) = &judge {
         let coarse = StyleRange::Coarse.layers(&run);
-        let (mut follows_coarse, mut follows_fine) = (0.0, 0.0);
+        let (mut differing, mut follows_coarse, mut follows_fine) = (0, 0.0, 0.0);
         for chunk in 0..MIX_PAIRS / MIX_CHUNK {
             let seed = 0x4D49_5845 + chunk as u64;
             let mix = run.mixing_check(judge, MIX_CHUNK, seed, coarse.clone());
-            follows_coarse += mix.follows_b * MIX_CHUNK as f64;
-            follows_fine += mix.follows_a * MIX_CHUNK as f64;
+            differing += mix.differing;
+            follows_coarse += mix.follows_b * mix.differing as f64;
+            follows_fine += mix.follows_a * mix.differing as f64;
         }
         outln!(
-            "mixing check, {MIX_PAIRS} pairs with B's styles at the coarse layers {}..{} \
-             (4-8 px) and A's elsewhere:",
+            "mixing check: {MIX_PAIRS} pairs, B's styles at the coarse layers {}..{} (4-8 px), \
+             A's elsewhere; {differing} pairs have A and B of different classes",
             coarse.start,
             coarse.end
         );
+        let percent = |count: f64| 100.0 * count / differing.max(1) as f64;
         outln!(
-            "  the mix's class is B's (the coarse source) in {:.0} ({:.1} %), A's in {:.0} ({:.1} %)",
-            follows_coarse,
-            100.0 * follows_coarse / MIX_PAIRS as f64,
-            follows_fine,
-            100.0 * follows_fine / MIX_PAIRS as f64
+            "  of those, the mix's class is B's (the coarse source) in {follows_coarse:.0} \
+             ({:.1} %), A's in {follows_fine:.0} ({:.1} %)",
+            percent(follows_coarse),
+            percent(follows_fine)
         );
     }
     Ok(())

@@ -117,11 +117,17 @@ impl StyleRun {
     }
 }
 
-/// How often a mix's class follows each source: (B's, A's) shares, B giving its styles at
-/// `layers` and A the rest.
+/// How often a mix's class follows each source, B giving its styles at `layers` and A the
+/// rest. Only pairs whose sources the classifier puts in different classes tell the sources
+/// apart (a collapsed generator would pass a check over all pairs), so the shares are of those.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MixAgreement {
+    pub pairs: usize,
+    /// Pairs whose A and B are of different classes.
+    pub differing: usize,
+    /// Share of the differing pairs whose mix is of B's class (0 when none differ).
     pub follows_b: f64,
+    /// Share of the differing pairs whose mix is of A's class.
     pub follows_a: f64,
 }
 
@@ -172,10 +178,17 @@ impl StyleRun {
             })
             .collect();
         let class_mix = classes_of(mixed);
+        let differing: Vec<usize> = (0..n).filter(|&i| class_a[i] != class_b[i]).collect();
         let share = |other: &[usize]| {
-            class_mix.iter().zip(other).filter(|(m, o)| m == o).count() as f64 / n.max(1) as f64
+            let agree = differing
+                .iter()
+                .filter(|&&i| class_mix[i] == other[i])
+                .count();
+            agree as f64 / differing.len().max(1) as f64
         };
         MixAgreement {
+            pairs: n,
+            differing: differing.len(),
             follows_b: share(&class_b),
             follows_a: share(&class_a),
         }
@@ -213,8 +226,10 @@ mod tests {
         let judge = classifier::train(&padded, &mut |_| {}).expect("a classifier");
         // B's styles everywhere: the mix is B's image, so its class is B's every time.
         let all = run.mixing_check(&judge, 20, 3, 0..8);
-        assert_eq!(all.follows_b, 1.0);
+        assert!(all.differing > 0, "{all:?}");
+        assert_eq!((all.follows_b, all.follows_a), (1.0, 0.0));
         let none = run.mixing_check(&judge, 20, 3, 0..0);
-        assert_eq!(none.follows_a, 1.0);
+        assert_eq!((none.follows_a, none.follows_b), (1.0, 0.0));
+        assert_eq!((none.pairs, none.differing), (20, all.differing));
     }
 }
