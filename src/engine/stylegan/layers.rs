@@ -168,6 +168,21 @@ impl ModConv {
         self.affine.forward(w)
     }
 
+    /// toRGB: a 1×1 modulated convolution, as one matrix product per sample with the style
+    /// folded into that sample's weights ([out, in] · s), which reads the features once
+    /// instead of scaling them first (the same sums; toRGB is not demodulated).
+    fn to_rgb(&self, x: Tensor<4>, s: Tensor<2>) -> Tensor<4> {
+        let [n, c_in, h, w] = x.dims();
+        let weight = self.conv.scaled_weight();
+        let [c_out, _, _, _] = weight.dims();
+        let per_sample = weight
+            .reshape([1, c_out, c_in])
+            .mul(s.reshape([n, 1, c_in]));
+        let y = per_sample.matmul(x.reshape([n, c_in, h * w]));
+        let bias = self.conv.bias.val().reshape([1, c_out, 1]);
+        y.add(bias).reshape([n, c_out, h, w])
+    }
+
     /// The demodulation factors [n, out] for styles `s` [n, in]: 1/√(Σ_{i,k} (w_oik·s_i)² + ε).
     pub fn demodulation(&self, s: Tensor<2>) -> Tensor<2> {
         let w = self.conv.scaled_weight();
@@ -188,6 +203,9 @@ impl ModConv {
     pub fn forward(&self, x: Tensor<4>, w: Tensor<2>, noise: &Noise) -> Tensor<4> {
         let [n, c_in, _, _] = x.dims();
         let s = self.styles(w);
+        if !self.activate && !self.demodulate && !self.up {
+            return self.to_rgb(x, s);
+        }
         let x = x.mul(s.clone().reshape([n, c_in, 1, 1]));
         // The style scales whole channels, so it is applied before upsampling (4× fewer
         // products; nearest upsampling copies each value).
@@ -400,6 +418,38 @@ mod tests {
             let plain = lrelu(kernels::conv(x, weight, m.conv.bias.val(), 1, 1));
             assert_close(&values(ours), &values(plain), 1e-4);
         }
+    }
+
+    #[test]
+    fn to_rgb_is_a_plain_1x1_convolution_with_each_sample_s_style_scaled_weights() {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(13);
+        let (c_in, c_out, w_dim, n) = (6, 3, 5, 3);
+        let mut m = ModConv::new(
+            &mut rng,
+            [c_in, c_out, 1],
+            w_dim,
+            false,
+            false,
+            true,
+            &device,
+        );
+        m.conv.bias = constant_param(c_out, -0.5, &device);
+        let x = random(&mut rng, [n, c_in, 4, 5], &device);
+        let w: Tensor<2> =
+            Tensor::from_data(TensorData::new(rng.normals(n * w_dim), [n, w_dim]), &device);
+        let ours = values(m.forward(x.clone(), w.clone(), &Noise::Off));
+        let s = m.styles(w);
+        let mut plain = Vec::new();
+        for i in 0..n {
+            let weight = m
+                .conv
+                .scaled_weight()
+                .mul(s.clone().slice([i..i + 1]).reshape([1, c_in, 1, 1]));
+            let xi = x.clone().slice([i..i + 1]);
+            plain.extend(values(kernels::conv(xi, weight, m.conv.bias.val(), 1, 0)));
+        }
+        assert_close(&ours, &plain, 1e-5);
     }
 
     #[test]
