@@ -445,8 +445,8 @@ mod tests {
             let weight = m
                 .conv
                 .scaled_weight()
-                .mul(s.clone().slice([i..i + 1]).reshape([1, c_in, 1, 1]));
-            let xi = x.clone().slice([i..i + 1]);
+                .mul(s.clone().narrow(0, i, 1).reshape([1, c_in, 1, 1]));
+            let xi = x.clone().narrow(0, i, 1);
             plain.extend(values(kernels::conv(xi, weight, m.conv.bias.val(), 1, 0)));
         }
         assert_close(&ours, &plain, 1e-5);
