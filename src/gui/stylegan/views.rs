@@ -63,12 +63,12 @@ const METRICS: [(&str, &str, &str); 8] = [
     (
         "coarse_mix_follows_coarse",
         "coarse mix: coarse class",
-        "How often a mix with B's coarse styles (4-8 px) is classified as B: the coarse layers decide the digit",
+        "Of the pairs whose A and B are different digits: how often a mix with B's coarse styles (4-8 px) is classified as B (the coarse layers decide the digit)",
     ),
     (
         "coarse_mix_follows_fine",
         "coarse mix: fine class",
-        "How often that mix is classified as A (the source of the other styles)",
+        "Of those pairs: how often that mix is classified as A (the source of the other styles)",
     ),
     (
         "path_length",
