@@ -51,13 +51,25 @@ pub struct StyleCritic {
     pub out: EqLinear,
     /// The minibatch standard deviation's largest group.
     pub mbstd_group: usize,
+    /// PacGAN: this many images are judged together, stacked along the channels (1: one).
+    pub pack: usize,
 }
 
 impl StyleCritic {
-    pub fn new(rng: &mut Rng, shape: &GeneratorShape, mbstd_group: usize, device: &Device) -> Self {
+    /// The critic of `shape`'s images, judging them `pack` at a time (PacGAN; 1: one by one).
+    pub fn new(
+        rng: &mut Rng,
+        shape: &GeneratorShape,
+        [mbstd_group, pack]: [usize; 2],
+        device: &Device,
+    ) -> Self {
         let levels = shape.levels();
         let top = shape.resolution;
-        let from_rgb = EqConv::new(rng, [shape.channels, shape.features(top), 1], device);
+        let from_rgb = EqConv::new(
+            rng,
+            [shape.channels * pack.max(1), shape.features(top), 1],
+            device,
+        );
         let blocks = levels
             .windows(2)
             .rev()
@@ -78,11 +90,16 @@ impl StyleCritic {
             fc: EqLinear::new(rng, [f4 * 16, f4], 1.0, 0.0, device),
             out: EqLinear::new(rng, [f4, 1], 1.0, 0.0, device),
             mbstd_group,
+            pack: pack.max(1),
         }
     }
 
-    /// Images [n, c, R, R] → logits [n].
+    /// Images [n, c, R, R] → logits [n / pack]: with packing, images k·pack … k·pack + pack − 1
+    /// are one input of pack·c channels (PacGAN: a generator that repeats itself shows it
+    /// within one input, which the critic can learn to notice).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
+        let [n, c, r, _] = x.dims();
+        let x = x.reshape([n / self.pack, c * self.pack, r, r]);
         let mut h = leaky(self.from_rgb.forward_times(x, ACT_GAIN));
         for block in &self.blocks {
             h = block.forward(h);
@@ -123,6 +140,67 @@ mod tests {
     }
 
     #[test]
+    fn a_packing_critic_judges_consecutive_images_together() {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(4);
+        let shape = GeneratorShape {
+            resolution: 32,
+            channels: 1,
+            z_dim: 8,
+            w_dim: 8,
+            mapping_layers: 1,
+            mapping_lr_mul: 0.01,
+            channel_base: 128,
+            channel_max: 8,
+            upsampling: super::super::generator::Upsampling::Nearest,
+        };
+        let critic = StyleCritic::new(&mut rng, &shape, [4, 2], &device);
+        assert_eq!(
+            critic.from_rgb.weight.dims(),
+            [4, 2, 1, 1],
+            "4 maps from 2 stacked images"
+        );
+        let values = rng.normals(8 * 32 * 32);
+        let x = Tensor::<4>::from_data(TensorData::new(values, [8, 1, 32, 32]), &device);
+        let logits = critic.forward(x.clone());
+        assert_eq!(logits.dims(), [4]);
+        // Swapping the images inside a pack changes its logit; swapping two packs swaps theirs.
+        let swapped_inside = Tensor::cat(
+            vec![
+                x.clone().narrow(0, 1, 1),
+                x.clone().narrow(0, 0, 1),
+                x.clone().narrow(0, 2, 6),
+            ],
+            0,
+        );
+        let a = logits.clone().into_data().try_to_vec::<f32>().expect("f32");
+        let b = critic
+            .forward(swapped_inside)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        assert!((a[0] - b[0]).abs() > 1e-6, "{a:?} {b:?}");
+        let swapped_packs = Tensor::cat(
+            vec![
+                x.clone().narrow(0, 2, 2),
+                x.clone().narrow(0, 0, 2),
+                x.narrow(0, 4, 4),
+            ],
+            0,
+        );
+        let c = critic
+            .forward(swapped_packs)
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        // (The minibatch deviation groups four packs: the same group, so the same statistic.)
+        assert!(
+            (a[0] - c[1]).abs() < 1e-5 && (a[1] - c[0]).abs() < 1e-5,
+            "{a:?} {c:?}"
+        );
+    }
+
+    #[test]
     fn folding_the_gains_into_the_weights_leaves_the_critic_unchanged() {
         let device = Device::flex();
         let mut rng = Rng::seeded(3);
@@ -137,7 +215,7 @@ mod tests {
             channel_max: 8,
             upsampling: super::super::generator::Upsampling::Nearest,
         };
-        let critic = StyleCritic::new(&mut rng, &shape, 4, &device);
+        let critic = StyleCritic::new(&mut rng, &shape, [4, 1], &device);
         let x = Tensor::<4>::from_data(
             TensorData::new(rng.normals(6 * 32 * 32), [6, 1, 32, 32]),
             &device,

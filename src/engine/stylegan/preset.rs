@@ -99,6 +99,16 @@ impl StyleConfig {
         count(&f("batch_size"), self.batch_size, 2, 256)?;
         count(&f("r1_every"), self.r1_every, 1, 1000)?;
         count(&f("mbstd_group"), self.mbstd_group, 1, 256)?;
+        count(&f("pack"), self.pack, 1, 8)?;
+        if !self.batch_size.is_multiple_of(self.pack) {
+            return Err(err(
+                &f("pack"),
+                format!(
+                    "the batch ({}) must be a multiple of pack ({})",
+                    self.batch_size, self.pack
+                ),
+            ));
+        }
         for (name, v, lo, hi) in [
             ("mapping_lr_mul", self.mapping_lr_mul, 1e-4, 1.0),
             ("lr", self.lr, 1e-6, 1.0),
@@ -226,6 +236,18 @@ mod tests {
         assert_eq!(invalid("batch_size = 1").field, "stylegan.batch_size");
         assert_eq!(invalid("style_mixing = 1.5").field, "stylegan.style_mixing");
         assert_eq!(invalid("ema = 1.0").field, "stylegan.ema");
+        assert_eq!(
+            invalid("lr = 0.001\nlr_critic = 0.0").field,
+            "stylegan.lr_critic"
+        );
+        let pack = invalid("batch_size = 6\npack = 4");
+        assert_eq!(pack.field, "stylegan.pack");
+        assert!(
+            pack.message.contains("multiple of pack (4)"),
+            "{}",
+            pack.message
+        );
+        assert_eq!(invalid("pack = 0").field, "stylegan.pack");
         let big = parse(&format!(
             "{HEAD}[data]\nkind = \"image-folder\"\npath = \"x\"\nsize = 64\n"
         ));
@@ -237,6 +259,13 @@ mod tests {
         assert!(
             matches!(&points, Err(PresetError::Invalid { cause, .. }) if cause.field == "data"),
             "{points:?}"
+        );
+        let cubic = parse(&format!(
+            "{HEAD}[data]\nkind = \"digits\"\n[stylegan]\nupsampling = \"cubic\"\n"
+        ));
+        assert!(
+            matches!(&cubic, Err(PresetError::Syntax { message, .. }) if message.contains("expected `nearest` or `bilinear`")),
+            "{cubic:?}"
         );
         let unknown = parse(&format!(
             "{HEAD}[data]\nkind = \"digits\"\n[stylegan]\nresolutoin = 32\n"

@@ -49,8 +49,10 @@ pub fn r1_surrogate(
     gamma: f32,
 ) -> (Tensor<1>, Tensor<1>) {
     let g = input_gradient(critic, real.clone()).detach();
-    let [n, c, h, w] = g.dims();
-    let mean_norm2 = g.clone().reshape([n, c * h * w]).square().sum_dim(1).mean();
+    // ‖∇D‖² per critic input: with PacGAN packing an input is several images, and its
+    // gradient all of theirs.
+    let inputs = d_real.dims()[0].max(1);
+    let mean_norm2 = g.clone().square().sum().div_scalar(inputs as f32);
     let value = mean_norm2.clone().mul_scalar(gamma / 2.0).reshape([1]);
     // One ε for the batch (the minibatch standard deviation couples its images: only a common
     // step makes Σᵢ Dᵢ's difference the derivative along g of Σᵢ Dᵢ), sized so that the
@@ -206,8 +208,8 @@ mod tests {
         // A leaky-ReLU critic's exact penalty jumps wherever a unit changes side, so its
         // finite differences are only a rough reference: within 15 % here.
         let device = Device::flex().autodiff();
-        let critic = StyleCritic::new(&mut Rng::seeded(1), &shape(), 4, &device);
-        let other = StyleCritic::new(&mut Rng::seeded(2), &shape(), 4, &device);
+        let critic = StyleCritic::new(&mut Rng::seeded(1), &shape(), [4, 1], &device);
+        let other = StyleCritic::new(&mut Rng::seeded(2), &shape(), [4, 1], &device);
         let x = images(3, 8, &device);
         let forward = |x| critic.forward(x);
         let (surrogate, _) = r1_surrogate(&forward, x.clone(), critic.forward(x.clone()), 1.0);
@@ -227,7 +229,7 @@ mod tests {
     #[test]
     fn the_input_gradient_matches_finite_differences_of_the_logits() {
         let device = Device::flex().autodiff();
-        let critic = StyleCritic::new(&mut Rng::seeded(4), &shape(), 4, &device);
+        let critic = StyleCritic::new(&mut Rng::seeded(4), &shape(), [4, 1], &device);
         let x: Tensor<4> = Tensor::from_data(
             TensorData::new(Rng::seeded(5).uniforms(4 * 64, 1.0), [4, 1, 8, 8]),
             &device,

@@ -59,7 +59,15 @@ pub struct StyleConfig {
     /// ratio of two images' distance to their latents' distance, so that different z must
     /// give different images (0: off, as StyleGAN; the presets use 1: see BENCHMARKS.md).
     pub mode_seeking: f32,
+    /// PacGAN: the critic judges this many images at once, stacked along the channels (1: one
+    /// image, as StyleGAN; absent in older files: 1). The batch must be a multiple of it.
+    #[serde(default = "one")]
+    pub pack: usize,
     pub seed: u64,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl Default for StyleConfig {
@@ -83,6 +91,7 @@ impl Default for StyleConfig {
             w_avg_decay: 0.995,
             mbstd_group: 4,
             mode_seeking: 0.0,
+            pack: 1,
             seed: 1,
         }
     }
@@ -246,7 +255,8 @@ impl StyleRun {
         let mut rng = Rng::seeded(config.seed);
         let mut init = rng.fork();
         let generator = StyleGenerator::new(&mut init, &shape, &ad);
-        let critic = StyleCritic::new(&mut init, &shape, config.mbstd_group, &ad);
+        let packing = [config.mbstd_group, config.pack];
+        let critic = StyleCritic::new(&mut init, &shape, packing, &ad);
         let ema = generator.valid();
         Ok(Self {
             w_avg: vec![0.0; shape.w_dim],
@@ -314,7 +324,7 @@ impl StyleRun {
             scalar(d_real.clone().detach()),
             scalar(d_fake.clone().detach()),
         );
-        let col = |t: Tensor<1>| t.reshape([n, 1]);
+        let col = |t: Tensor<1>| t.unsqueeze_dim::<2>(1);
         let mut loss = softplus(col(d_fake))
             .mean()
             .add(softplus(col(d_real.clone()).neg()).mean());
@@ -366,7 +376,7 @@ impl StyleRun {
         };
         let fake = self.generator.synthesis.forward(&ws, &noise);
         let critic = self.critic.clone().no_grad();
-        let logits = critic.forward(fake.clone()).reshape([n, 1]);
+        let logits = critic.forward(fake.clone()).unsqueeze_dim::<2>(1);
         let mut loss = softplus(logits.neg()).mean();
         // The curve shows the adversarial loss alone.
         let loss_value = scalar(loss.clone().detach());

@@ -171,10 +171,17 @@ pub fn setup_ui(
         ),
         (
             "critic",
-            format!(
-                "resnet, minibatch stddev group {} ({} weights)",
-                s.mbstd_group, info.d_params
-            ),
+            if s.pack > 1 {
+                format!(
+                    "resnet, minibatch stddev group {}, judges {} images at once (PacGAN) ({} weights)",
+                    s.mbstd_group, s.pack, info.d_params
+                )
+            } else {
+                format!(
+                    "resnet, minibatch stddev group {} ({} weights)",
+                    s.mbstd_group, info.d_params
+                )
+            },
         ),
         (
             "regularisation",
