@@ -60,6 +60,7 @@ class EqConv(nn.Module):
 
 
 UPSAMPLING = "nearest"  # or "bilinear" (--upsampling): ganvas's `upsampling` option
+PACK = 1  # PacGAN (--pack): the critic judges PACK images at once, ganvas's `pack` option
 
 
 def upsample(x):
@@ -158,7 +159,7 @@ class Critic(nn.Module):
     def __init__(self, res=32, c=1):
         super().__init__()
         levels = [4 << i for i in range(int(math.log2(res)) - 1)]
-        self.from_rgb = EqConv(c, features(res), 1)
+        self.from_rgb = EqConv(c * PACK, features(res), 1)
         self.blocks = nn.ModuleList(
             [Block(features(b), features(a)) for a, b in reversed(list(zip(levels, levels[1:])))])
         f4 = features(4)
@@ -166,7 +167,8 @@ class Critic(nn.Module):
         self.fc, self.out = EqLinear(f4 * 16, f4), EqLinear(f4, 1)
 
     def forward(self, x):
-        h = lrelu(self.from_rgb(x))
+        n, c, rows, cols = x.shape
+        h = lrelu(self.from_rgb(x.reshape(n // PACK, c * PACK, rows, cols)))
         for block in self.blocks:
             h = block(h)
         h = lrelu(self.last(mbstd(h)))
@@ -215,7 +217,8 @@ class Run:
         loss_d = F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
         if regularise:
             (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-            loss_d = loss_d + grad.square().sum([1, 2, 3]).mean() * (self.gamma / 2) * self.r1_every
+            per_input = grad.square().sum() / d_real.shape[0]  # ‖∇D‖² per (packed) critic input
+            loss_d = loss_d + per_input * (self.gamma / 2) * self.r1_every
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
@@ -269,9 +272,10 @@ def main():
     p.add_argument("--gamma", type=float, default=10.0)
     p.add_argument("--mode-seeking", type=float, default=2.0)
     p.add_argument("--upsampling", choices=["nearest", "bilinear"], default="nearest")
+    p.add_argument("--pack", type=int, default=1)
     a = p.parse_args()
-    global UPSAMPLING
-    UPSAMPLING = a.upsampling
+    global UPSAMPLING, PACK
+    UPSAMPLING, PACK = a.upsampling, a.pack
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     dev = torch.device(a.device)

@@ -186,7 +186,7 @@ fn sr_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
 }
 
 /// The StyleGAN row's configuration: the `digits-32` preset's networks and objective (a test
-/// keeps them equal); the twin receives its R1 γ, mode-seeking weight and upsampling.
+/// keeps them equal); the twin receives its R1 γ, mode-seeking weight, upsampling and packing.
 fn bench_style_config() -> crate::engine::stylegan::run::StyleConfig {
     crate::engine::stylegan::run::StyleConfig {
         channel_max: 32,
@@ -265,6 +265,8 @@ fn pytorch_steps_per_sec(
             c.mode_seeking.to_string(),
             "--upsampling".to_string(),
             c.upsampling.name().to_string(),
+            "--pack".to_string(),
+            c.pack.to_string(),
         ]);
         return run_reference(&args.python, "bench/pytorch_stylegan_bench.py", &all);
     }
