@@ -190,9 +190,10 @@ fn sr_steps_per_sec(backend: &Backend, steps: u64) -> anyhow::Result<f64> {
 fn bench_style_config() -> crate::engine::stylegan::run::StyleConfig {
     crate::engine::stylegan::run::StyleConfig {
         channel_max: 32,
-        r1_gamma: 10.0,
-        mode_seeking: 2.0,
-        upsampling: crate::engine::stylegan::generator::Upsampling::Nearest,
+        r1_gamma: 1.0,
+        mode_seeking: 1.0,
+        pack: 2,
+        upsampling: crate::engine::stylegan::generator::Upsampling::Bilinear,
         ..Default::default()
     }
 }
