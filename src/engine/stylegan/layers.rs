@@ -208,7 +208,7 @@ impl ModConv {
         }
         let x = x.mul(s.clone().reshape([n, c_in, 1, 1]));
         // The style scales whole channels, so it is applied before upsampling (4× fewer
-        // products; nearest upsampling copies each value).
+        // products; both upsamplings are linear within each channel).
         let x = match (self.up, self.smooth) {
             (false, _) => x,
             (true, false) => upsample2(x),

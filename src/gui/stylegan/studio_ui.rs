@@ -57,10 +57,12 @@ fn range_ui(ui: &mut egui::Ui, range: &mut Range<usize>, n: usize, what: &str) {
     let mut from = range.start.min(last);
     let mut to = range.end.saturating_sub(1).max(from);
     ui.horizontal(|ui| {
-        ui.label(what);
-        ui.add(egui::DragValue::new(&mut from).range(0..=last));
-        ui.label("to");
-        ui.add(egui::DragValue::new(&mut to).range(0..=last));
+        let first = ui.label(what);
+        ui.add(egui::DragValue::new(&mut from).range(0..=last))
+            .labelled_by(first.id);
+        let second = ui.label("to");
+        ui.add(egui::DragValue::new(&mut to).range(0..=last))
+            .labelled_by(second.id);
     });
     if from > to {
         to = from;
