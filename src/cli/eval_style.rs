@@ -3,10 +3,7 @@
 //! training's evaluations take: the coarse-style mixing check (does the class follow the
 //! source of the coarse styles?) and the perceptual path length.
 
-use std::sync::Arc;
-
 use super::eval::EvalArgs;
-use crate::engine::metrics::{MetricRefs, classifier};
 use crate::engine::stylegan::checkpoint::StyleCheckpoint;
 use crate::engine::stylegan::explore::StyleRange;
 use crate::engine::stylegan::run::StyleRun;
@@ -30,26 +27,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         .map_err(|why| anyhow::anyhow!("the run's images (its preset's [data] section): {why}"))?;
     let mut run = StyleRun::new(ckpt.preset.stylegan.clone(), &images, &backend.device)?;
     ckpt.restore_into(&mut run)?;
-    let mut refs = MetricRefs::default();
-    let judge = match images.labels {
-        Some(_) => {
-            eprintln!("training (or loading from the cache) the dataset's classifier…");
-            match classifier::for_dataset(&images, &mut |_| {}) {
-                Ok(c) => Some(Arc::new(c)),
-                Err(why) => {
-                    eprintln!("note: no class metrics: {why}");
-                    None
-                }
-            }
-        }
-        None => {
-            eprintln!("note: the images have no labels: FID-lite and PRDC only");
-            None
-        }
-    };
-    if let Some(judge) = &judge {
-        refs.attach_classifier(judge.clone(), &images);
-    }
+    let (refs, judge) = super::train_style::metric_refs(&images);
     let samples = args.samples.map_or(1000, |n| n as usize);
     let report = run.evaluate(&refs, samples);
     outln!(

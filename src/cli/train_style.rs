@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::family_plan::{FamilyPreset, Plan, Resumed, Trained, plan, train_rounds};
 use super::train::TrainArgs;
 use crate::engine::checkpoint::LATEST;
+use crate::engine::data::images::ImageSet;
 use crate::engine::export;
 use crate::engine::metrics::{MetricRefs, classifier};
 use crate::engine::stylegan::checkpoint::{self as style_checkpoint, StyleCheckpoint};
@@ -44,16 +45,7 @@ pub fn run(args: &TrainArgs, preset: Option<StylePreset>) -> anyhow::Result<()> 
     )?;
     let backend = super::pick_backend(args.backend)?;
     let images = preset.load_images().map_err(anyhow::Error::msg)?;
-    let mut refs = MetricRefs::default();
-    if images.labels.is_some() {
-        eprintln!("training the dataset's classifier (class metrics; cached after the first run)…");
-        match classifier::for_dataset(&images, &mut |_| {}) {
-            Ok(c) => refs.attach_classifier(Arc::new(c), &images),
-            Err(why) => eprintln!("note: no class metrics: {why}"),
-        }
-    } else {
-        eprintln!("note: the images have no labels: FID-lite and PRDC only");
-    }
+    let (refs, _) = metric_refs(&images);
     let mut run = StyleRun::new(preset.stylegan.clone(), &images, &backend.device)?;
     if let Some(ckpt) = &resumed {
         ckpt.restore_into(&mut run)?;
@@ -96,6 +88,28 @@ pub fn run(args: &TrainArgs, preset: Option<StylePreset>) -> anyhow::Result<()> 
         out.display()
     );
     Ok(())
+}
+
+/// The metrics' references for a run on `images`, with the dataset's classifier (trained, or
+/// loaded from the cache) when the images have labels; says on stderr why not otherwise.
+pub(super) fn metric_refs(images: &ImageSet) -> (MetricRefs, Option<Arc<classifier::Classifier>>) {
+    let mut refs = MetricRefs::default();
+    if images.labels.is_none() {
+        eprintln!("note: the images have no labels: FID-lite and PRDC only");
+        return (refs, None);
+    }
+    eprintln!("training the dataset's classifier (class metrics; cached after the first run)…");
+    match classifier::for_dataset(images, &mut |_| {}) {
+        Ok(c) => {
+            let judge = Arc::new(c);
+            refs.attach_classifier(judge.clone(), images);
+            (refs, Some(judge))
+        }
+        Err(why) => {
+            eprintln!("note: no class metrics: {why}");
+            (refs, None)
+        }
+    }
 }
 
 /// A StyleGAN run as `train`'s loop drives it.

@@ -116,7 +116,7 @@ impl StyleCritic {
 mod tests {
     use burn::tensor::TensorData;
 
-    use super::super::generator::GeneratorShape;
+    use super::super::generator::tests::small;
     use super::super::layers::downsample2;
     use super::*;
 
@@ -143,17 +143,7 @@ mod tests {
     fn a_packing_critic_judges_consecutive_images_together() {
         let device = Device::flex();
         let mut rng = Rng::seeded(4);
-        let shape = GeneratorShape {
-            resolution: 32,
-            channels: 1,
-            z_dim: 8,
-            w_dim: 8,
-            mapping_layers: 1,
-            mapping_lr_mul: 0.01,
-            channel_base: 128,
-            channel_max: 8,
-            upsampling: super::super::generator::Upsampling::Nearest,
-        };
+        let shape = small(32);
         let critic = StyleCritic::new(&mut rng, &shape, [4, 2], &device);
         assert_eq!(
             critic.from_rgb.weight.dims(),
@@ -204,17 +194,7 @@ mod tests {
     fn folding_the_gains_into_the_weights_leaves_the_critic_unchanged() {
         let device = Device::flex();
         let mut rng = Rng::seeded(3);
-        let shape = GeneratorShape {
-            resolution: 32,
-            channels: 1,
-            z_dim: 8,
-            w_dim: 8,
-            mapping_layers: 1,
-            mapping_lr_mul: 0.01,
-            channel_base: 128,
-            channel_max: 8,
-            upsampling: super::super::generator::Upsampling::Nearest,
-        };
+        let shape = small(32);
         let critic = StyleCritic::new(&mut rng, &shape, [4, 1], &device);
         let x = Tensor::<4>::from_data(
             TensorData::new(rng.normals(6 * 32 * 32), [6, 1, 32, 32]),

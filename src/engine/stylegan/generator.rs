@@ -290,7 +290,7 @@ pub fn truncate(w: Tensor<2>, w_avg: Tensor<1>, psi: f32) -> Tensor<2> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn small(resolution: usize) -> GeneratorShape {

@@ -58,6 +58,18 @@ impl<B: Backend + EpilogueKernels, C: CheckpointStrategy> EpilogueKernels for Au
             .prepare::<C>([y.node(), scale.node(), offset.node(), bias.node()])
             .compute_bound()
             .stateful();
+        let run = |y: FloatTensor<Self>,
+                   scale: FloatTensor<Self>,
+                   offset: FloatTensor<Self>,
+                   bias: FloatTensor<Self>| {
+            let (y, s, o, b) = (
+                y.into_primitive(),
+                scale.into_primitive(),
+                offset.into_primitive(),
+                bias.into_primitive(),
+            );
+            B::scale_offset_bias_act(y, s, o, b, act, gain)
+        };
         match prep {
             OpsKind::Tracked(mut prep) => {
                 let ids = [
@@ -66,24 +78,9 @@ impl<B: Backend + EpilogueKernels, C: CheckpointStrategy> EpilogueKernels for Au
                     prep.checkpoint(&offset),
                     prep.checkpoint(&bias),
                 ];
-                let out = B::scale_offset_bias_act(
-                    y.into_primitive(),
-                    scale.into_primitive(),
-                    offset.into_primitive(),
-                    bias.into_primitive(),
-                    act,
-                    gain,
-                );
-                prep.finish((ids, act, gain), out)
+                prep.finish((ids, act, gain), run(y, scale, offset, bias))
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::scale_offset_bias_act(
-                y.into_primitive(),
-                scale.into_primitive(),
-                offset.into_primitive(),
-                bias.into_primitive(),
-                act,
-                gain,
-            )),
+            OpsKind::UnTracked(prep) => prep.finish(run(y, scale, offset, bias)),
         }
     }
 

@@ -90,12 +90,7 @@ impl EpilogueKernels for Flex {
         gain: f64,
     ) -> FlexTensor {
         if !is_f32(&[&y, &scale, &offset, &bias]) {
-            let z = super::burn_pre_activation::<Flex>(y, scale, offset, bias);
-            let out = super::super::norm::burn_activate::<Flex>(z, act);
-            return <Flex as burn::backend::ops::FloatTensorOps<Flex>>::float_mul_scalar(
-                out,
-                gain.into(),
-            );
+            return super::burn_forward::<Flex>([y, scale, offset, bias], act, gain);
         }
         let shape = y.shape();
         let (scale, offset, bias) = (values(&scale), values(&offset), values(&bias));

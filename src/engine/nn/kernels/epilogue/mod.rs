@@ -44,8 +44,7 @@ pub trait EpilogueKernels: Backend {
         act: Nonlinearity,
         gain: f64,
     ) -> FloatTensor<Self> {
-        let z = burn_pre_activation::<Self>(y, scale, offset, bias);
-        Self::float_mul_scalar(burn_activate::<Self>(z, act), gain.into())
+        burn_forward::<Self>([y, scale, offset, bias], act, gain)
     }
 
     /// The gradients of [`EpilogueKernels::scale_offset_bias_act`] given the gradient of its
@@ -69,6 +68,16 @@ impl EpilogueKernels for Cube {}
 /// [n, c] → [n, c, 1, 1] and [c] → [1, c, 1, 1], for broadcasting against [n, c, h, w].
 fn per_channel<B: Backend>(t: FloatTensor<B>, n: usize, c: usize) -> FloatTensor<B> {
     B::float_reshape(t, Shape::new([n, c, 1, 1]))
+}
+
+/// The forward pass from burn's operations.
+fn burn_forward<B: Backend>(
+    [y, scale, offset, bias]: [FloatTensor<B>; 4],
+    act: Nonlinearity,
+    gain: f64,
+) -> FloatTensor<B> {
+    let z = burn_pre_activation::<B>(y, scale, offset, bias);
+    B::float_mul_scalar(burn_activate::<B>(z, act), gain.into())
 }
 
 fn burn_pre_activation<B: Backend>(
