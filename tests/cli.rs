@@ -134,6 +134,19 @@ fn bad_input_is_a_message_not_a_panic() {
         !o.status.success() && err.contains("not a ganvas checkpoint") && !err.contains("panicked"),
         "{err}"
     );
+    // The window reads the checkpoint before it opens: the same message, no window.
+    let o = ganvas(&["gui", "--checkpoint", &bad.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("not a ganvas checkpoint") && !err.contains("panicked"),
+        "{err}"
+    );
+    let o = ganvas(&["gui", "--checkpoint", "a.ganvas", "--preset", "b.toml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("cannot be used with"),
+        "{err}"
+    );
 }
 
 #[test]

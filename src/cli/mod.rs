@@ -77,6 +77,10 @@ pub struct GuiArgs {
     /// Preset file (TOML) to open.
     #[arg(long)]
     pub preset: Option<PathBuf>,
+    /// A checkpoint (or a run directory) to open: its family's window on the preset it was
+    /// trained from, the run restored where it stopped (paused, unless --play).
+    #[arg(long, conflicts_with = "preset")]
+    pub checkpoint: Option<PathBuf>,
     /// Start training at once.
     #[arg(long)]
     pub play: bool,
@@ -109,7 +113,7 @@ pub fn parse_truncation(s: &str) -> Result<TruncationArg, String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let Some(command) = args.command else {
         #[cfg(feature = "gui")]
-        return crate::gui::run(None, false, BackendChoice::Auto, false);
+        return crate::gui::run(None, None, false, BackendChoice::Auto, false);
         #[cfg(not(feature = "gui"))]
         {
             use clap::CommandFactory;
@@ -127,7 +131,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Augment(a) => augment::run(&a),
         Command::Fuzz(a) => fuzz::run(&a),
         #[cfg(feature = "gui")]
-        Command::Gui(a) => crate::gui::run(a.preset.as_deref(), a.play, a.backend, a.perf_log),
+        Command::Gui(a) => crate::gui::run(
+            a.preset.as_deref(),
+            a.checkpoint.as_deref(),
+            a.play,
+            a.backend,
+            a.perf_log,
+        ),
     }
 }
 

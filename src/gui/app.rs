@@ -141,6 +141,7 @@ pub struct GanvasApp {
 
 impl GanvasApp {
     /// Starts the trainer thread on `preset`, waking the UI whenever it reports.
+    #[cfg(test)]
     pub fn new(
         cc: &eframe::CreationContext<'_>,
         preset: Preset,

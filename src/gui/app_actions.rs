@@ -14,7 +14,7 @@ use crate::engine::trainer::thread::{SendError, Trainer};
 impl GanvasApp {
     /// Sends a command; a trainer that stopped unexpectedly is started again first when the
     /// command starts a run over (Reset, a new setup, a checkpoint).
-    pub(super) fn send(&mut self, command: Command) {
+    pub(in crate::gui) fn send(&mut self, command: Command) {
         let rebuilds = matches!(
             command,
             Command::Reset { .. }

@@ -5,6 +5,7 @@ use eframe::egui;
 
 use super::action::Action;
 use super::files::FileJob;
+use super::setup::slider;
 use crate::engine::adapt::switch_data;
 use crate::engine::config::{Activation, DataConfig, LatentPrior, ModelFamily, TrainConfig};
 
@@ -118,50 +119,37 @@ pub fn data_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action>
         });
     match &mut c.data {
         DataConfig::Ring { modes, std, .. } => {
-            ui.add(egui::Slider::new(modes, 2..=32).text("modes"))
-                .on_hover_text(
-                    "Gaussians on the circle: more modes are harder to cover all at once.",
-                );
-            ui.add(
-                egui::Slider::new(std, 0.005..=0.2)
-                    .logarithmic(true)
-                    .text("σ"),
-            )
-            .on_hover_text("Spread of each mode: tight modes (0.01) make collapse obvious.");
+            ui.add(slider(modes, 2..=32).text("modes")).on_hover_text(
+                "Gaussians on the circle: more modes are harder to cover all at once.",
+            );
+            ui.add(slider(std, 0.005..=0.2).logarithmic(true).text("σ"))
+                .on_hover_text("Spread of each mode: tight modes (0.01) make collapse obvious.");
         }
         DataConfig::Grid { side, std, .. } => {
-            ui.add(egui::Slider::new(side, 2..=8).text("side"))
+            ui.add(slider(side, 2..=8).text("side"))
                 .on_hover_text("Modes per side of the grid (5: PacGAN's 25 modes).");
-            ui.add(
-                egui::Slider::new(std, 0.01..=0.5)
-                    .logarithmic(true)
-                    .text("σ"),
-            )
-            .on_hover_text("Spread of each mode.");
+            ui.add(slider(std, 0.01..=0.5).logarithmic(true).text("σ"))
+                .on_hover_text("Spread of each mode.");
         }
         DataConfig::Clusters {
             count, layout_seed, ..
         } => {
-            ui.add(egui::Slider::new(count, 2..=20).text("clusters"))
+            ui.add(slider(count, 2..=20).text("clusters"))
                 .on_hover_text("How many blobs.");
-            ui.add(egui::Slider::new(layout_seed, 0..=99).text("layout"))
+            ui.add(slider(layout_seed, 0..=99).text("layout"))
                 .on_hover_text("Where the blobs are: each number is another fixed layout.");
         }
         DataConfig::Spiral { noise, .. }
         | DataConfig::Moons { noise }
         | DataConfig::Line { noise } => {
-            ui.add(egui::Slider::new(noise, 0.0..=0.3).text("noise"))
+            ui.add(slider(noise, 0.0..=0.3).text("noise"))
                 .on_hover_text("Gaussian noise around the curve: a thicker manifold.");
         }
         DataConfig::Digits { count } => {
-            ui.add(
-                egui::Slider::new(count, 100..=60_000)
-                    .logarithmic(true)
-                    .text("digits"),
-            )
-            .on_hover_text(
-                "How many digits are drawn: fewer train faster, but G may memorise them.",
-            );
+            ui.add(slider(count, 100..=60_000).logarithmic(true).text("digits"))
+                .on_hover_text(
+                    "How many digits are drawn: fewer train faster, but G may memorise them.",
+                );
         }
         DataConfig::ImageFolder { size, channels, .. } => {
             egui::ComboBox::from_label("size")
@@ -225,7 +213,7 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
         });
     });
     ui.add(
-        egui::Slider::new(&mut m.latent_dim, 1..=256)
+        slider(&mut m.latent_dim, 1..=256)
             .logarithmic(true)
             .text("latent dim"),
     )
@@ -242,9 +230,9 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
             .on_hover_text("Many tight Gaussian blobs around fixed random centres (DeLiGAN, GM-GAN): G can send each blob to its own mode instead of tearing one blob apart, which helps against collapse on data with many modes (the 5x5 grid).");
     });
     if m.latent_prior == LatentPrior::Mixture {
-        ui.add(egui::Slider::new(&mut m.latent_components, 2..=512).logarithmic(true).text("components"))
+        ui.add(slider(&mut m.latent_components, 2..=512).logarithmic(true).text("components"))
             .on_hover_text("Blobs in the latent mixture: at least as many as the data has modes, so that every mode can get one.");
-        ui.add(egui::Slider::new(&mut m.latent_component_std, 0.01..=1.0).logarithmic(true).text("blob spread"))
+        ui.add(slider(&mut m.latent_component_std, 0.01..=1.0).logarithmic(true).text("blob spread"))
             .on_hover_text("Standard deviation of each blob around its centre (the centres are standard normal): small blobs are easy to tell apart, large ones blend into one Gaussian.");
     }
     if m.family == ModelFamily::Dcgan {
@@ -254,10 +242,10 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
     }
     match m.family {
         ModelFamily::Mlp => {
-            ui.add(egui::Slider::new(&mut m.depth, 1..=8).text("depth"))
+            ui.add(slider(&mut m.depth, 1..=8).text("depth"))
                 .on_hover_text("Hidden layers in G and in D.");
             ui.add(
-                egui::Slider::new(&mut m.width, 8..=1024)
+                slider(&mut m.width, 8..=1024)
                     .logarithmic(true)
                     .text("width"),
             )
@@ -272,14 +260,14 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
                     _ => {}
                 }
                 if let Some(w) = &mut m.d_width {
-                    ui.add(egui::Slider::new(w, 8..=1024).logarithmic(true).text("D width"));
+                    ui.add(slider(w, 8..=1024).logarithmic(true).text("D width"));
                 }
             });
-            ui.add(egui::Slider::new(&mut m.d_maxout_pieces, 1..=8).text("D maxout pieces"))
+            ui.add(slider(&mut m.d_maxout_pieces, 1..=8).text("D maxout pieces"))
                 .on_hover_text("Maxout in D (the original GAN's and PacGAN's D): each unit is the largest of this many linear pieces, a sharper D for many small modes. 1 = off (D uses its activation below).");
         }
         ModelFamily::Dcgan => {
-            ui.add(egui::Slider::new(&mut m.base_channels, 8..=128).logarithmic(true).text("channels"))
+            ui.add(slider(&mut m.base_channels, 8..=128).logarithmic(true).text("channels"))
                 .on_hover_text("Channels of the widest convolution; each layer halves or doubles them. Cost grows with its square.");
         }
     }
@@ -296,7 +284,7 @@ pub fn model_ui(ui: &mut egui::Ui, c: &mut TrainConfig) {
         "D's hidden non-linearity: leaky ReLU (DCGAN) keeps a gradient for G everywhere; plain ReLU can leave regions where G gets none.",
     );
     if [m.g_activation, m.d_activation].contains(&Activation::LeakyRelu) {
-        ui.add(egui::Slider::new(&mut m.leaky_slope, 0.01..=0.5).text("leaky slope"))
+        ui.add(slider(&mut m.leaky_slope, 0.01..=0.5).text("leaky slope"))
             .on_hover_text("Slope of leaky ReLU below zero (0.2 in DCGAN).");
     }
     ui.horizontal(|ui| {

@@ -35,33 +35,18 @@ mod training_clock;
 mod translation;
 mod view;
 mod view_export;
+mod window;
 
 use std::path::Path;
 
 use crate::engine::backend::{self, BackendChoice};
-use crate::engine::cyclegan::preset::CyclePreset;
-use crate::engine::preset::Preset;
-use crate::engine::stylegan::preset::StylePreset;
-use crate::engine::superres::preset::SrPreset;
-
-/// Which window a preset opens: each family brings its own views.
-enum Window {
-    Gan(Box<Preset>),
-    Translation(Box<CyclePreset>),
-    Superres(Box<SrPreset>),
-    Style(Box<StylePreset>),
-}
+use window::Window;
 
 /// The family of the preset file at `path` ("gan", "cyclegan", "superres", "stylegan"; a preset that
 /// names none is a GAN's).
 fn family_of_file(path: &Path) -> anyhow::Result<String> {
     let text = crate::engine::preset::read_text(path)?;
     Ok(crate::engine::preset::family_of(&text).unwrap_or_else(|| "gan".into()))
-}
-
-/// Whether the preset file at `path` is of the CycleGAN family.
-fn is_cyclegan(path: &Path) -> anyhow::Result<bool> {
-    Ok(family_of_file(path)? == crate::engine::cyclegan::DESCRIPTION.key)
 }
 
 /// Whether the window of family `own` ("gan", "cyclegan", "superres") must hand the preset at
@@ -86,24 +71,26 @@ fn hand_over(
     }
 }
 
-/// Opens the window with `preset` (the embedded default when None), training at once if `play`.
-/// Opens the window; `perf_log` prints frame-time percentiles and steps/s every 5 s.
+/// Opens the window with `preset` (the embedded default when None) or the run a checkpoint
+/// holds (its family's window on the preset it was trained from, the checkpoint loaded),
+/// training at once if `play`; `perf_log` prints frame-time percentiles and steps/s every 5 s.
 pub fn run(
     preset: Option<&Path>,
+    checkpoint: Option<&Path>,
     play: bool,
     choice: BackendChoice,
     perf_log: bool,
 ) -> anyhow::Result<()> {
-    let window = match preset {
-        Some(p) if is_cyclegan(p)? => Window::Translation(Box::new(CyclePreset::load(p)?)),
-        Some(p) if family_of_file(p)? == crate::engine::superres::DESCRIPTION.key => {
-            Window::Superres(Box::new(SrPreset::load(p)?))
+    let (window, checkpoint) = match (preset, checkpoint) {
+        (_, Some(c)) => {
+            let (window, path) = Window::of_checkpoint(c)?;
+            (window, Some(path))
         }
-        Some(p) if family_of_file(p)? == crate::engine::stylegan::DESCRIPTION.key => {
-            Window::Style(Box::new(StylePreset::load(p)?))
-        }
-        Some(p) => Window::Gan(Box::new(Preset::load(p)?)),
-        None => Window::Gan(Box::new(crate::engine::preset::default_preset())),
+        (Some(p), None) => (Window::of_preset(p)?, None),
+        (None, None) => (
+            Window::Gan(Box::new(crate::engine::preset::default_preset())),
+            None,
+        ),
     };
     let backend = backend::select(choice)?;
     let options = eframe::NativeOptions {
@@ -117,25 +104,8 @@ pub fn run(
         options,
         Box::new(move |cc| -> Result<Box<dyn eframe::App>, _> {
             let software = app::software_renderer(cc);
-            let family =
-                match window {
-                    Window::Gan(preset) => shell::Family::Gan(Box::new(app::GanvasApp::new(
-                        cc,
-                        *preset,
-                        backend.clone(),
-                        play,
-                        perf_log,
-                    )?)),
-                    Window::Translation(preset) => shell::Family::Translation(Box::new(
-                        translation::TranslationApp::new(cc, *preset, backend.clone(), play)?,
-                    )),
-                    Window::Superres(preset) => shell::Family::Superres(Box::new(
-                        superres::SuperresApp::new(cc, *preset, backend.clone(), play)?,
-                    )),
-                    Window::Style(preset) => shell::Family::Style(Box::new(
-                        stylegan::StyleApp::new(cc, *preset, backend.clone(), play)?,
-                    )),
-                };
+            let opening = shell::Opening::from(cc);
+            let family = window::launch(window, checkpoint, &opening, &backend, play, perf_log)?;
             Ok(Box::new(shell::Shell::new(
                 family, backend, software, perf_log,
             )))

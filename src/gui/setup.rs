@@ -36,14 +36,20 @@ const OBJECTIVES: [(&str, &str); 6] = [
     ),
 ];
 
+/// A slider over a configuration value: the user's edits stay within `range`, but a value
+/// outside it (a preset or checkpoint may hold any value the validator accepts) is shown as
+/// it is, not clamped, which would silently change the run (and restart it) on first draw.
+pub fn slider<Num: egui::emath::Numeric>(
+    value: &mut Num,
+    range: std::ops::RangeInclusive<Num>,
+) -> egui::Slider<'_> {
+    egui::Slider::new(value, range).clamping(egui::SliderClamping::Edits)
+}
+
 fn lr_slider(ui: &mut egui::Ui, label: &str, o: &mut OptimizerConfig, tip: &str) {
     let mut lr = o.lr();
-    ui.add(
-        egui::Slider::new(&mut lr, 1e-6..=10.0)
-            .logarithmic(true)
-            .text(label),
-    )
-    .on_hover_text(tip);
+    ui.add(slider(&mut lr, 1e-6..=10.0).logarithmic(true).text(label))
+        .on_hover_text(tip);
     if lr != o.lr() {
         *o = o.with_lr(lr);
     }
@@ -103,19 +109,19 @@ fn optimizer_ui(ui: &mut egui::Ui, who: &str, o: &mut OptimizerConfig, lr_tip: &
     lr_slider(ui, &format!("{who} learning rate"), o, lr_tip);
     match o {
         OptimizerConfig::Adam { beta1, beta2, .. } => {
-            ui.add(egui::Slider::new(beta1, 0.0..=0.99).text(format!("{who} β1")))
+            ui.add(slider(beta1, 0.0..=0.99).text(format!("{who} β1")))
                 .on_hover_text("Momentum of the gradient average: 0.5 (DCGAN), 0 (WGAN-GP, SAGAN); 0.9 is often too much for a GAN.");
-            ui.add(egui::Slider::new(beta2, 0.5..=0.9999).text(format!("{who} β2")))
+            ui.add(slider(beta2, 0.5..=0.9999).text(format!("{who} β2")))
                 .on_hover_text(
                     "Decay of the squared-gradient average: 0.999 usually, 0.9 for WGAN-GP.",
                 );
         }
         OptimizerConfig::Sgd { momentum, .. } => {
-            ui.add(egui::Slider::new(momentum, 0.0..=0.99).text(format!("{who} momentum")))
+            ui.add(slider(momentum, 0.0..=0.99).text(format!("{who} momentum")))
                 .on_hover_text("Heavy-ball momentum: high values make G and D circle each other.");
         }
         OptimizerConfig::Rmsprop { alpha, .. } => {
-            ui.add(egui::Slider::new(alpha, 0.5..=0.999).text(format!("{who} α")))
+            ui.add(slider(alpha, 0.5..=0.999).text(format!("{who} α")))
                 .on_hover_text("Decay of RMSprop's squared-gradient average.");
         }
     }
@@ -147,11 +153,11 @@ fn objective_ui(ui: &mut egui::Ui, c: &mut TrainConfig, actions: &mut Vec<Action
     }
     match &mut c.objective {
         Objective::Wgan { clip } => {
-            ui.add(egui::Slider::new(clip, 0.001..=0.1).logarithmic(true).text("clip"))
+            ui.add(slider(clip, 0.001..=0.1).logarithmic(true).text("clip"))
                 .on_hover_text("Weights are clamped to ±clip after each critic step: smaller is stabler but weakens the critic.");
         }
         Objective::WganGp { lambda } => {
-            ui.add(egui::Slider::new(lambda, 0.01..=100.0).logarithmic(true).text("λ"))
+            ui.add(slider(lambda, 0.01..=100.0).logarithmic(true).text("λ"))
                 .on_hover_text("Weight of the gradient penalty: 10 for images in the paper, 0.1 for the 2D toy sets.");
         }
         _ => {}
@@ -194,14 +200,14 @@ pub fn setup_ui(
         &mut c.optimizer.d,
         "Step size of D's optimizer: a D that learns much faster than G wins the fight and G's gradient vanishes.",
     );
-    ui.add(egui::Slider::new(&mut c.train.d_steps, 1..=10).text("D steps per round"))
+    ui.add(slider(&mut c.train.d_steps, 1..=10).text("D steps per round"))
         .on_hover_text(
             "Critic updates before each G update: WGANs want a well-trained critic (5 is common).",
         );
-    ui.add(egui::Slider::new(&mut c.train.g_steps, 1..=10).text("G steps per round"))
+    ui.add(slider(&mut c.train.g_steps, 1..=10).text("G steps per round"))
         .on_hover_text("Generator updates per round: more when D overpowers G.");
     ui.add(
-        egui::Slider::new(&mut c.train.batch_size, 8..=1024)
+        slider(&mut c.train.batch_size, 8..=1024)
             .logarithmic(true)
             .text("batch"),
     )
@@ -210,16 +216,13 @@ pub fn setup_ui(
     ui.separator();
     ui.label("Tricks");
     let t = &mut c.tricks;
-    ui.add(egui::Slider::new(&mut t.label_smoothing, 0.0..=0.5).text("label smoothing"))
+    ui.add(slider(&mut t.label_smoothing, 0.0..=0.5).text("label smoothing"))
         .on_hover_text("One-sided: D's target for real samples becomes 1 − this, so D cannot become over-confident.");
-    ui.add(egui::Slider::new(&mut t.instance_noise, 0.0..=1.0).text("instance noise"))
+    ui.add(slider(&mut t.instance_noise, 0.0..=1.0).text("instance noise"))
         .on_hover_text("Gaussian noise on D's inputs blurs real and fake together, so their supports overlap and gradients stay useful.");
-    ui.add(
-        egui::Slider::new(&mut t.instance_noise_anneal_steps, 0..=20_000)
-            .text("noise anneal steps"),
-    )
-    .on_hover_text("The noise decays linearly to zero over this many steps (0: constant).");
-    ui.add(egui::Slider::new(&mut t.d_dropout, 0.0..=0.5).text("D dropout"))
+    ui.add(slider(&mut t.instance_noise_anneal_steps, 0..=20_000).text("noise anneal steps"))
+        .on_hover_text("The noise decays linearly to zero over this many steps (0: constant).");
+    ui.add(slider(&mut t.d_dropout, 0.0..=0.5).text("D dropout"))
         .on_hover_text(
             "Randomly drops D's hidden units: a noisier, weaker D that G can keep up with.",
         );
@@ -227,7 +230,7 @@ pub fn setup_ui(
         .on_hover_text("Divides each D weight by its largest singular value: keeps D 1-Lipschitz layer by layer (Miyato et al.).");
     ui.checkbox(&mut t.minibatch_stddev, "minibatch stddev")
         .on_hover_text("Gives D the batch's feature spread: a collapsed G, whose samples all look alike, is caught. Re-initialises D.");
-    ui.add(egui::Slider::new(&mut t.pack, 1..=8).text("PacGAN packing"))
+    ui.add(slider(&mut t.pack, 1..=8).text("PacGAN packing"))
         .on_hover_text("D judges this many samples at once: a G that repeats itself is easy to spot. Must divide the batch; re-initialises D.");
     let mut ema_on = t.ema.is_some();
     let mut decay = t.ema.unwrap_or(0.999);
@@ -235,7 +238,7 @@ pub fn setup_ui(
         ui.checkbox(&mut ema_on, "EMA of G")
             .on_hover_text("Samples come from a moving average of G's weights: smoother, often better samples late in training. The average spans about 1/(1 − decay) steps (fewer early in a run, so that the first samples follow G): with a high learning rate keep it short (0.99), or the average of weights that travelled far is no good network for thousands of steps.");
         if ema_on {
-            ui.add(egui::Slider::new(&mut decay, 0.9..=0.9999).text("decay"))
+            ui.add(slider(&mut decay, 0.9..=0.9999).text("decay"))
                 .on_hover_text("The average spans about 1/(1 - decay) steps: 0.99 is about 100, 0.999 about 1,000.");
         }
     });
@@ -246,7 +249,7 @@ pub fn setup_ui(
         ui.checkbox(&mut truncate_on, "truncation")
             .on_hover_text("Sampling only (BigGAN's truncation trick): latent values beyond ± the bound are drawn again, so the sample grid, metrics and exports stay near the latent's centre, where G is best trained. Trades diversity for quality; watch the class histogram and recall. Training is unaffected.");
         if truncate_on {
-            ui.add(egui::Slider::new(&mut bound, 0.1..=3.0).text("bound"))
+            ui.add(slider(&mut bound, 0.1..=3.0).text("bound"))
                 .on_hover_text("Latent values beyond this bound are drawn again: smaller is safer but less varied.");
         }
     });

@@ -12,10 +12,7 @@ use super::stylegan::StyleApp;
 use super::superres::SuperresApp;
 use super::translation::TranslationApp;
 use crate::engine::backend::Backend;
-use crate::engine::cyclegan::preset::CyclePreset;
-use crate::engine::preset::Preset;
-use crate::engine::stylegan::preset::StylePreset;
-use crate::engine::superres::preset::SrPreset;
+use crate::engine::trainer::protocol::Command;
 
 /// What a family's window needs from eframe to open: the creation context at launch, the
 /// running frame at a switch.
@@ -61,6 +58,16 @@ impl Family {
             Family::Translation(app) => app.take_switch(),
             Family::Superres(app) => app.take_switch(),
             Family::Style(app) => app.take_switch(),
+        }
+    }
+
+    /// Hands `command` to the window's trainer (as its own controls would).
+    pub fn send(&mut self, command: Command) {
+        match self {
+            Family::Gan(app) => app.send(command),
+            Family::Translation(app) => app.send(command),
+            Family::Superres(app) => app.send(command),
+            Family::Style(app) => app.send(command),
         }
     }
 
@@ -125,25 +132,7 @@ pub fn open(
     backend: &Backend,
     perf_log: bool,
 ) -> anyhow::Result<Family> {
-    let backend = backend.clone();
-    let family = super::family_of_file(path)?;
-    Ok(if family == crate::engine::cyclegan::DESCRIPTION.key {
-        let preset = CyclePreset::load(path)?;
-        let app = TranslationApp::open(opening, preset, backend, false);
-        Family::Translation(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
-    } else if family == crate::engine::superres::DESCRIPTION.key {
-        let preset = SrPreset::load(path)?;
-        let app = SuperresApp::open(opening, preset, backend, false);
-        Family::Superres(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
-    } else if family == crate::engine::stylegan::DESCRIPTION.key {
-        let preset = StylePreset::load(path)?;
-        let app = StyleApp::open(opening, preset, backend, false);
-        Family::Style(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
-    } else {
-        let preset = Preset::load(path)?;
-        let app = GanvasApp::open(opening, preset, backend, false, perf_log);
-        Family::Gan(Box::new(app.map_err(|e| anyhow::anyhow!("{e}"))?))
-    })
+    super::window::Window::of_preset(path)?.open(opening, backend, false, perf_log)
 }
 
 impl eframe::App for Shell {

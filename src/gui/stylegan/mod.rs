@@ -61,6 +61,7 @@ pub struct StyleApp {
 
 impl StyleApp {
     /// Starts a StyleGAN trainer thread on `preset`, waking the window when it reports.
+    #[cfg(test)]
     pub fn new(
         cc: &eframe::CreationContext<'_>,
         preset: StylePreset,
@@ -140,7 +141,7 @@ impl StyleApp {
         }
     }
 
-    fn send(&mut self, command: Command) {
+    pub(in crate::gui) fn send(&mut self, command: Command) {
         if let Err(e) = self.trainer.send(command) {
             self.view.messages.push(format!("Error: {e}"));
         }

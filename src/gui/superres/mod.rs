@@ -69,6 +69,7 @@ pub struct SuperresApp {
 
 impl SuperresApp {
     /// Starts a super-resolution trainer thread on `preset`, waking the window when it reports.
+    #[cfg(test)]
     pub fn new(
         cc: &eframe::CreationContext<'_>,
         preset: SrPreset,
@@ -146,7 +147,7 @@ impl SuperresApp {
         }
     }
 
-    fn send(&mut self, command: Command) {
+    pub(in crate::gui) fn send(&mut self, command: Command) {
         if let Err(e) = self.trainer.send(command) {
             self.view.messages.push(format!("Error: {e}"));
         }

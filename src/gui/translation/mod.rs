@@ -68,6 +68,7 @@ pub struct TranslationApp {
 
 impl TranslationApp {
     /// Starts a CycleGAN trainer thread on `preset`, waking the window whenever it reports.
+    #[cfg(test)]
     pub fn new(
         cc: &eframe::CreationContext<'_>,
         preset: CyclePreset,
@@ -168,7 +169,7 @@ impl TranslationApp {
         }
     }
 
-    fn send(&mut self, command: Command) {
+    pub(in crate::gui) fn send(&mut self, command: Command) {
         if let Err(e) = self.trainer.send(command) {
             self.view.messages.push(format!("Error: {e}"));
         }
