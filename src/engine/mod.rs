@@ -4,6 +4,7 @@ pub mod adapt;
 pub mod augment;
 pub mod backend;
 pub mod canvas;
+pub mod captions;
 pub mod checkpoint;
 pub mod config;
 pub mod cyclegan;
