@@ -181,6 +181,58 @@ impl SceneSpec {
     }
 }
 
+/// Whether `caption` (a description read as a sentence) is true of the scene `scene` draws:
+/// a one-digit caption when the scene has that digit at that place and size (and stroke, if
+/// the caption names one); a relation when two of the scene's digits stand so. A caption
+/// that says less than the scene's own (no stroke) is still true of it: the matching-aware
+/// critic must never be shown such a pair as "wrong".
+pub fn true_of(caption: &SceneSpec, scene: &SceneSpec) -> bool {
+    let digits = scene.digits();
+    match caption {
+        SceneSpec::Single(c) => digits.iter().any(|p| {
+            p.digit == c.digit
+                && p.place == c.place
+                && p.size == c.size
+                && (c.stroke.is_none() || c.stroke == p.stroke)
+        }),
+        SceneSpec::Pair {
+            first,
+            relation,
+            second,
+        } => digits.iter().any(|x| {
+            digits.iter().any(|y| {
+                x != y
+                    && x.digit == first.digit
+                    && y.digit == second.digit
+                    && relation.holds(x.place, y.place)
+            })
+        }),
+    }
+}
+
+/// For each scene of a batch, a caption that is false of it (GAN-INT-CLS's mismatched text):
+/// another scene's of the batch where one is false, else a fresh random one.
+pub fn wrong_captions(batch: &[SceneSpec], rng: &mut Rng, mix: Mix) -> Vec<SceneSpec> {
+    let n = batch.len();
+    (0..n)
+        .map(|i| {
+            let start = rng.below(n.max(1));
+            (0..n)
+                .map(|k| &batch[(start + k) % n])
+                .find(|c| !true_of(c, &batch[i]))
+                .copied()
+                .unwrap_or_else(|| {
+                    loop {
+                        let c = random_spec(rng, Split::Train, mix);
+                        if !true_of(&c, &batch[i]) {
+                            break c;
+                        }
+                    }
+                })
+        })
+        .collect()
+}
+
 /// Each digit is held out at one place (digit d at place d mod 9, so 0 and 9 both miss the
 /// top left): 10 of the 90 digit-place combinations. Every digit is still seen at eight
 /// places and every place with at least eight digits.
@@ -373,6 +425,62 @@ mod tests {
                 .collect::<std::collections::HashSet<_>>();
             assert_eq!(seen_at.len(), 8, "digit {d} is trained at eight places");
         }
+    }
+
+    #[test]
+    fn a_caption_is_true_of_its_scene_and_of_no_scene_it_contradicts() {
+        let p = |digit, row, col, stroke| Placed {
+            digit,
+            place: Place { row, col },
+            size: Size::Small,
+            stroke,
+        };
+        let thin3 = SceneSpec::Single(p(3, 0, 0, Some(Stroke::Thin)));
+        let any3 = SceneSpec::Single(p(3, 0, 0, None));
+        let thick3 = SceneSpec::Single(p(3, 0, 0, Some(Stroke::Thick)));
+        assert!(true_of(&thin3, &thin3));
+        assert!(true_of(&any3, &thin3), "saying less is still true");
+        assert!(!true_of(&thick3, &thin3));
+        assert!(!true_of(&SceneSpec::Single(p(3, 0, 1, None)), &thin3));
+        let left = SceneSpec::Pair {
+            first: p(2, 1, 0, None),
+            relation: Relation::LeftOf,
+            second: p(7, 1, 2, None),
+        };
+        let right = SceneSpec::Pair {
+            first: p(7, 2, 2, None),
+            relation: Relation::RightOf,
+            second: p(2, 2, 1, None),
+        };
+        let swapped = SceneSpec::Pair {
+            first: p(7, 1, 0, None),
+            relation: Relation::LeftOf,
+            second: p(2, 1, 2, None),
+        };
+        assert!(
+            true_of(&right, &left),
+            "the same relation, said the other way"
+        );
+        assert!(!true_of(&swapped, &left), "word order matters");
+        assert!(!true_of(&left, &thin3) && !true_of(&thin3, &left));
+        assert!(true_of(&SceneSpec::Single(p(2, 1, 0, None)), &left));
+    }
+
+    #[test]
+    fn wrong_captions_are_false_of_their_scene() {
+        let mut rng = Rng::seeded(3);
+        let batch: Vec<SceneSpec> = (0..64)
+            .map(|_| random_spec(&mut rng, Split::Train, MIX))
+            .collect();
+        let wrong = wrong_captions(&batch, &mut rng, MIX);
+        assert_eq!(wrong.len(), batch.len());
+        for (w, s) in wrong.iter().zip(&batch) {
+            assert!(!true_of(w, s), "{} for {}", w.caption(), s.caption());
+        }
+        // A batch of one scene repeated still gets false captions (drawn afresh).
+        let same = vec![batch[0]; 4];
+        let wrong = wrong_captions(&same, &mut rng, MIX);
+        assert!(wrong.iter().all(|w| !true_of(w, &same[0])));
     }
 
     #[test]

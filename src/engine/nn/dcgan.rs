@@ -244,8 +244,14 @@ impl DcganDiscriminator {
 
     /// Logits [batch, 1].
     pub fn forward(&self, x: Tensor<2>, classes: Option<Tensor<2>>, pass: &Pass) -> Tensor<2> {
+        self.output.forward(self.features(x, classes, pass), pass)
+    }
+
+    /// What the output layer reads: the last convolution's maps flattened [batch, features]
+    /// (a projection discriminator multiplies them with the condition's projection).
+    pub fn features(&self, x: Tensor<2>, classes: Option<Tensor<2>>, pass: &Pass) -> Tensor<2> {
         let (h, _) = self.conv_pass(self.to_maps(x, classes), pass, false);
-        self.output.forward(self.flatten_with_stddev(h), pass)
+        self.flatten_with_stddev(h)
     }
 
     /// Logits and ∂(Σ logits)/∂x for the image part of the input, as differentiable ops (see
