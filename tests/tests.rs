@@ -3,6 +3,7 @@
 mod util;
 
 mod augment_cli;
+mod captions;
 mod checkpoint_fixture;
 mod checkpoints;
 mod classroom;

@@ -20,6 +20,7 @@ pub mod fuzz;
 pub mod interrupt;
 pub mod sample;
 pub mod train;
+pub mod train_captions;
 pub mod train_cycle;
 pub mod train_sr;
 pub mod train_style;

@@ -33,6 +33,10 @@ pub struct SampleArgs {
     pub truncation: Option<super::TruncationArg>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
+    /// Text-to-image runs: the sentence to draw ("a small 3 at the top left"); words it does
+    /// not know are named and skipped.
+    #[arg(long)]
+    pub caption: Option<String>,
 }
 
 /// Runs `ganvas sample`.
@@ -41,9 +45,16 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         args.n > 0 && args.n <= 1_000_000,
         "--n must be between 1 and 1000000"
     );
-    if crate::engine::checkpoint::peek(&args.checkpoint)?.0.key
-        == crate::engine::cyclegan::DESCRIPTION.key
-    {
+    let family = crate::engine::checkpoint::peek(&args.checkpoint)?.0.key;
+    if family == crate::engine::captions::DESCRIPTION.key {
+        return sample_captions(args);
+    }
+    anyhow::ensure!(
+        args.caption.is_none(),
+        "--caption is for text-to-image runs; {} holds a {family} run",
+        args.checkpoint.display()
+    );
+    if family == crate::engine::cyclegan::DESCRIPTION.key {
         return sample_cycle(args);
     }
     let ckpt = Checkpoint::read(&args.checkpoint)?;
@@ -131,6 +142,52 @@ fn sample_cycle(args: &SampleArgs) -> anyhow::Result<()> {
     outln!(
         "wrote the translation strips of {n} held-out images per domain at step {} to {}",
         run.step,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `ganvas sample --caption` of a text-to-image run: n samples of the caption.
+fn sample_captions(args: &SampleArgs) -> anyhow::Result<()> {
+    use crate::engine::captions::{checkpoint::CaptionCheckpoint, render::SIDE, run, vocab};
+    let Some(text) = &args.caption else {
+        anyhow::bail!(
+            "{} is a text-to-image run: say what to draw with --caption \"a small 3 at the top left\"",
+            args.checkpoint.display()
+        );
+    };
+    let parsed = vocab::parse(text)?;
+    if !parsed.unknown.is_empty() {
+        eprintln!("{}", parsed.summary());
+    }
+    let ckpt = CaptionCheckpoint::read(&args.checkpoint)?;
+    let backend = super::pick_backend(args.backend)?;
+    let g = ckpt.generator(&backend.device)?;
+    let z_dim = ckpt.preset.captions.z_dim;
+    let mut values = Vec::with_capacity(args.n * SIDE * SIDE);
+    for (k, start) in (0..args.n).step_by(256).enumerate() {
+        let m = (args.n - start).min(256);
+        let seed = args.seed.wrapping_add(k as u64);
+        values.extend(run::sample_from(
+            &g,
+            z_dim,
+            std::slice::from_ref(&parsed.tokens),
+            m,
+            seed,
+        ));
+    }
+    let samples = Samples {
+        values,
+        len: SIDE * SIDE,
+        channels: 1,
+        side: SIDE,
+        classes: Vec::new(),
+    };
+    export::write_samples(&samples, &args.out)?;
+    outln!(
+        "wrote {} samples of \"{}\" to {}",
+        args.n,
+        parsed.understood.join(" "),
         args.out.display()
     );
     Ok(())

@@ -63,7 +63,7 @@ const SHOWN: [&str; 4] = [
 /// Runs `ganvas train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     // Another family's preset or run goes to that family's loop.
-    use crate::engine::{cyclegan, stylegan, superres};
+    use crate::engine::{captions, cyclegan, stylegan, superres};
     let preset_family = match &args.preset {
         Some(path) => crate::engine::preset::family_of(&crate::engine::preset::read_text(path)?),
         None => None,
@@ -93,6 +93,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             None => None,
         };
         return super::train_style::run(args, preset);
+    }
+    if family == Some(captions::DESCRIPTION.key) {
+        let preset = match &args.preset {
+            Some(path) => Some(captions::preset::CaptionPreset::load(path)?),
+            None => None,
+        };
+        return super::train_captions::run(args, preset);
     }
     let resumed = match &args.resume {
         Some(path) => Some(checkpoint::Checkpoint::read(path)?),

@@ -140,6 +140,18 @@ pub fn write_png(samples: &Samples, real_points: &[f32], path: &Path) -> Result<
     write_atomically(path, &png).map_err(io(path))
 }
 
+/// An image grid of `columns` per row (a row per caption, say) as a PNG, atomically.
+pub fn write_png_rows(samples: &Samples, columns: usize, path: &Path) -> Result<(), ExportError> {
+    let (w, h, px) = grid_pixels(samples, columns.max(1));
+    let png = encode_png(w as u32, h as u32, samples.channels, &px);
+    write_atomically(path, &png).map_err(io(path))
+}
+
+/// Text to a file, atomically.
+pub fn write_text(text: &str, path: &Path) -> Result<(), ExportError> {
+    write_atomically(path, text.as_bytes()).map_err(io(path))
+}
+
 /// Samples to a file chosen by extension: `.csv` (points), `.idx` (images, IDX bytes),
 /// `.png` (grid or scatter), or a directory (one PNG per image).
 pub fn write_samples(samples: &Samples, path: &Path) -> Result<(), ExportError> {

@@ -167,6 +167,7 @@ mod tests {
             &crate::engine::cyclegan::DESCRIPTION,
             &crate::engine::superres::DESCRIPTION,
             &crate::engine::stylegan::DESCRIPTION,
+            &crate::engine::captions::DESCRIPTION,
         ];
         for f in FAMILIES.iter().chain(&coming) {
             assert!(!f.phases.is_empty() && !f.curves.is_empty(), "{}", f.key);

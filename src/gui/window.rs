@@ -32,6 +32,7 @@ impl Window {
     /// The window for the preset file at `path`, of the family the file names.
     pub fn of_preset(path: &Path) -> anyhow::Result<Self> {
         let family = super::family_of_file(path)?;
+        no_window_yet(&family, path)?;
         Ok(if family == cyclegan::DESCRIPTION.key {
             Window::Translation(Box::new(CyclePreset::load(path)?))
         } else if family == superres::DESCRIPTION.key {
@@ -49,6 +50,7 @@ impl Window {
     pub fn of_checkpoint(path: &Path) -> anyhow::Result<(Self, PathBuf)> {
         let path = checkpoint::resolve(path);
         let family = checkpoint::peek(&path)?.0.key;
+        no_window_yet(family, &path)?;
         let window = if family == cyclegan::DESCRIPTION.key {
             Window::Translation(Box::new(CycleCheckpoint::read(&path)?.preset))
         } else if family == superres::DESCRIPTION.key {
@@ -88,6 +90,17 @@ impl Window {
             )),
         })
     }
+}
+
+/// Refuses, with what to use instead, a family that has no window yet.
+fn no_window_yet(family: &str, path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        family != crate::engine::captions::DESCRIPTION.key,
+        "{} is text-to-image, which has no window yet: train it with `ganvas train --preset` \
+         and draw a sentence with `ganvas sample --checkpoint RUN --caption \"a small 3 at the top left\"`",
+        path.display()
+    );
+    Ok(())
 }
 
 /// Opens `window` (see [`Window::open`]); with a `checkpoint`, loads it into the run first and

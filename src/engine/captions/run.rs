@@ -20,6 +20,7 @@ use super::scenes::{SceneSet, caption_tokens, padded};
 use crate::engine::nn::layers::Pass;
 use crate::engine::nn::params::{ema_decay_at, ema_update};
 use crate::engine::rng::Rng;
+use crate::engine::trainer::run_log::RunLog;
 
 /// What a text-to-image run is (a preset's `[captions]` section).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,16 +113,17 @@ pub struct CaptionRun {
     pub critic: CaptionCritic,
     /// The EMA of the generator (inference copy): what is sampled.
     pub ema: CaptionGenerator,
-    opt_g: ModuleOptimizer,
-    opt_d: ModuleOptimizer,
-    rng: Rng,
+    pub(super) opt_g: ModuleOptimizer,
+    pub(super) opt_d: ModuleOptimizer,
+    pub(super) rng: Rng,
     /// Completed rounds.
     pub step: u64,
-    device: Device,
+    /// The run's curves and evaluations, saved with checkpoints.
+    pub log: RunLog,
     ad: Device,
 }
 
-fn adam() -> ModuleOptimizer {
+pub(super) fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_beta_1(0.5).with_beta_2(0.999).init()
 }
 
@@ -154,7 +156,7 @@ impl CaptionRun {
             opt_d: adam(),
             rng,
             step: 0,
-            device: device.clone(),
+            log: RunLog::default(),
             ad,
         }
     }
@@ -289,29 +291,39 @@ impl CaptionRun {
         }
     }
 
-    /// `per` images for each token list of `captions` from the EMA generator (conditions at
-    /// their mean), latents from `seed`: [captions.len() · per, SIDE²] values in [-1, 1],
-    /// caption by caption.
+    /// `per` images for each token list of `captions` from the EMA generator (see
+    /// [`sample_from`]).
     pub fn sample(&self, captions: &[Vec<usize>], per: usize, seed: u64) -> Vec<f32> {
-        let repeated: Vec<Vec<usize>> = captions
-            .iter()
-            .flat_map(|c| std::iter::repeat_n(c.clone(), per))
-            .collect();
-        let (tokens, lens, len) = padded(&repeated);
-        let n = repeated.len();
-        let mut rng = Rng::seeded(seed);
-        let z = Tensor::from_data(
-            TensorData::new(rng.normals(n * self.config.z_dim), [n, self.config.z_dim]),
-            &self.device,
-        );
-        let captions = Captions {
-            tokens: &tokens,
-            lens: &lens,
-            len,
-        };
-        let (images, _) = self.ema.forward(z, &captions, None);
-        images.into_data().try_to_vec::<f32>().unwrap_or_default()
+        sample_from(&self.ema, self.config.z_dim, captions, per, seed)
     }
+}
+
+/// `per` images for each token list of `captions` from `generator` (conditions at their
+/// mean), latents of `z_dim` from `seed`: [captions.len() · per, SIDE²] values in [-1, 1],
+/// caption by caption.
+pub fn sample_from(
+    generator: &CaptionGenerator,
+    z_dim: usize,
+    captions: &[Vec<usize>],
+    per: usize,
+    seed: u64,
+) -> Vec<f32> {
+    let repeated: Vec<Vec<usize>> = captions
+        .iter()
+        .flat_map(|c| std::iter::repeat_n(c.clone(), per))
+        .collect();
+    let (tokens, lens, len) = padded(&repeated);
+    let n = repeated.len();
+    let mut rng = Rng::seeded(seed);
+    let device = generator.encoder.embedding.val().device();
+    let z = Tensor::from_data(TensorData::new(rng.normals(n * z_dim), [n, z_dim]), &device);
+    let captions = Captions {
+        tokens: &tokens,
+        lens: &lens,
+        len,
+    };
+    let (images, _) = generator.forward(z, &captions, None);
+    images.into_data().try_to_vec::<f32>().unwrap_or_default()
 }
 
 #[cfg(test)]

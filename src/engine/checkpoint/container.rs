@@ -306,6 +306,7 @@ fn known_family(key: &str) -> Option<&'static FamilyDescription> {
             &crate::engine::cyclegan::DESCRIPTION,
             &crate::engine::superres::DESCRIPTION,
             &crate::engine::stylegan::DESCRIPTION,
+            &crate::engine::captions::DESCRIPTION,
         ]
         .into_iter()
         .find(|f| f.key == key)

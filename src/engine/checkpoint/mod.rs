@@ -271,6 +271,8 @@ impl Checkpoint {
                     " (a super-resolution run is used with `ganvas upscale`, `eval`, `train --resume` and in the super-resolution window)"
                 } else if family.key == crate::engine::stylegan::DESCRIPTION.key {
                     " (a StyleGAN run is used with `ganvas train --resume`)"
+                } else if family.key == crate::engine::captions::DESCRIPTION.key {
+                    " (a text-to-image run is used with `ganvas sample --caption`, `eval` and `train --resume`)"
                 } else {
                     " (a CycleGAN run is used with `ganvas translate`, `eval`, `sample`, `train --resume` and in the CycleGAN window)"
                 },
