@@ -367,4 +367,42 @@ mod tests {
             assert_eq!(images, run.sample(&[vec![1, 7], vec![1, 8, 3]], 2, 5));
         }
     }
+
+    #[test]
+    fn the_critic_learns_to_tell_a_scenes_caption_from_a_wrong_one() {
+        let config = CaptionConfig {
+            scenes: 400,
+            held_out_scenes: 10,
+            pairs: 0.0,
+            strokes: false,
+            embed: 8,
+            condition: 8,
+            z_dim: 8,
+            base_channels: 4,
+            batch_size: 8,
+            ..CaptionConfig::default()
+        };
+        let mix = config.mix();
+        let train = SceneSet::generate(400, Split::Train, mix, &DigitSource::Drawn, 1);
+        let held = SceneSet::generate(10, Split::HeldOut, mix, &DigitSource::Drawn, 2);
+        let mut run = CaptionRun::new(config, train, held, &Device::flex());
+        let gap = |run: &mut CaptionRun, rounds: usize| {
+            (0..rounds)
+                .map(|_| {
+                    let s = run.round();
+                    s.real - s.wrong
+                })
+                .sum::<f32>()
+                / rounds as f32
+        };
+        let early = gap(&mut run, 10);
+        for _ in 0..370 {
+            run.round();
+        }
+        let late = gap(&mut run, 20);
+        assert!(
+            late > 1.0 && late > early + 0.8,
+            "real − wrong logit: {early} at first, {late} after 400 rounds"
+        );
+    }
 }
