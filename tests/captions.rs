@@ -1,5 +1,6 @@
 //! The text-to-image family end to end: every shipped preset builds and trains a round;
-//! `ganvas train` writes its run directory and resumes; `ganvas sample --caption` draws a
+//! `ganvas train` writes its run directory and resumes, `ganvas eval` measures caption
+//! accuracy on it; `ganvas sample --caption` draws a
 //! typed sentence, names the words it does not know, and refuses what it cannot do.
 
 use std::path::Path;
@@ -111,6 +112,25 @@ fn train_writes_the_run_and_sample_draws_a_typed_caption() {
     let ckpt = ganvas::engine::captions::checkpoint::CaptionCheckpoint::read(&out)
         .expect("the run directory's checkpoint");
     assert_eq!(ckpt.step, 6);
+    let o = ganvas_in(
+        repo(),
+        &[
+            "eval",
+            "--checkpoint",
+            &out_s,
+            "--samples",
+            "30",
+            "--backend",
+            "cpu",
+        ],
+    );
+    let text = output_text(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.contains("at step 6 (30 captions of training scenes, 20 of held-out")
+            && text.contains("caption_pair_held_out"),
+        "{text}"
+    );
 
     let png = dir.join("threes.png");
     let png_s = png.to_string_lossy().into_owned();

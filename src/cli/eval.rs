@@ -112,6 +112,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     if family == crate::engine::stylegan::DESCRIPTION.key {
         return super::eval_style::run(args);
     }
+    if family == crate::engine::captions::DESCRIPTION.key {
+        return super::eval_captions::run(args);
+    }
     let ckpt = Checkpoint::read(&args.checkpoint)?;
     let backend = super::pick_backend(args.backend)?;
     let mut session = Session::new(ckpt.config.clone(), backend)?;

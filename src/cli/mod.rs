@@ -12,6 +12,7 @@ pub mod augment;
 pub mod bench;
 pub mod bench_metrics;
 pub mod eval;
+mod eval_captions;
 mod eval_cycle;
 mod eval_sr;
 mod eval_style;
