@@ -80,11 +80,25 @@ impl CaptionGenerator {
         captions: &Captions<'_>,
         eps: Option<Vec<f32>>,
     ) -> (Tensor<2>, Tensor<1>) {
+        let (condition, kl) = self.condition(captions, eps);
+        (self.net.forward(z, Some(condition)), kl)
+    }
+
+    /// The captions' conditions [b, condition] (drawn with `eps`, or their mean) and the KL.
+    pub fn condition(
+        &self,
+        captions: &Captions<'_>,
+        eps: Option<Vec<f32>>,
+    ) -> (Tensor<2>, Tensor<1>) {
         let text = self
             .encoder
             .forward(captions.tokens, captions.lens, captions.len);
-        let (condition, kl) = self.augment.forward(text, eps);
-        (self.net.forward(z, Some(condition)), kl)
+        self.augment.forward(text, eps)
+    }
+
+    /// Images [b, SIDE²] for latents `z` under given conditions (an interpolation, say).
+    pub fn draw(&self, z: Tensor<2>, condition: Tensor<2>) -> Tensor<2> {
+        self.net.forward(z, Some(condition))
     }
 }
 

@@ -326,6 +326,45 @@ pub fn sample_from(
     images.into_data().try_to_vec::<f32>().unwrap_or_default()
 }
 
+/// From caption `a` to caption `b` (token lists) in `steps` images with one latent (from
+/// `seed`): the condition moves in a straight line between the two captions' means, so the
+/// first image is `a`'s and the last `b`'s. [steps, SIDE²] values in [-1, 1].
+pub fn interpolate(
+    generator: &CaptionGenerator,
+    z_dim: usize,
+    [a, b]: [&[usize]; 2],
+    steps: usize,
+    seed: u64,
+) -> Vec<f32> {
+    let steps = steps.max(2);
+    let (tokens, lens, len) = padded(&[a.to_vec(), b.to_vec()]);
+    let captions = Captions {
+        tokens: &tokens,
+        lens: &lens,
+        len,
+    };
+    let (ends, _) = generator.condition(&captions, None);
+    let [_, c] = ends.dims();
+    let device = ends.device();
+    let weights: Vec<f32> = (0..steps)
+        .flat_map(|i| {
+            let t = i as f32 / (steps - 1) as f32;
+            [1.0 - t, t]
+        })
+        .collect();
+    let weights = Tensor::from_data(TensorData::new(weights, [steps, 2]), &device);
+    let conditions = weights.matmul(ends);
+    debug_assert_eq!(conditions.dims(), [steps, c]);
+    let mut rng = Rng::seeded(seed);
+    let z: Tensor<2> = Tensor::from_data(TensorData::new(rng.normals(z_dim), [1, z_dim]), &device);
+    let z = z.repeat_dim(0, steps);
+    generator
+        .draw(z, conditions)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::grammar::Split;
@@ -403,6 +442,30 @@ mod tests {
         assert!(
             late > 1.0 && late > early + 0.8,
             "real − wrong logit: {early} at first, {late} after 400 rounds"
+        );
+    }
+
+    #[test]
+    fn an_interpolation_runs_from_the_first_caption_to_the_second() {
+        let run = tiny(EncoderKind::Gru, true);
+        let (a, b) = (vec![1, 7, 2], vec![1, 9, 3, 4]);
+        let path = interpolate(&run.ema, run.config.z_dim, [&a, &b], 5, 4);
+        assert_eq!(path.len(), 5 * SIDE * SIDE);
+        // One latent throughout: the ends are the two captions' images for it.
+        let ends = sample_from(&run.ema, run.config.z_dim, &[a, b], 1, 4);
+        let close = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-4);
+        let image = |v: &[f32], i: usize| v[i * SIDE * SIDE..(i + 1) * SIDE * SIDE].to_vec();
+        assert!(close(&image(&path, 0), &image(&ends, 0)));
+        assert!(close(&image(&path, 4), &image(&ends, 1)));
+        // The middle lies between them (untrained, the images differ little, but they do).
+        let gap = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| (p - q).abs()).sum::<f32>();
+        let (whole, half) = (
+            gap(&image(&path, 0), &image(&path, 4)),
+            gap(&image(&path, 0), &image(&path, 2)),
+        );
+        assert!(
+            whole > 0.0 && half > 0.0 && half < whole,
+            "{half} of {whole}"
         );
     }
 }

@@ -15,7 +15,7 @@ use crate::engine::trainer::protocol::{MetricsReport, StepKind, StepStats};
 const SAMPLE_CHUNK: usize = 100;
 
 /// The names of an evaluation's values, and what they say.
-pub const METRICS: [(&str, &str); 5] = [
+pub const METRICS: [(&str, &str); 6] = [
     (
         "caption_single_seen",
         "One-digit captions of training scenes: the share of samples with that digit at that place and nothing elsewhere",
@@ -33,7 +33,31 @@ pub const METRICS: [(&str, &str); 5] = [
         "caption_pair_held_out",
         "Relations never trained on (an ordered pair of digits in a relation only seen the other way round or not at all)",
     ),
+    (
+        "caption_diversity",
+        "How different the samples of one caption are, over how different real scenes of one caption are (1: as varied as the data; near 0: one picture per caption)",
+    ),
 ];
+
+/// Captions the diversity is measured on, and samples per caption.
+const DIVERSITY_CAPTIONS: usize = 40;
+const DIVERSITY_SAMPLES: usize = 6;
+
+/// Mean absolute difference per pixel between two images of a group, over every pair of
+/// every group (groups of fewer than two count nothing).
+fn within_groups(groups: &[Vec<&[f32]>]) -> f64 {
+    let (mut sum, mut pairs) = (0.0f64, 0usize);
+    for g in groups {
+        for i in 0..g.len() {
+            for j in i + 1..g.len() {
+                let d: f32 = g[i].iter().zip(g[j]).map(|(a, b)| (a - b).abs()).sum();
+                sum += f64::from(d) / g[i].len() as f64;
+                pairs += 1;
+            }
+        }
+    }
+    sum / pairs.max(1) as f64
+}
 
 impl CaptionRun {
     /// One update of `kind` (a round: critic then generator) as the family's named curves,
@@ -96,6 +120,38 @@ impl CaptionRun {
         score(specs, &reader.read(&images))
     }
 
+    /// Samples of one caption against real scenes of one caption: the ratio of their mean
+    /// pairwise differences, over training captions that several real scenes share.
+    pub fn caption_diversity(&self, seed: u64) -> f64 {
+        let mut by_spec: std::collections::HashMap<SceneSpec, Vec<usize>> = Default::default();
+        for (i, s) in self.train.specs.iter().enumerate() {
+            by_spec.entry(*s).or_default().push(i);
+        }
+        let mut shared: Vec<(SceneSpec, Vec<usize>)> =
+            by_spec.into_iter().filter(|(_, v)| v.len() >= 2).collect();
+        // A fixed choice: in order of each caption's first scene.
+        shared.sort_by_key(|(_, v)| v[0]);
+        shared.truncate(DIVERSITY_CAPTIONS);
+        if shared.is_empty() {
+            return f64::NAN;
+        }
+        let real: Vec<Vec<f32>> = shared.iter().map(|(_, v)| self.train.batch(v).0).collect();
+        let real_groups: Vec<Vec<&[f32]>> = real
+            .iter()
+            .map(|r| r.chunks_exact(SIDE * SIDE).collect())
+            .collect();
+        let specs: Vec<SceneSpec> = shared
+            .iter()
+            .flat_map(|(s, _)| std::iter::repeat_n(*s, DIVERSITY_SAMPLES))
+            .collect();
+        let fake = self.sample_specs(&specs, seed);
+        let fake_groups: Vec<Vec<&[f32]>> = fake
+            .chunks_exact(SIDE * SIDE * DIVERSITY_SAMPLES)
+            .map(|g| g.chunks_exact(SIDE * SIDE).collect())
+            .collect();
+        within_groups(&fake_groups) / within_groups(&real_groups).max(1e-9)
+    }
+
     /// Caption accuracy on `count` training captions and `count` held-out ones (at most
     /// the held-out scenes there are), pushed into the log.
     pub fn evaluate(&mut self, reader: &SceneReader, count: usize) -> MetricsReport {
@@ -115,11 +171,30 @@ impl CaptionRun {
                     (METRICS[2].0, s.pairs_share()),
                     (METRICS[3].0, h.singles_share()),
                     (METRICS[4].0, h.pairs_share()),
+                    (METRICS[5].0, self.caption_diversity(seed ^ 2)),
                 ],
             ),
             histogram: None,
         };
         self.log.push_report(report.clone());
         report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn within_group_differences_count_pairs_inside_groups_only() {
+        let (a, b, c) = ([0.0f32, 0.0], [1.0f32, 1.0], [0.0f32, 1.0]);
+        let groups = vec![
+            vec![&a[..], &b[..]],
+            vec![&c[..]],
+            vec![&a[..], &a[..], &c[..]],
+        ];
+        // Pairs: (a, b) 1.0; (a, a) 0; (a, c) 0.5 twice.
+        assert!((within_groups(&groups) - 2.0 / 4.0).abs() < 1e-9);
+        assert_eq!(within_groups(&[vec![&a[..]]]), 0.0);
     }
 }
