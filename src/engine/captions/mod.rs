@@ -84,4 +84,3 @@ pub fn divergence(stats: &StepStats) -> Option<String> {
         .find(|&&i| stats.value(i).is_nan())
         .map(|&i| format!("{} became NaN", DESCRIPTION.curves[i].key))
 }
-#[cfg(test)]
