@@ -9,6 +9,27 @@ pub fn softplus(x: Tensor<2>) -> Tensor<2> {
     activation::relu(x.clone()).add(x.abs().neg().exp().log1p())
 }
 
+/// MSGAN's mode-seeking term (Mao et al. 2019) for a batch of flattened images [n, len] and
+/// their latents [n, z]: the first half against the second, 1 / (mean of |ΔG| / |Δz| +
+/// 10⁻⁵): large when different z give alike images (the halves share everything else).
+pub fn mode_seeking(flat: Tensor<2>, z: Tensor<2>) -> Tensor<1> {
+    let [n, _] = flat.dims();
+    let half = n / 2;
+    let image_gap = flat
+        .clone()
+        .narrow(0, 0, half)
+        .sub(flat.narrow(0, half, half))
+        .abs()
+        .mean_dim(1);
+    let z_gap = z
+        .clone()
+        .narrow(0, 0, half)
+        .sub(z.narrow(0, half, half))
+        .abs()
+        .mean_dim(1);
+    image_gap.div(z_gap).mean().add_scalar(1e-5).recip()
+}
+
 /// D's (critic's) loss from logits on real and fake samples. `real_target` is 1 minus the
 /// one-sided label smoothing (it only affects the objectives with targets).
 pub fn d_loss(

@@ -89,6 +89,7 @@ impl CaptionConfig {
             ("pairs", self.pairs, 0.0, 1.0),
             ("lr", f64::from(self.lr), 1e-6, 1.0),
             ("kl_weight", f64::from(self.kl_weight), 0.0, 100.0),
+            ("mode_seeking", f64::from(self.mode_seeking), 0.0, 100.0),
         ] {
             if !(v.is_finite() && (lo..=hi).contains(&v)) {
                 return Err(err(
@@ -244,6 +245,10 @@ mod tests {
         assert_eq!(invalid("pairs = 1.5").field, "captions.pairs");
         assert_eq!(invalid("ema = 1.0").field, "captions.ema");
         assert_eq!(invalid("batch_size = 1").field, "captions.batch_size");
+        assert_eq!(
+            invalid("mode_seeking = -1.0").field,
+            "captions.mode_seeking"
+        );
         let e = parse(&format!(
             "{HEAD}[data]\nkind = \"digits\"\n[captions]\nencoder = \"lstm\"\n"
         ))

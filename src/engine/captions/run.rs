@@ -46,6 +46,11 @@ pub struct CaptionConfig {
     pub kl_weight: f32,
     /// The matching-aware critic (GAN-INT-CLS); off: a plain conditional GAN.
     pub mismatch: bool,
+    /// Mode seeking (MSGAN): the generator's loss adds this weight over how much two latents
+    /// of one caption change the image, so that z is not ignored (0: off).
+    pub mode_seeking: f32,
+    /// Spectral normalisation of the critic's weights (Miyato et al. 2018).
+    pub spectral_norm: bool,
     /// The generator's EMA decay (0: none).
     pub ema: f32,
     pub seed: u64,
@@ -67,6 +72,8 @@ impl Default for CaptionConfig {
             lr: 0.0002,
             kl_weight: 1.0,
             mismatch: true,
+            mode_seeking: 0.0,
+            spectral_norm: false,
             ema: 0.999,
             seed: 1,
         }
@@ -190,7 +197,7 @@ impl CaptionRun {
         let fake = fake.detach();
         let pass = Pass {
             training: true,
-            ..Pass::eval(false)
+            ..Pass::eval(self.config.spectral_norm)
         };
         let (loss, means) = if self.config.mismatch {
             let wrong = wrong_captions(&specs, &mut self.rng, self.config.mix());
@@ -241,8 +248,18 @@ impl CaptionRun {
     /// One generator update on captions of training scenes: its adversarial loss and KL.
     pub fn generator_update(&mut self) -> (f32, f32) {
         let n = self.config.batch_size;
-        let indices: Vec<usize> = (0..n).map(|_| self.rng.below(self.train.len())).collect();
-        let specs: Vec<SceneSpec> = indices.iter().map(|&i| self.train.specs[i]).collect();
+        let seeking = self.config.mode_seeking > 0.0 && n >= 2 && n.is_multiple_of(2);
+        // With mode seeking the halves share their captions and conditions: only z differs.
+        let drawn = if seeking { n / 2 } else { n };
+        let indices: Vec<usize> = (0..drawn)
+            .map(|_| self.rng.below(self.train.len()))
+            .collect();
+        let mut specs: Vec<SceneSpec> = indices.iter().map(|&i| self.train.specs[i]).collect();
+        let mut eps = self.rng.normals(drawn * self.config.condition);
+        if seeking {
+            specs.extend_from_within(..);
+            eps.extend_from_within(..);
+        }
         let (tokens, lens, len) = caption_tokens(&specs);
         let captions = Captions {
             tokens: &tokens,
@@ -250,18 +267,20 @@ impl CaptionRun {
             len,
         };
         let z = self.latents(n, &self.ad.clone());
-        let eps = self.rng.normals(n * self.config.condition);
-        let (fake, kl) = self.generator.forward(z, &captions, Some(eps));
+        let (fake, kl) = self.generator.forward(z.clone(), &captions, Some(eps));
         let critic = self.critic.clone().no_grad();
         let pass = Pass {
             training: true,
-            ..Pass::eval(false)
+            ..Pass::eval(self.config.spectral_norm)
         };
-        let adversarial = generator_loss(critic.forward(fake, &captions, &pass));
-        let values = (
-            adversarial.clone().into_scalar::<f32>(),
-            kl.clone().into_scalar::<f32>(),
-        );
+        let mut adversarial = generator_loss(critic.forward(fake.clone(), &captions, &pass));
+        let shown = adversarial.clone().into_scalar::<f32>();
+        if seeking {
+            let term = crate::engine::loss::mode_seeking(fake, z);
+            adversarial = adversarial.add(term.mul_scalar(self.config.mode_seeking));
+        }
+        // The curve shows the adversarial loss alone.
+        let values = (shown, kl.clone().into_scalar::<f32>());
         let loss = adversarial.add(kl.mul_scalar(self.config.kl_weight));
         let grads = GradientsParams::from_grads(loss.backward(), &self.generator);
         self.generator = self
@@ -404,6 +423,16 @@ mod tests {
             assert_eq!(images.len(), 4 * SIDE * SIDE);
             assert!(images.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
             assert_eq!(images, run.sample(&[vec![1, 7], vec![1, 8, 3]], 2, 5));
+        }
+    }
+
+    #[test]
+    fn mode_seeking_and_spectral_norm_train_too() {
+        let mut run = tiny(EncoderKind::Gru, true);
+        (run.config.mode_seeking, run.config.spectral_norm) = (1.0, true);
+        for _ in 0..2 {
+            let s = run.round();
+            assert!(s.d_loss.is_finite() && s.g_loss.is_finite(), "{s:?}");
         }
     }
 

@@ -213,25 +213,10 @@ pub(super) fn adam() -> ModuleOptimizer {
         .init()
 }
 
-/// MSGAN's term for a batch of images [n, …] and their latents [n, z]: the first half against
-/// the second, 1 / (mean of |ΔG| / |Δz| + 10⁻⁵): large when different z give alike images.
+/// MSGAN's term for a batch of images [n, c, h, w] (see [`crate::engine::loss::mode_seeking`]).
 fn mode_seeking_term(images: Tensor<4>, z: Tensor<2>) -> Tensor<1> {
     let [n, c, h, w] = images.dims();
-    let half = n / 2;
-    let flat = images.reshape([n, c * h * w]);
-    let image_gap = flat
-        .clone()
-        .narrow(0, 0, half)
-        .sub(flat.narrow(0, half, half))
-        .abs()
-        .mean_dim(1);
-    let z_gap = z
-        .clone()
-        .narrow(0, 0, half)
-        .sub(z.narrow(0, half, half))
-        .abs()
-        .mean_dim(1);
-    image_gap.div(z_gap).mean().add_scalar(1e-5).recip()
+    crate::engine::loss::mode_seeking(images.reshape([n, c * h * w]), z)
 }
 
 /// Mean of a one-element-per-image tensor.
