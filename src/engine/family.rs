@@ -157,6 +157,23 @@ pub mod gan {
     };
 }
 
+/// What went wrong in an update's statistics, if anything: an infinite value, or one of the
+/// `measured` curves (those this update computes) came out NaN. Unmeasured curves are NaN by
+/// design and do not count. Each family says which curves an update measures.
+pub fn divergence_of(
+    stats: &crate::engine::trainer::protocol::StepStats,
+    family: &FamilyDescription,
+    measured: &[usize],
+) -> Option<String> {
+    if let Some((key, v)) = stats.named().find(|(_, v)| v.is_infinite()) {
+        return Some(format!("{key} became {v}"));
+    }
+    measured
+        .iter()
+        .find(|&&i| stats.value(i).is_nan())
+        .map(|&i| format!("{} became NaN", family.curves[i].key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +220,27 @@ mod tests {
         assert_eq!(in_losses, vec![gan::G_LOSS, gan::D_LOSS]);
         assert_eq!(g.phases[gan::D].button, "D step");
         assert_eq!(g.phases[gan::G].key, "g");
+    }
+
+    #[test]
+    fn divergence_names_an_infinite_curve_or_a_measured_nan_only() {
+        use crate::engine::trainer::protocol::{StepKind, StepStats};
+        let family = &crate::engine::captions::DESCRIPTION;
+        let mut stats = StepStats::unmeasured(family, 1, StepKind::Round);
+        stats.values[0] = 0.5;
+        assert_eq!(
+            divergence_of(&stats, family, &[0]),
+            None,
+            "unmeasured NaNs are fine"
+        );
+        assert_eq!(
+            divergence_of(&stats, family, &[0, 1]).as_deref(),
+            Some("g_loss became NaN")
+        );
+        stats.values[4] = f32::INFINITY;
+        assert_eq!(
+            divergence_of(&stats, family, &[0]).as_deref(),
+            Some("d_fake became inf")
+        );
     }
 }

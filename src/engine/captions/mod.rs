@@ -71,16 +71,10 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
 
 /// What went wrong in an update's statistics (see the StyleGAN family's).
 pub fn divergence(stats: &StepStats) -> Option<String> {
-    if let Some((key, v)) = stats.named().find(|(_, v)| v.is_infinite()) {
-        return Some(format!("{key} became {v}"));
-    }
     let measured: &[usize] = match stats.kind {
         StepKind::Round => &[D_LOSS, G_LOSS],
         StepKind::Phase(CRITIC) => &[D_LOSS],
         StepKind::Phase(_) => &[G_LOSS],
     };
-    measured
-        .iter()
-        .find(|&&i| stats.value(i).is_nan())
-        .map(|&i| format!("{} became NaN", DESCRIPTION.curves[i].key))
+    crate::engine::family::divergence_of(stats, &DESCRIPTION, measured)
 }

@@ -170,21 +170,18 @@ impl CycleConfig {
 /// for the critics) came out NaN. Unmeasured curves are NaN by design and do not count.
 pub fn divergence(stats: &crate::engine::trainer::protocol::StepStats) -> Option<String> {
     use crate::engine::trainer::protocol::StepKind;
-    if let Some((key, v)) = stats.named().find(|(_, v)| v.is_infinite()) {
-        return Some(format!("{key} became {v}"));
-    }
     let generators = matches!(stats.kind, StepKind::Round | StepKind::Phase(GENERATORS));
     let critics = matches!(stats.kind, StepKind::Round | StepKind::Phase(CRITICS));
-    let measured = [
+    let measured: Vec<usize> = [
         (CYCLE_A, generators),
         (CYCLE_B, generators),
         (D_A_LOSS, critics),
         (D_B_LOSS, critics),
-    ];
-    measured
-        .iter()
-        .find(|&&(i, measured)| measured && stats.value(i).is_nan())
-        .map(|&(i, _)| format!("{} became NaN", DESCRIPTION.curves[i].key))
+    ]
+    .into_iter()
+    .filter_map(|(i, measured)| measured.then_some(i))
+    .collect();
+    crate::engine::family::divergence_of(stats, &DESCRIPTION, &measured)
 }
 
 #[cfg(test)]

@@ -71,18 +71,12 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
 /// What went wrong in an update's statistics: an infinite value, or a loss the update
 /// measures that came out NaN (unmeasured curves are NaN by design).
 pub fn divergence(stats: &StepStats) -> Option<String> {
-    if let Some((key, v)) = stats.named().find(|(_, v)| v.is_infinite()) {
-        return Some(format!("{key} became {v}"));
-    }
     let measured: &[usize] = match stats.kind {
         StepKind::Round => &[D_LOSS, G_LOSS],
         StepKind::Phase(CRITIC) => &[D_LOSS],
         StepKind::Phase(_) => &[G_LOSS],
     };
-    measured
-        .iter()
-        .find(|&&i| stats.value(i).is_nan())
-        .map(|&i| format!("{} became NaN", DESCRIPTION.curves[i].key))
+    crate::engine::family::divergence_of(stats, &DESCRIPTION, measured)
 }
 pub mod explore;
 pub mod steps;

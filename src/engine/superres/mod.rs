@@ -170,9 +170,6 @@ pub fn divergence(
     gan_stage: bool,
 ) -> Option<String> {
     use crate::engine::trainer::protocol::StepKind;
-    if let Some((key, v)) = stats.named().find(|(_, v)| v.is_infinite()) {
-        return Some(format!("{key} became {v}"));
-    }
     let measured: &[usize] = match stats.kind {
         StepKind::Round if gan_stage => &[PIXEL_L1, GAN_L1, D_LOSS],
         StepKind::Round => &[PIXEL_L1, D_LOSS],
@@ -180,10 +177,7 @@ pub fn divergence(
         StepKind::Phase(CRITIC) => &[D_LOSS],
         StepKind::Phase(_) => &[GAN_L1],
     };
-    measured
-        .iter()
-        .find(|&&i| stats.value(i).is_nan())
-        .map(|&i| format!("{} became NaN", DESCRIPTION.curves[i].key))
+    crate::engine::family::divergence_of(stats, &DESCRIPTION, measured)
 }
 
 #[cfg(test)]
