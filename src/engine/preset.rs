@@ -74,6 +74,16 @@ pub enum PresetError {
     Family { path: PathBuf, found: String },
 }
 
+impl PresetError {
+    /// Wraps a failed check of the preset read from `path` (for `map_err`).
+    pub fn invalid(path: &Path) -> impl FnOnce(ConfigError) -> PresetError + '_ {
+        move |cause| PresetError::Invalid {
+            path: path.to_path_buf(),
+            cause,
+        }
+    }
+}
+
 /// The family a preset's text names at its top level ("gan" when it names none), or None
 /// when the text is not TOML (the full parse then says why).
 pub fn family_of(text: &str) -> Option<String> {
@@ -155,10 +165,7 @@ impl Preset {
         preset
             .config()
             .validate()
-            .map_err(|source| PresetError::Invalid {
-                path: path.to_path_buf(),
-                cause: source,
-            })?;
+            .map_err(PresetError::invalid(path))?;
         if let Some(plan) = &preset.augment {
             plan.validate().map_err(|message| PresetError::Augment {
                 path: path.to_path_buf(),

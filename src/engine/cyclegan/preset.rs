@@ -405,10 +405,7 @@ impl CyclePreset {
         preset
             .cyclegan
             .validate()
-            .map_err(|cause| PresetError::Invalid {
-                path: path.to_path_buf(),
-                cause,
-            })?;
+            .map_err(PresetError::invalid(path))?;
         Ok(preset)
     }
 

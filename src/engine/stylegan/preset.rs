@@ -171,10 +171,7 @@ impl StylePreset {
         if let Some(dir) = path.parent() {
             resolve_data_paths(&mut preset.data, dir);
         }
-        preset.validate().map_err(|cause| PresetError::Invalid {
-            path: path.to_path_buf(),
-            cause,
-        })?;
+        preset.validate().map_err(PresetError::invalid(path))?;
         Ok(preset)
     }
 

@@ -343,10 +343,7 @@ impl SrPreset {
         preset
             .superres
             .validate()
-            .map_err(|cause| PresetError::Invalid {
-                path: path.to_path_buf(),
-                cause,
-            })?;
+            .map_err(PresetError::invalid(path))?;
         Ok(preset)
     }
 
