@@ -197,3 +197,146 @@ fn train_writes_the_run_and_sample_draws_a_typed_caption() {
         "{text}"
     );
 }
+
+/// The tiny preset as a value, evaluating and sampling every other round.
+fn tiny_value() -> CaptionPreset {
+    let dir = temp_dir("captions-thread-preset");
+    CaptionPreset::load(Path::new(&tiny_preset(&dir))).expect("preset")
+}
+
+#[test]
+fn the_trainer_thread_answers_typed_captions_steps_evaluates_and_checkpoints() {
+    use ganvas::engine::captions::ask::CaptionRequest;
+    use ganvas::engine::trainer::protocol::{
+        ClassifierStatus, Command, Event, RunOrigin, RunSetup, TranslateRequest,
+    };
+    use ganvas::engine::trainer::thread::Trainer;
+
+    use crate::util::events_until as until;
+
+    let t = Trainer::spawn_captions(tiny_value(), cpu(), None).expect("spawns");
+    let seen = until(&t, 60, |e| matches!(e, Event::Snapshot { .. }));
+    let info = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::Ready(i) => Some(i.clone()),
+            _ => None,
+        })
+        .expect("the run is described first");
+    assert_eq!(info.family.key, "captions");
+    assert!(matches!(info.setup, RunSetup::Captions(_)));
+    assert_eq!((info.channels, info.side), (1, 64));
+    assert_eq!(info.rows.len(), 8, "{:?}", info.rows);
+
+    // A typed caption: its samples and what was read; with a second one, the way there.
+    let ask = |id, text: &str, towards: Option<&str>| {
+        Command::Caption(Box::new(CaptionRequest {
+            id,
+            text: text.into(),
+            n: 3,
+            seed: 5,
+            towards: towards.map(str::to_string),
+            steps: 4,
+        }))
+    };
+    t.send(ask(
+        1,
+        "a thick 9 at the bottom, please",
+        Some("a 2 left of a 5"),
+    ))
+    .expect("send");
+    let got = until(&t, 30, |e| matches!(e, Event::Captioned(_)));
+    let Some(Event::Captioned(answer)) = got.last() else {
+        panic!("no answer: {got:?}")
+    };
+    assert_eq!((answer.id, answer.step), (1, 0));
+    assert_eq!(answer.samples.count(), 3);
+    assert!(answer.read.contains("\"please\""), "{}", answer.read);
+    assert_eq!(answer.between.as_ref().map(|b| b.count()), Some(4));
+    // The same caption and seed draw the same images; nothing known is refused by name.
+    t.send(ask(2, "a thick 9 at the bottom", None))
+        .expect("send");
+    let drawn = until(&t, 30, |e| matches!(e, Event::Captioned(_)));
+    let Some(Event::Captioned(again)) = drawn.last() else {
+        panic!("no answer")
+    };
+    assert_eq!(again.samples.values, answer.samples.values);
+    t.send(ask(3, "zebra", None)).expect("send");
+    let refused = until(&t, 30, |e| matches!(e, Event::Error(_)));
+    assert!(
+        matches!(refused.last(), Some(Event::Error(m)) if m.contains("\"zebra\"")),
+        "{refused:?}"
+    );
+    // Commands of other families get a message.
+    t.send(Command::Translate(TranslateRequest {
+        id: 9,
+        a_to_b: true,
+        pixels: vec![0.0; 28 * 28],
+    }))
+    .expect("send");
+    let other = until(&t, 30, |e| matches!(e, Event::Error(_)));
+    assert!(
+        matches!(other.last(), Some(Event::Error(m)) if m.contains("caption")),
+        "{other:?}"
+    );
+
+    // Two rounds: the second brings a snapshot and, once the reader is there, accuracy.
+    let reader_done = |e: &Event| {
+        matches!(
+            e,
+            Event::Classifier(ClassifierStatus::Ready { .. } | ClassifierStatus::Unavailable(_))
+        )
+    };
+    let earlier = [&seen, &got, &drawn, &refused, &other];
+    let mut status = earlier
+        .iter()
+        .flat_map(|v| v.iter())
+        .find(|e| reader_done(e))
+        .cloned();
+    if status.is_none() {
+        status = until(&t, 120, reader_done).last().cloned();
+    }
+    assert!(
+        matches!(
+            status,
+            Some(Event::Classifier(ClassifierStatus::Ready { .. }))
+        ),
+        "{status:?}"
+    );
+    t.send(Command::PlayUntil(2)).expect("send");
+    let trained = until(&t, 60, |e| matches!(e, Event::Metrics(_)));
+    let Some(Event::Metrics(report)) = trained.last() else {
+        panic!("no evaluation")
+    };
+    assert_eq!(report.step, 2);
+    for name in [
+        "caption_single_seen",
+        "caption_pair_held_out",
+        "caption_diversity",
+    ] {
+        assert!(report.get(name).is_some_and(f64::is_finite), "{name}");
+    }
+
+    // A checkpoint saved from the thread loads back with its step.
+    let dir = temp_dir("captions-thread");
+    let path = dir.join("run.ganvas");
+    t.send(Command::SaveCheckpoint(path.clone())).expect("send");
+    let saved = until(&t, 30, |e| matches!(e, Event::CheckpointSaved { .. }));
+    assert!(matches!(
+        saved.last(),
+        Some(Event::CheckpointSaved { step: 2, .. })
+    ));
+    t.send(Command::Reset { seed: None }).expect("send");
+    until(&t, 30, |e| matches!(e, Event::Ready(_)));
+    t.send(Command::LoadCheckpoint(path)).expect("send");
+    let loaded = until(&t, 30, |e| matches!(e, Event::CheckpointLoaded { .. }));
+    let origin = loaded.iter().find_map(|e| match e {
+        Event::Ready(i) => Some(i.origin),
+        _ => None,
+    });
+    assert_eq!(origin, Some(RunOrigin::Loaded));
+    assert!(matches!(
+        loaded.last(),
+        Some(Event::CheckpointLoaded { step: 2, .. })
+    ));
+}

@@ -58,6 +58,10 @@ pub struct BenchArgs {
     /// Timed rounds per preset for --metrics.
     #[arg(long, default_value_t = 20)]
     pub metrics_rounds: u64,
+    /// Instead: how long a typed caption takes to come back as samples from this
+    /// text-to-image preset's trainer thread while paused.
+    #[arg(long)]
+    pub caption_latency: Option<std::path::PathBuf>,
     /// Instead: frame times of the training-curve plots once the history holds this many
     /// steps (headless egui, no GPU).
     #[cfg(feature = "gui")]
@@ -350,6 +354,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     #[cfg(feature = "gui")]
     if let Some(points) = args.plot_points {
         return crate::gui::plot_bench::run(points);
+    }
+    if let Some(path) = &args.caption_latency {
+        let cpu = backend::select(BackendChoice::Cpu)?;
+        return super::bench_caption::run(path, &cpu);
     }
     if !args.metrics.is_empty() {
         let cpu = backend::select(BackendChoice::Cpu)?;

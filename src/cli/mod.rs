@@ -10,7 +10,8 @@ macro_rules! outln {
 
 pub mod augment;
 pub mod bench;
-pub mod bench_metrics;
+pub mod bench_caption;
+mod bench_metrics;
 pub mod eval;
 mod eval_captions;
 mod eval_cycle;

@@ -9,15 +9,15 @@ use std::path::Path;
 
 use super::family_plan::{FamilyPreset, Plan, Resumed, Trained, plan, train_rounds};
 use super::train::TrainArgs;
+use crate::engine::captions::ask::showcase_rows;
 use crate::engine::captions::checkpoint::{self as caption_checkpoint, CaptionCheckpoint};
-use crate::engine::captions::grammar::SceneSpec;
 use crate::engine::captions::preset::CaptionPreset;
 use crate::engine::captions::reader::SceneReader;
 use crate::engine::captions::render::SIDE;
 use crate::engine::captions::run::CaptionRun;
 use crate::engine::checkpoint::LATEST;
 use crate::engine::export;
-use crate::engine::trainer::protocol::{MetricValue, MetricsReport, Samples, StepKind, StepStats};
+use crate::engine::trainer::protocol::{MetricValue, MetricsReport, StepKind, StepStats};
 
 /// Captions each evaluation draws per split.
 const EVALUATED: usize = 400;
@@ -90,13 +90,6 @@ pub fn run(args: &TrainArgs, preset: Option<CaptionPreset>) -> anyhow::Result<()
     Ok(())
 }
 
-/// The captions of samples.png: the first training scenes' and held-out scenes' (four each).
-fn shown_specs(run: &CaptionRun) -> Vec<SceneSpec> {
-    let mut specs: Vec<SceneSpec> = run.train.specs.iter().take(4).copied().collect();
-    specs.extend(run.held_out.specs.iter().take(4).copied());
-    specs
-}
-
 /// A text-to-image run as `train`'s loop drives it.
 struct Training<'a> {
     run: CaptionRun,
@@ -135,25 +128,13 @@ impl Trained for Training<'_> {
     fn save(&self, history: &[MetricValue], out: &Path) -> anyhow::Result<()> {
         caption_checkpoint::save(&self.run, self.preset, &out.join(LATEST))?;
         export::write_metrics_csv(history, &out.join("metrics.csv"))?;
-        let specs = shown_specs(&self.run);
-        let repeated: Vec<SceneSpec> = specs
-            .iter()
-            .flat_map(|s| std::iter::repeat_n(*s, PER_CAPTION))
-            .collect();
-        let values = self.run.sample_specs(&repeated, 1);
-        let grid = Samples {
-            values,
-            len: SIDE * SIDE,
-            channels: 1,
-            side: SIDE,
-            classes: Vec::new(),
-        };
+        let grid = self.run.showcase_grid(PER_CAPTION);
         export::write_png_rows(&grid, PER_CAPTION, &out.join("samples.png"))?;
-        let captions: Vec<String> = specs.iter().map(SceneSpec::caption).collect();
+        let rows = showcase_rows(&self.run.showcase());
         export::write_text(
             &format!(
-                "samples.png, one row per caption ({PER_CAPTION} samples each; the last four are held-out combinations):\n{}\n",
-                captions.join("\n")
+                "samples.png, one row per caption ({PER_CAPTION} samples each):\n{}\n",
+                rows.join("\n")
             ),
             &out.join("samples.txt"),
         )?;

@@ -6,6 +6,7 @@ mod app;
 mod app_actions;
 mod app_textures;
 mod augment_lab;
+mod captions;
 mod close_guard;
 mod collapse;
 mod compare;

@@ -16,6 +16,8 @@ pub const TRANSLATION_PREFIX: &str = "Translation: ";
 pub const SUPERRES_PREFIX: &str = "Super-resolution: ";
 /// What a StyleGAN preset's name starts with in the picker (it opens its window).
 pub const STYLEGAN_PREFIX: &str = "StyleGAN: ";
+/// What a text-to-image preset's name starts with in the picker (it opens its window).
+pub const CAPTIONS_PREFIX: &str = "Text-to-image: ";
 
 /// Presets found under `presets/` (name shown, path).
 #[derive(Default)]
@@ -59,6 +61,12 @@ impl PresetList {
                 Err(e) => errors.push(format!("Error: {e}")),
             }
         }
+        for path in list(&dir.join("captions")) {
+            match crate::engine::captions::preset::CaptionPreset::load(&path) {
+                Ok(p) => entries.push((format!("{CAPTIONS_PREFIX}{}", readable(&p.name)), path)),
+                Err(e) => errors.push(format!("Error: {e}")),
+            }
+        }
         (Self { entries }, errors)
     }
 
@@ -78,7 +86,7 @@ impl PresetList {
                 }
             })
             .response
-            .on_hover_text("Load a preset or lesson from presets/: data, networks, objective and tricks at once (a new run at step 0). A CycleGAN preset opens the translation window, a StyleGAN or super-resolution preset its own window, a GAN preset the GAN window.");
+            .on_hover_text("Load a preset or lesson from presets/: data, networks, objective and tricks at once (a new run at step 0). A CycleGAN preset opens the translation window, a StyleGAN, super-resolution or text-to-image preset its own window, a GAN preset the GAN window.");
     }
 }
 
@@ -121,5 +129,13 @@ mod tests {
             .expect("presets/stylegan")
             .count();
         assert_eq!(stylegan, files, "every StyleGAN preset: {names:?}");
+        let captions = names
+            .iter()
+            .filter(|n| n.starts_with(CAPTIONS_PREFIX))
+            .count();
+        let files = std::fs::read_dir(dir.join("captions"))
+            .expect("presets/captions")
+            .count();
+        assert_eq!(captions, files, "every text-to-image preset: {names:?}");
     }
 }

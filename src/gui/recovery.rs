@@ -31,6 +31,11 @@ pub fn superres_path() -> Option<PathBuf> {
     crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-superres.ganvas"))
 }
 
+/// Where the text-to-image window's crash copy lives.
+pub fn captions_path() -> Option<PathBuf> {
+    crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-captions.ganvas"))
+}
+
 /// Where the StyleGAN window's crash copy lives.
 pub fn stylegan_path() -> Option<PathBuf> {
     crate::engine::metrics::classifier::cache_dir().map(|d| d.join("recovery-stylegan.ganvas"))

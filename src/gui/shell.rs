@@ -8,6 +8,7 @@ use std::path::Path;
 use eframe::egui;
 
 use super::app::GanvasApp;
+use super::captions::CaptionsApp;
 use super::stylegan::StyleApp;
 use super::superres::SuperresApp;
 use super::translation::TranslationApp;
@@ -40,6 +41,7 @@ pub enum Family {
     Translation(Box<TranslationApp>),
     Superres(Box<SuperresApp>),
     Style(Box<StyleApp>),
+    Captions(Box<CaptionsApp>),
 }
 
 impl Family {
@@ -49,6 +51,7 @@ impl Family {
             Family::Translation(app) => app.as_mut(),
             Family::Superres(app) => app.as_mut(),
             Family::Style(app) => app.as_mut(),
+            Family::Captions(app) => app.as_mut(),
         }
     }
 
@@ -58,6 +61,7 @@ impl Family {
             Family::Translation(app) => app.take_switch(),
             Family::Superres(app) => app.take_switch(),
             Family::Style(app) => app.take_switch(),
+            Family::Captions(app) => app.take_switch(),
         }
     }
 
@@ -68,6 +72,7 @@ impl Family {
             Family::Translation(app) => app.send(command),
             Family::Superres(app) => app.send(command),
             Family::Style(app) => app.send(command),
+            Family::Captions(app) => app.send(command),
         }
     }
 
@@ -77,6 +82,7 @@ impl Family {
             Family::Translation(app) => app.note(message),
             Family::Superres(app) => app.note(message),
             Family::Style(app) => app.note(message),
+            Family::Captions(app) => app.note(message),
         }
     }
 }
@@ -192,12 +198,14 @@ mod tests {
             Family::Translation(app) => app.view.info.as_ref(),
             Family::Superres(app) => app.view.info.as_ref(),
             Family::Style(app) => app.view.info.as_ref(),
+            Family::Captions(app) => app.view.info.as_ref(),
         }?;
         Some(match (&s.family, &info.setup) {
             (Family::Gan(_), RunSetup::Gan(_)) => "gan",
             (Family::Translation(_), RunSetup::Cycle(_)) => "cyclegan",
             (Family::Superres(_), RunSetup::Superres(_)) => "superres",
             (Family::Style(_), RunSetup::Style(_)) => "stylegan",
+            (Family::Captions(_), RunSetup::Captions(_)) => "captions",
             _ => "mismatch",
         })
     }
@@ -240,6 +248,11 @@ mod tests {
         assert!(
             until(&mut h, 120, |s| built(s) == Some("stylegan")),
             "the StyleGAN window opens and builds its run"
+        );
+        pick(&mut h, "Text-to-image: Captioned digits (text-to-image)");
+        assert!(
+            until(&mut h, 120, |s| built(s) == Some("captions")),
+            "the text-to-image window opens and builds its run"
         );
         pick(&mut h, "Ring of 8, vanilla GAN");
         assert!(

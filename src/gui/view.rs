@@ -146,7 +146,8 @@ impl RunView {
             Event::Rendered { .. }
             | Event::Translated { .. }
             | Event::Upscaled(_)
-            | Event::Styled(_) => {}
+            | Event::Styled(_)
+            | Event::Captioned(_) => {}
             Event::DField(layers) => {
                 self.keep_field(&layers);
                 self.d_field = Some(*layers);

@@ -4,11 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use super::app::GanvasApp;
+use super::captions::CaptionsApp;
 use super::shell::{Family, Opening};
 use super::stylegan::StyleApp;
 use super::superres::SuperresApp;
 use super::translation::TranslationApp;
 use crate::engine::backend::Backend;
+use crate::engine::captions::checkpoint::CaptionCheckpoint;
+use crate::engine::captions::preset::CaptionPreset;
 use crate::engine::checkpoint::{self, Checkpoint};
 use crate::engine::cyclegan::checkpoint::CycleCheckpoint;
 use crate::engine::cyclegan::preset::CyclePreset;
@@ -18,7 +21,7 @@ use crate::engine::stylegan::preset::StylePreset;
 use crate::engine::superres::checkpoint::SrCheckpoint;
 use crate::engine::superres::preset::SrPreset;
 use crate::engine::trainer::protocol::Command;
-use crate::engine::{cyclegan, stylegan, superres};
+use crate::engine::{captions, cyclegan, stylegan, superres};
 
 /// Which window a preset opens: each family brings its own views.
 pub enum Window {
@@ -26,19 +29,21 @@ pub enum Window {
     Translation(Box<CyclePreset>),
     Superres(Box<SrPreset>),
     Style(Box<StylePreset>),
+    Captions(Box<CaptionPreset>),
 }
 
 impl Window {
     /// The window for the preset file at `path`, of the family the file names.
     pub fn of_preset(path: &Path) -> anyhow::Result<Self> {
         let family = super::family_of_file(path)?;
-        no_window_yet(&family, path)?;
         Ok(if family == cyclegan::DESCRIPTION.key {
             Window::Translation(Box::new(CyclePreset::load(path)?))
         } else if family == superres::DESCRIPTION.key {
             Window::Superres(Box::new(SrPreset::load(path)?))
         } else if family == stylegan::DESCRIPTION.key {
             Window::Style(Box::new(StylePreset::load(path)?))
+        } else if family == captions::DESCRIPTION.key {
+            Window::Captions(Box::new(CaptionPreset::load(path)?))
         } else {
             Window::Gan(Box::new(Preset::load(path)?))
         })
@@ -50,13 +55,14 @@ impl Window {
     pub fn of_checkpoint(path: &Path) -> anyhow::Result<(Self, PathBuf)> {
         let path = checkpoint::resolve(path);
         let family = checkpoint::peek(&path)?.0.key;
-        no_window_yet(family, &path)?;
         let window = if family == cyclegan::DESCRIPTION.key {
             Window::Translation(Box::new(CycleCheckpoint::read(&path)?.preset))
         } else if family == superres::DESCRIPTION.key {
             Window::Superres(Box::new(SrCheckpoint::read(&path)?.preset))
         } else if family == stylegan::DESCRIPTION.key {
             Window::Style(Box::new(StyleCheckpoint::read(&path)?.preset))
+        } else if family == captions::DESCRIPTION.key {
+            Window::Captions(Box::new(CaptionCheckpoint::read(&path)?.preset))
         } else {
             let ckpt = Checkpoint::read(&path)?;
             let name = format!("checkpoint {}", path.display());
@@ -88,19 +94,11 @@ impl Window {
             Window::Style(p) => Family::Style(Box::new(
                 StyleApp::open(opening, *p, backend, play).map_err(failed)?,
             )),
+            Window::Captions(p) => Family::Captions(Box::new(
+                CaptionsApp::open(opening, *p, backend, play).map_err(failed)?,
+            )),
         })
     }
-}
-
-/// Refuses, with what to use instead, a family that has no window yet.
-fn no_window_yet(family: &str, path: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        family != crate::engine::captions::DESCRIPTION.key,
-        "{} is text-to-image, which has no window yet: train it with `ganvas train --preset` \
-         and draw a sentence with `ganvas sample --checkpoint RUN --caption \"a small 3 at the top left\"`",
-        path.display()
-    );
-    Ok(())
 }
 
 /// Opens `window` (see [`Window::open`]); with a `checkpoint`, loads it into the run first and

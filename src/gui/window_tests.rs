@@ -21,6 +21,7 @@ fn view(s: &Shell) -> &RunView {
         Family::Translation(app) => &app.view,
         Family::Superres(app) => &app.view,
         Family::Style(app) => &app.view,
+        Family::Captions(app) => &app.view,
     }
 }
 
@@ -91,6 +92,35 @@ fn a_stylegan_run_directory_opens_the_style_window_on_its_own_preset() {
     };
     assert_eq!(preset.name, "Tiny style run");
     assert_eq!(preset.stylegan.channel_max, 8, "the checkpoint's networks");
+    drop(h);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn a_text_to_image_checkpoint_opens_the_caption_window_and_draws_typed_captions() {
+    use crate::engine::captions::preset::CaptionPreset;
+    use crate::engine::captions::run::CaptionRun;
+    let text = "format = 1\nfamily = \"captions\"\nname = \"Tiny caption run\"\n[data]\n\
+                kind = \"digits\"\n[captions]\nscenes = 200\nheld_out_scenes = 20\nembed = 8\n\
+                condition = 4\nz_dim = 8\nbase_channels = 4\nbatch_size = 4\n";
+    let preset = CaptionPreset::parse(text, Path::new("tiny.toml")).expect("preset");
+    let (train, held) = preset.scenes().expect("scenes");
+    let mut run = CaptionRun::new(preset.captions.clone(), train, held, &Device::flex());
+    for _ in 0..2 {
+        run.round();
+    }
+    let dir = std::env::temp_dir().join(format!("ganvas-gui-captions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("checkpoint.ganvas");
+    crate::engine::captions::checkpoint::save(&run, &preset, &path).expect("saved");
+    let mut h = opened(&path, 2);
+    assert!(
+        until(&mut h, 30, |s| match &s.family {
+            Family::Captions(app) => app.caption.answer.as_ref().is_some_and(|a| a.step == 2),
+            _ => false,
+        }),
+        "the caption box draws from the loaded generator"
+    );
     drop(h);
     std::fs::remove_dir_all(&dir).expect("clean up");
 }

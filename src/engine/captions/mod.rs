@@ -4,6 +4,7 @@
 //! ([`vocab`]), the encoders ([`encoder`]), the conditioned GAN ([`nets`], [`run`]) and the
 //! reader that checks a generated scene against its caption ([`reader`]).
 
+pub mod ask;
 pub mod checkpoint;
 pub mod encoder;
 pub mod grammar;
@@ -31,6 +32,8 @@ pub const D_REAL: usize = 2;
 pub const D_WRONG: usize = 3;
 pub const D_FAKE: usize = 4;
 pub const KL: usize = 5;
+pub const PLACES_REAL: usize = 6;
+pub const PLACES_FAKE: usize = 7;
 
 pub const DESCRIPTION: FamilyDescription = FamilyDescription {
     key: "captions",
@@ -58,6 +61,11 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
             title: "Critic",
             hint: "The critic's mean logit on real scenes with their own caption, with a wrong caption, and on generated scenes: the gap between the first two is how well it reads captions; and the conditioning augmentation's KL",
         },
+        PlotSpec {
+            id: "caption_places",
+            title: "Auxiliary place labels",
+            hint: "With the critic's auxiliary head (preset option places > 0): its cross-entropy naming each place's digit on real scenes (how well it reads them) and on generated scenes for their captions (how well the generator draws what it was asked); empty without the head",
+        },
     ],
     curves: &[
         CurveSpec::new("d_loss", "D loss", 0, true),
@@ -66,6 +74,8 @@ pub const DESCRIPTION: FamilyDescription = FamilyDescription {
         CurveSpec::new("d_wrong", "mean logit, real + wrong caption", 1, false),
         CurveSpec::new("d_fake", "mean logit, generated", 1, false),
         CurveSpec::new("kl", "conditioning KL", 1, false),
+        CurveSpec::new("places_real", "place labels CE, real (aux)", 2, false),
+        CurveSpec::new("places_fake", "place labels CE, generated (aux)", 2, false),
     ],
 };
 

@@ -5,15 +5,21 @@
 //! GAN-INT-CLS's matching-aware one: a real image with a wrong caption counts as fake.
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Tensor, TensorData};
 
 use super::encoder::{CaptionEncoder, CondAugment, EncoderKind};
+use super::grammar::{GRID, Place, SceneSpec};
+use super::reader::{LABELS, label_at};
 use super::render::SIDE;
 use crate::engine::config::Activation;
 use crate::engine::loss::softplus;
 use crate::engine::nn::dcgan::{DcganDiscriminator, DcganGenerator, DcganSpec};
 use crate::engine::nn::layers::{Dense, Init, Pass};
 use crate::engine::rng::Rng;
+
+/// Places on the scene grid.
+const PLACES: usize = GRID * GRID;
 
 /// Sizes of the two networks.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,6 +31,8 @@ pub struct NetSizes {
     pub condition: usize,
     pub z_dim: usize,
     pub base_channels: usize,
+    /// Whether the critic has the auxiliary head that names each place's digit.
+    pub places: bool,
 }
 
 impl NetSizes {
@@ -111,6 +119,10 @@ pub struct CaptionCritic {
     /// discriminator, Miyato & Koyama 2018): the logit gains ⟨project(code), features⟩, so
     /// the critic can ask for a digit at a place, each feature keeping its position.
     pub project: Dense,
+    /// The auxiliary head (TAC-GAN's idea on the scene grid): the last maps of the image
+    /// alone (the caption planes zero) → a label per place, digit and size or empty, as the
+    /// reader's labels. Trained on real scenes; the generator is asked to satisfy it.
+    pub places: Option<Dense>,
 }
 
 impl CaptionCritic {
@@ -122,6 +134,10 @@ impl CaptionCritic {
             // batch statistics would differ between the two.
             net: DcganDiscriminator::new(&sizes.dcgan(), Activation::LeakyRelu, false, rng, device),
             project: Dense::new(rng, Init::FanIn, sizes.condition, sizes.features(), device),
+            // Drawn last, so that a critic without it starts from the same weights.
+            places: sizes
+                .places
+                .then(|| Dense::new(rng, Init::FanIn, sizes.features(), PLACES * LABELS, device)),
         }
     }
 
@@ -135,6 +151,54 @@ impl CaptionCritic {
         let matching = features.clone().mul(projected).sum_dim(1);
         self.net.output.forward(features, pass).add(matching)
     }
+}
+
+impl CaptionCritic {
+    /// The auxiliary head's logits [b · places, labels] for images [b, SIDE²], read from the
+    /// image alone (None without the head).
+    pub fn place_logits(&self, images: Tensor<2>, pass: &Pass) -> Option<Tensor<2>> {
+        let head = self.places.as_ref()?;
+        let [b, _] = images.dims();
+        let blank = Tensor::zeros([b, self.net.classes], &images.device());
+        let features = self.net.features(images, Some(blank), pass);
+        Some(head.forward(features, pass).reshape([b * PLACES, LABELS]))
+    }
+}
+
+/// The auxiliary head's loss: cross-entropy of its logits against each place's label in
+/// `specs` (a digit and its size, or nothing), over the scenes `counted` keeps. The
+/// generator counts only one-digit captions: a relation does not say where its digits
+/// stand, so asking for the places its scene happened to use would teach it to hedge.
+pub fn places_loss(
+    logits: Tensor<2>,
+    specs: &[SceneSpec],
+    counted: impl Fn(&SceneSpec) -> bool,
+) -> Tensor<1> {
+    let mut target = vec![0.0f32; specs.len() * PLACES * LABELS];
+    let mut rows = 0usize;
+    for (i, spec) in specs.iter().enumerate() {
+        if !counted(spec) {
+            continue;
+        }
+        for place in Place::all() {
+            let row = i * PLACES + place.index();
+            target[row * LABELS + label_at(spec, place)] = 1.0;
+            rows += 1;
+        }
+    }
+    let target = Tensor::from_data(
+        TensorData::new(target, [specs.len() * PLACES, LABELS]),
+        &logits.device(),
+    );
+    log_softmax(logits, 1)
+        .mul(target)
+        .sum()
+        .div_scalar(-(rows.max(1) as f32))
+}
+
+/// Whether a caption fixes every place's label (one digit at a named place).
+pub fn names_every_place(spec: &SceneSpec) -> bool {
+    matches!(spec, SceneSpec::Single(_))
 }
 
 /// The critic's matching-aware loss from its logits [n, 1] on real images with their
@@ -157,8 +221,6 @@ pub fn generator_loss(fake: Tensor<2>) -> Tensor<1> {
 
 #[cfg(test)]
 mod tests {
-    use burn::tensor::TensorData;
-
     use super::*;
 
     fn logits(values: &[f32]) -> Tensor<2> {
@@ -187,6 +249,46 @@ mod tests {
     }
 
     #[test]
+    fn the_place_loss_counts_each_place_of_the_scenes_it_keeps() {
+        use super::super::grammar::{Relation, Size};
+        use super::super::reader::EMPTY;
+        let at = |digit, row, col| super::super::grammar::Placed {
+            digit,
+            place: Place { row, col },
+            size: Size::Small,
+            stroke: None,
+        };
+        let single = SceneSpec::Single(at(3, 0, 0));
+        let pair = SceneSpec::Pair {
+            first: at(7, 1, 0),
+            relation: Relation::LeftOf,
+            second: at(2, 1, 1),
+        };
+        // Logits that put all weight on "empty" everywhere: each empty place costs ~0, each
+        // digit place the log of the uniform rest (logit 0 against one of 10).
+        let mut values = vec![0.0f32; 2 * PLACES * LABELS];
+        for row in 0..2 * PLACES {
+            values[row * LABELS + EMPTY] = 10.0;
+        }
+        let device = Device::flex();
+        let logits = || {
+            Tensor::<2>::from_data(
+                TensorData::new(values.clone(), [2 * PLACES, LABELS]),
+                &device,
+            )
+        };
+        let miss = -(1.0f32 / (10f32.exp() + 20.0)).ln();
+        let hit = -(10f32.exp() / (10f32.exp() + 20.0)).ln();
+        let both = places_loss(logits(), &[single, pair], |_| true).into_scalar::<f32>();
+        let expected = (3.0 * miss + 15.0 * hit) / 18.0;
+        assert!((both - expected).abs() < 1e-4, "{both} vs {expected}");
+        // The generator's count skips the relation: its places are not in its caption.
+        let singles = places_loss(logits(), &[single, pair], names_every_place);
+        let expected = (miss + 8.0 * hit) / 9.0;
+        assert!((singles.into_scalar::<f32>() - expected).abs() < 1e-4);
+    }
+
+    #[test]
     fn the_networks_draw_64_px_images_and_judge_them_per_caption() {
         let device = Device::flex();
         let sizes = NetSizes {
@@ -195,6 +297,7 @@ mod tests {
             condition: 4,
             z_dim: 6,
             base_channels: 4,
+            places: true,
         };
         let mut rng = Rng::seeded(1);
         let g = CaptionGenerator::new(&mut rng, &sizes, &device);

@@ -88,8 +88,10 @@ impl CaptionConfig {
         for (name, v, lo, hi) in [
             ("pairs", self.pairs, 0.0, 1.0),
             ("lr", f64::from(self.lr), 1e-6, 1.0),
+            ("lr_critic", f64::from(self.critic_lr()), 1e-6, 1.0),
             ("kl_weight", f64::from(self.kl_weight), 0.0, 100.0),
             ("mode_seeking", f64::from(self.mode_seeking), 0.0, 100.0),
+            ("places", f64::from(self.places), 0.0, 100.0),
         ] {
             if !(v.is_finite() && (lo..=hi).contains(&v)) {
                 return Err(err(

@@ -14,7 +14,7 @@ use crate::engine::metrics::classifier::{self, Classifier, ClassifierError, argm
 pub const WINDOW: usize = 28;
 /// Labels: digit d small is d, large is 10 + d; 20 is an empty place.
 pub const EMPTY: usize = 20;
-const LABELS: usize = 21;
+pub const LABELS: usize = 21;
 
 /// The window around `place` of a scene image (values in [-1, 1]); off the canvas is -1.
 pub fn window(image: &[f32], place: Place) -> Vec<f32> {

@@ -13,7 +13,7 @@ use super::encoder::EncoderKind;
 use super::grammar::{Mix, SceneSpec, wrong_captions};
 use super::nets::{
     CaptionCritic, CaptionGenerator, Captions, NetSizes, critic_loss, generator_loss,
-    plain_critic_loss,
+    names_every_place, places_loss, plain_critic_loss,
 };
 use super::render::SIDE;
 use super::scenes::{SceneSet, caption_tokens, padded};
@@ -41,7 +41,12 @@ pub struct CaptionConfig {
     pub z_dim: usize,
     pub base_channels: usize,
     pub batch_size: usize,
+    /// Adam's learning rate (the generator's; the critic's too unless `lr_critic` is set).
     pub lr: f32,
+    /// The critic's own learning rate (two time-scale update rule, TTUR); none: `lr`. A
+    /// critic that learns faster reads the digits sooner, and the generator learns what a
+    /// caption's digit looks like only from a critic that can read it.
+    pub lr_critic: Option<f32>,
     /// Weight of the conditioning augmentation's KL term in the generator's loss.
     pub kl_weight: f32,
     /// The matching-aware critic (GAN-INT-CLS); off: a plain conditional GAN.
@@ -51,6 +56,10 @@ pub struct CaptionConfig {
     pub mode_seeking: f32,
     /// Spectral normalisation of the critic's weights (Miyato et al. 2018).
     pub spectral_norm: bool,
+    /// Weight of the critic's auxiliary head that names each place's digit from the image
+    /// (TAC-GAN): the critic learns it on real scenes, the generator is asked to satisfy it
+    /// for its caption (0: no head).
+    pub places: f32,
     /// The generator's EMA decay (0: none).
     pub ema: f32,
     pub seed: u64,
@@ -70,10 +79,12 @@ impl Default for CaptionConfig {
             base_channels: 16,
             batch_size: 32,
             lr: 0.0002,
+            lr_critic: None,
             kl_weight: 1.0,
             mismatch: true,
             mode_seeking: 0.0,
             spectral_norm: false,
+            places: 0.0,
             ema: 0.999,
             seed: 1,
         }
@@ -81,6 +92,10 @@ impl Default for CaptionConfig {
 }
 
 impl CaptionConfig {
+    pub fn critic_lr(&self) -> f32 {
+        self.lr_critic.unwrap_or(self.lr)
+    }
+
     pub fn mix(&self) -> Mix {
         Mix {
             pairs: self.pairs,
@@ -95,6 +110,7 @@ impl CaptionConfig {
             condition: self.condition,
             z_dim: self.z_dim,
             base_channels: self.base_channels,
+            places: self.places > 0.0,
         }
     }
 }
@@ -109,6 +125,10 @@ pub struct RoundStats {
     pub wrong: f32,
     pub fake: f32,
     pub kl: f32,
+    /// The auxiliary head's cross-entropy on real scenes (critic) and on generated ones for
+    /// their captions (generator); NaN without the head.
+    pub places_real: f32,
+    pub places_fake: f32,
 }
 
 /// A text-to-image training run.
@@ -181,8 +201,9 @@ impl CaptionRun {
         (images, specs)
     }
 
-    /// One critic update: its loss and mean logits (real, wrong, fake).
-    pub fn critic_update(&mut self) -> (f32, [f32; 3]) {
+    /// One critic update: its loss, mean logits (real, wrong, fake) and the auxiliary head's
+    /// cross-entropy on the real scenes (NaN without it).
+    pub fn critic_update(&mut self) -> (f32, [f32; 3], f32) {
         let n = self.config.batch_size;
         let (real, specs) = self.real_batch();
         let (tokens, lens, len) = caption_tokens(&specs);
@@ -211,7 +232,7 @@ impl CaptionRun {
                 lens: &lens,
                 len,
             };
-            let images = Tensor::cat(vec![real.clone(), real, fake], 0);
+            let images = Tensor::cat(vec![real.clone(), real.clone(), fake], 0);
             let logits = self.critic.forward(images, &captions, &pass);
             let part = |i: usize| logits.clone().narrow(0, i * n, n);
             let (r, w, f) = (part(0), part(1), part(2));
@@ -230,23 +251,34 @@ impl CaptionRun {
                 lens: &lens,
                 len,
             };
-            let logits = self
-                .critic
-                .forward(Tensor::cat(vec![real, fake], 0), &captions, &pass);
+            let logits =
+                self.critic
+                    .forward(Tensor::cat(vec![real.clone(), fake], 0), &captions, &pass);
             let (r, f) = (logits.clone().narrow(0, 0, n), logits.narrow(0, n, n));
             let means = [mean(r.clone().detach()), f32::NAN, mean(f.clone().detach())];
             (plain_critic_loss(r, f), means)
         };
         let value = loss.clone().into_scalar::<f32>();
+        let (loss, places) = match self.critic.place_logits(real, &pass) {
+            Some(logits) => {
+                let ce = places_loss(logits, &specs, |_| true);
+                let shown = ce.clone().into_scalar::<f32>();
+                (loss.add(ce.mul_scalar(self.config.places)), shown)
+            }
+            None => (loss, f32::NAN),
+        };
         let grads = GradientsParams::from_grads(loss.backward(), &self.critic);
-        self.critic = self
-            .opt_d
-            .step(f64::from(self.config.lr), self.critic.clone(), grads);
-        (value, means)
+        self.critic = self.opt_d.step(
+            f64::from(self.config.critic_lr()),
+            self.critic.clone(),
+            grads,
+        );
+        (value, means, places)
     }
 
-    /// One generator update on captions of training scenes: its adversarial loss and KL.
-    pub fn generator_update(&mut self) -> (f32, f32) {
+    /// One generator update on captions of training scenes: its adversarial loss, the KL,
+    /// and the critic's auxiliary cross-entropy on its images (NaN without the head).
+    pub fn generator_update(&mut self) -> (f32, f32, f32) {
         let n = self.config.batch_size;
         let seeking = self.config.mode_seeking > 0.0 && n >= 2 && n.is_multiple_of(2);
         // With mode seeking the halves share their captions and conditions: only z differs.
@@ -275,12 +307,18 @@ impl CaptionRun {
         };
         let mut adversarial = generator_loss(critic.forward(fake.clone(), &captions, &pass));
         let shown = adversarial.clone().into_scalar::<f32>();
+        let mut places = f32::NAN;
+        if let Some(logits) = critic.place_logits(fake.clone(), &pass) {
+            let ce = places_loss(logits, &specs, names_every_place);
+            places = ce.clone().into_scalar::<f32>();
+            adversarial = adversarial.add(ce.mul_scalar(self.config.places));
+        }
         if seeking {
             let term = crate::engine::loss::mode_seeking(fake, z);
             adversarial = adversarial.add(term.mul_scalar(self.config.mode_seeking));
         }
         // The curve shows the adversarial loss alone.
-        let values = (shown, kl.clone().into_scalar::<f32>());
+        let values = (shown, kl.clone().into_scalar::<f32>(), places);
         let loss = adversarial.add(kl.mul_scalar(self.config.kl_weight));
         let grads = GradientsParams::from_grads(loss.backward(), &self.generator);
         self.generator = self
@@ -297,8 +335,8 @@ impl CaptionRun {
 
     /// A round: a critic update, then a generator update.
     pub fn round(&mut self) -> RoundStats {
-        let (d_loss, [real, wrong, fake]) = self.critic_update();
-        let (g_loss, kl) = self.generator_update();
+        let (d_loss, [real, wrong, fake], places_real) = self.critic_update();
+        let (g_loss, kl, places_fake) = self.generator_update();
         self.step += 1;
         RoundStats {
             d_loss,
@@ -307,6 +345,8 @@ impl CaptionRun {
             wrong,
             fake,
             kl,
+            places_real,
+            places_fake,
         }
     }
 

@@ -7,6 +7,7 @@ use super::vocab;
 use crate::engine::rng::Rng;
 
 /// Scenes with their descriptions; images are SIDE × SIDE grey bytes, one after another.
+#[derive(Clone)]
 pub struct SceneSet {
     pub specs: Vec<SceneSpec>,
     pub pixels: Vec<u8>,

@@ -67,24 +67,29 @@ impl CaptionRun {
     }
 
     fn step_here(&mut self, kind: StepKind) -> StepStats {
-        use super::{CRITIC, D_FAKE, D_LOSS, D_REAL, D_WRONG, DESCRIPTION, G_LOSS, KL};
+        use super::{
+            CRITIC, D_FAKE, D_LOSS, D_REAL, D_WRONG, DESCRIPTION, G_LOSS, KL, PLACES_FAKE,
+            PLACES_REAL,
+        };
         let started = std::time::Instant::now();
         let (mut critic, mut generator) = (None, None);
         match kind {
             StepKind::Round => {
                 let r = self.round();
-                critic = Some((r.d_loss, [r.real, r.wrong, r.fake]));
-                generator = Some((r.g_loss, r.kl));
+                critic = Some((r.d_loss, [r.real, r.wrong, r.fake], r.places_real));
+                generator = Some((r.g_loss, r.kl, r.places_fake));
             }
             StepKind::Phase(CRITIC) => critic = Some(self.critic_update()),
             StepKind::Phase(_) => generator = Some(self.generator_update()),
         }
         // After the update: a round's statistics carry the rounds completed with it.
         let mut stats = StepStats::unmeasured(&DESCRIPTION, self.step, kind);
-        if let Some((g, kl)) = generator {
+        if let Some((g, kl, places)) = generator {
             (stats.values[G_LOSS], stats.values[KL]) = (g, kl);
+            stats.values[PLACES_FAKE] = places;
         }
-        if let Some((loss, [real, wrong, fake])) = critic {
+        if let Some((loss, [real, wrong, fake], places)) = critic {
+            stats.values[PLACES_REAL] = places;
             stats.values[D_LOSS] = loss;
             stats.values[D_REAL] = real;
             stats.values[D_WRONG] = wrong;

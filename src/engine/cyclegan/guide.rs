@@ -20,10 +20,11 @@ use burn::tensor::{Bytes, Device, Tensor, TensorData, activation};
 use super::nets::Conv;
 use crate::engine::data::ImageSet;
 use crate::engine::data::domains::DomainPair;
+use crate::engine::loss::cross_entropy;
 use crate::engine::metrics::classifier::{argmax, cache_dir, fingerprint};
 use crate::engine::nn::layers::{Dense, Init, Pass};
 use crate::engine::rng::Rng;
-use crate::engine::trainer::tensors::{one_hot, read};
+use crate::engine::trainer::tensors::read;
 
 const BATCH: usize = 64;
 /// Bumped whenever the architecture or the training recipe changes (old caches are ignored).
@@ -64,16 +65,6 @@ impl GuideNet {
         self.output
             .forward(h.reshape([n, c * a * b]), &Pass::eval(false))
     }
-}
-
-/// Mean cross-entropy of `logits` [n, classes] against `labels`.
-pub fn cross_entropy(logits: Tensor<2>, labels: &[u32]) -> Tensor<1> {
-    let [n, classes] = logits.dims();
-    let target = one_hot(labels, classes, &logits.device());
-    activation::log_softmax(logits, 1)
-        .mul(target)
-        .sum()
-        .div_scalar(-(n.max(1) as f32))
 }
 
 /// Both domains' guides, frozen, on the run's autodiff device: [A's, B's].
@@ -201,22 +192,6 @@ fn load(path: &Path, set: &ImageSet, device: &Device) -> Option<(GuideNet, f64)>
 mod tests {
     use super::*;
     use crate::engine::data::digits::embedded_digits;
-
-    fn value(t: Tensor<1>) -> f32 {
-        t.into_data().try_to_vec::<f32>().expect("f32")[0]
-    }
-
-    #[test]
-    fn cross_entropy_on_hand_made_logits() {
-        let d = Device::flex();
-        // Row 1: uniform over two classes (ln 2); row 2: e^0 / (e^0 + e^ln3) = 1/4 for its class.
-        let logits = Tensor::<2>::from_data(
-            TensorData::new(vec![0.0f32, 0.0, 3f32.ln(), 0.0], [2, 2]),
-            &d,
-        );
-        let expected = (2f32.ln() + 4f32.ln()) / 2.0;
-        assert!((value(cross_entropy(logits, &[0, 1])) - expected).abs() < 1e-6);
-    }
 
     #[test]
     fn a_guide_learns_the_embedded_digits_and_comes_back_from_the_cache() {

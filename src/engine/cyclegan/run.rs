@@ -10,13 +10,14 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::guide::{Guides, cross_entropy};
+use super::guide::Guides;
 use super::loss::{critic_objective, generator_objective, l1};
 use super::nets::{PatchCritic, ResnetGenerator, in_one_batch, with_second};
 use super::replay::ReplayBuffer;
 use super::{CRITICS, CycleConfig, DESCRIPTION, GENERATORS};
 use crate::engine::data::ImageSet;
 use crate::engine::data::domains::DomainPair;
+use crate::engine::loss::cross_entropy;
 use crate::engine::nn::params::grad_norm;
 use crate::engine::rng::Rng;
 use crate::engine::trainer::protocol::{StepKind, StepStats};

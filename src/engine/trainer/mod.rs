@@ -1,6 +1,7 @@
 //! Training: the synchronous [`session::Session`] and the [`thread::Trainer`] thread that
 //! drives one through the plain-data [`protocol`].
 
+mod caption_worker;
 mod classifier_job;
 mod cycle_judges;
 mod cycle_worker;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::captions::ask::{CaptionAnswer, CaptionRequest};
+pub use crate::engine::captions::preset::CaptionPreset;
 use crate::engine::config::TrainConfig;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::family::{FamilyDescription, gan};
@@ -42,6 +44,9 @@ pub enum Command {
     /// Draw the StyleGAN studio's images (families with styles; answered between steps,
     /// newest request first, with [`Event::Styled`]).
     Style(Box<StyleRequest>),
+    /// Draw a typed caption (text-to-image; answered between steps, newest request first,
+    /// with [`Event::Captioned`]).
+    Caption(Box<CaptionRequest>),
     /// Start a new run at step 0 on this setup, of the family the trainer runs (a loaded
     /// preset); a GAN trainer takes [`RunSetup::Gan`] as it takes [`Command::Restart`].
     Rebuild(Box<RunSetup>),
@@ -180,6 +185,8 @@ pub enum RunSetup {
     Superres(Box<SrPreset>),
     /// A StyleGAN preset (its images, networks and training).
     Style(Box<StylePreset>),
+    /// A text-to-image preset (its digits, scenes, encoder, networks and training).
+    Captions(Box<CaptionPreset>),
 }
 
 impl RunInfo {
@@ -187,7 +194,10 @@ impl RunInfo {
     pub fn gan(&self) -> Option<&TrainConfig> {
         match &self.setup {
             RunSetup::Gan(c) => Some(c),
-            RunSetup::Cycle(_) | RunSetup::Superres(_) | RunSetup::Style(_) => None,
+            RunSetup::Cycle(_)
+            | RunSetup::Superres(_)
+            | RunSetup::Style(_)
+            | RunSetup::Captions(_) => None,
         }
     }
 
@@ -198,6 +208,7 @@ impl RunInfo {
             RunSetup::Cycle(p) => p.cyclegan.seed,
             RunSetup::Superres(p) => p.superres.seed,
             RunSetup::Style(p) => p.stylegan.seed,
+            RunSetup::Captions(p) => p.captions.seed,
         }
     }
 
@@ -448,6 +459,9 @@ pub struct RunInfo {
     pub mode_std: f32,
     /// Translation families: domain A, then domain B (empty for a GAN).
     pub domains: Vec<DomainInfo>,
+    /// What each row of a snapshot shows, where the family says (text-to-image: the
+    /// caption); empty otherwise.
+    pub rows: Vec<String>,
 }
 
 /// What the trainer reports.
@@ -481,6 +495,8 @@ pub enum Event {
     Upscaled(Box<Upscaled>),
     /// The answer to [`Command::Style`].
     Styled(Box<StyleAnswer>),
+    /// The answer to [`Command::Caption`].
+    Captioned(Box<CaptionAnswer>),
     /// The 2D view's layers (answer to `Command::DField`).
     DField(Box<PlaneLayers>),
     /// A config change was applied; the notes say what changed and what was rebuilt.

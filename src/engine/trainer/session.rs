@@ -171,6 +171,7 @@ impl Session {
             modes: mixture.map(|m| m.means.clone()).unwrap_or_default(),
             mode_std: mixture.map_or(0.0, |m| m.std),
             domains: Vec::new(),
+            rows: Vec::new(),
         }
     }
 

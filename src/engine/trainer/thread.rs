@@ -7,12 +7,14 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::caption_worker::CaptionWorker;
 use super::cycle_worker::CycleWorker;
 use super::protocol::{Command, Event};
 use super::sr_worker::SrWorker;
 use super::style_worker::StyleWorker;
 use super::worker::Worker;
 use crate::engine::backend::Backend;
+use crate::engine::captions::preset::CaptionPreset;
 use crate::engine::config::TrainConfig;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::stylegan::preset::StylePreset;
@@ -93,6 +95,19 @@ impl Trainer {
     ) -> std::io::Result<Self> {
         Self::spawn_loop(move |commands, events| {
             StyleWorker::new(backend, commands, events, waker).run(&preset)
+        })
+    }
+
+    /// Starts a trainer thread named `ganvas-trainer` that builds a text-to-image run from
+    /// `preset` on `backend`. It starts paused and obeys the same commands (those only other
+    /// families have are answered with a message), and answers typed captions.
+    pub fn spawn_captions(
+        preset: CaptionPreset,
+        backend: Backend,
+        waker: Option<Waker>,
+    ) -> std::io::Result<Self> {
+        Self::spawn_loop(move |commands, events| {
+            CaptionWorker::new(backend, commands, events, waker).run(&preset)
         })
     }
 

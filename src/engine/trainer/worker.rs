@@ -196,7 +196,15 @@ impl Worker {
                      (ganvas gui --preset presets/stylegan/…)"
                         .into(),
                 )),
+                RunSetup::Captions(_) => self.emit(Event::Error(
+                    "this window trains GANs; a text-to-image preset opens in its own window \
+                     (ganvas gui --preset presets/captions/…)"
+                        .into(),
+                )),
             },
+            Command::Caption(_) => self.emit(Event::Error(
+                "a GAN's generator takes a latent vector, not a caption: captions are for the text-to-image family".into(),
+            )),
             Command::Style(_) => self.emit(Event::Error(
                 "this generator has one latent vector, not per-layer styles: the style studio is for the StyleGAN family".into(),
             )),

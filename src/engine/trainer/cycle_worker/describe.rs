@@ -99,5 +99,6 @@ pub(super) fn info(built: &Built, backend: &Backend, origin: RunOrigin) -> RunIn
         modes: Vec::new(),
         mode_std: 0.0,
         domains: vec![domain(0, &d.a), domain(1, &d.b)],
+        rows: Vec::new(),
     }
 }

@@ -98,7 +98,13 @@ impl FamilyRun for CycleWorker {
                     self.refuse("a super-resolution preset opens in its own window")
                 }
                 RunSetup::Style(_) => self.refuse("a StyleGAN preset opens in its own window"),
+                RunSetup::Captions(_) => {
+                    self.refuse("a text-to-image preset opens in its own window")
+                }
             },
+            Command::Caption(_) => self.refuse(
+                "a CycleGAN's generators take an image, not a caption: captions are for the text-to-image family",
+            ),
             Command::Style(_) => {
                 self.refuse("a CycleGAN's generators take an image, not per-layer styles")
             }

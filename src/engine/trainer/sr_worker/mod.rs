@@ -94,7 +94,13 @@ impl FamilyRun for SrWorker {
                 RunSetup::Gan(_) => self.refuse("a GAN preset opens in the GAN window"),
                 RunSetup::Cycle(_) => self.refuse("a CycleGAN preset opens in its own window"),
                 RunSetup::Style(_) => self.refuse("a StyleGAN preset opens in its own window"),
+                RunSetup::Captions(_) => {
+                    self.refuse("a text-to-image preset opens in its own window")
+                }
             },
+            Command::Caption(_) => self.refuse(
+                "a super-resolution network takes an image, not a caption: captions are for the text-to-image family",
+            ),
             Command::Style(_) => self.refuse(
                 "a super-resolution generator takes a low-res image, not per-layer styles",
             ),

@@ -59,5 +59,6 @@ pub(super) fn info(built: &Built, backend: &Backend, origin: RunOrigin) -> RunIn
         modes: Vec::new(),
         mode_std: 0.0,
         domains: Vec::new(),
+        rows: Vec::new(),
     }
 }

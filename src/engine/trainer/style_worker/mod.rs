@@ -96,7 +96,13 @@ impl FamilyRun for StyleWorker {
                 RunSetup::Superres(_) => {
                     self.refuse("a super-resolution preset opens in its own window")
                 }
+                RunSetup::Captions(_) => {
+                    self.refuse("a text-to-image preset opens in its own window")
+                }
             },
+            Command::Caption(_) => self.refuse(
+                "a StyleGAN draws from styles, not a caption: captions are for the text-to-image family",
+            ),
             Command::SaveCheckpoint(path) => self.save(path, true),
             Command::SaveRecovery(path) => self.save(path, false),
             Command::LoadCheckpoint(path) => self.load(path),
