@@ -537,4 +537,30 @@ mod tests {
             "{half} of {whole}"
         );
     }
+
+    #[test]
+    fn the_digit_effect_is_zero_when_the_generator_cannot_tell_digits_apart() {
+        use burn::module::Param;
+        let mut run = tiny(EncoderKind::Gru, true);
+        let effect = run.digit_effect(3);
+        assert!(effect.is_finite() && effect > 0.0, "{effect}");
+        // Every digit word given the embedding of "0": only the place still matters.
+        let table = run.ema.encoder.embedding.val();
+        let [tokens, width] = table.dims();
+        let mut values = table.into_data().try_to_vec::<f32>().expect("f32");
+        let zero = super::super::vocab::parse("0").expect("a word").tokens[0];
+        for d in 1..10 {
+            let t = super::super::vocab::parse(&d.to_string())
+                .expect("a word")
+                .tokens[0];
+            let row = values[zero * width..(zero + 1) * width].to_vec();
+            values[t * width..(t + 1) * width].copy_from_slice(&row);
+        }
+        let device = run.ema.encoder.embedding.val().device();
+        run.ema.encoder.embedding = Param::from_tensor(Tensor::from_data(
+            TensorData::new(values, [tokens, width]),
+            &device,
+        ));
+        assert_eq!(run.digit_effect(3), 0.0);
+    }
 }

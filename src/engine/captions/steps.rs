@@ -3,7 +3,7 @@
 //! captions of training scenes and of the held-out combinations, one-digit and relations
 //! apart.
 
-use super::grammar::SceneSpec;
+use super::grammar::{GRID, Place, Placed, SceneSpec};
 use super::reader::{CaptionScore, SceneReader, score};
 use super::render::SIDE;
 use super::run::CaptionRun;
@@ -15,7 +15,7 @@ use crate::engine::trainer::protocol::{MetricsReport, StepKind, StepStats};
 const SAMPLE_CHUNK: usize = 100;
 
 /// The names of an evaluation's values, and what they say.
-pub const METRICS: [(&str, &str); 6] = [
+pub const METRICS: [(&str, &str); 7] = [
     (
         "caption_single_seen",
         "One-digit captions of training scenes: the share of samples with that digit at that place and nothing elsewhere",
@@ -37,7 +37,14 @@ pub const METRICS: [(&str, &str); 6] = [
         "caption_diversity",
         "How different the samples of one caption are, over how different real scenes of one caption are (1: as varied as the data; near 0: one picture per caption)",
     ),
+    (
+        "caption_digit_effect",
+        "How much a sample changes when only the caption's digit changes (same z), over how much it changes when only the place does: near 0, the generator ignores which digit it is asked for",
+    ),
 ];
+
+/// One-digit captions the digit effect is measured on.
+const EFFECT_CAPTIONS: usize = 60;
 
 /// Captions the diversity is measured on, and samples per caption.
 const DIVERSITY_CAPTIONS: usize = 40;
@@ -157,6 +164,57 @@ impl CaptionRun {
         within_groups(&fake_groups) / within_groups(&real_groups).max(1e-9)
     }
 
+    /// How much the EMA generator's image changes when only the digit of a one-digit caption
+    /// changes, over how much it changes when only its place does (the same latents for the
+    /// three captions): the diagnostic of a generator that has learned where but not which.
+    pub fn digit_effect(&self, seed: u64) -> f64 {
+        let singles: Vec<Placed> = self
+            .train
+            .specs
+            .iter()
+            .filter_map(|s| match s {
+                SceneSpec::Single(p) => Some(*p),
+                SceneSpec::Pair { .. } => None,
+            })
+            .take(EFFECT_CAPTIONS)
+            .collect();
+        if singles.is_empty() {
+            return f64::NAN;
+        }
+        let specs = |change: &dyn Fn(Placed) -> Placed| -> Vec<SceneSpec> {
+            singles
+                .iter()
+                .map(|p| SceneSpec::Single(change(*p)))
+                .collect()
+        };
+        let asked = self.sample_specs(&specs(&|p| p), seed);
+        let other_digit = self.sample_specs(
+            &specs(&|p| Placed {
+                digit: (p.digit + 5) % 10,
+                ..p
+            }),
+            seed,
+        );
+        let other_place = self.sample_specs(
+            &specs(&|p| Placed {
+                place: Place {
+                    row: (p.place.row + 1) % GRID,
+                    col: (p.place.col + 1) % GRID,
+                },
+                ..p
+            }),
+            seed,
+        );
+        let distance = |a: &[f32], b: &[f32]| -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| f64::from((x - y).abs()))
+                .sum::<f64>()
+                / a.len() as f64
+        };
+        distance(&asked, &other_digit) / distance(&asked, &other_place).max(1e-9)
+    }
+
     /// Caption accuracy on `count` training captions and `count` held-out ones (at most
     /// the held-out scenes there are), pushed into the log.
     pub fn evaluate(&mut self, reader: &SceneReader, count: usize) -> MetricsReport {
@@ -177,6 +235,7 @@ impl CaptionRun {
                     (METRICS[3].0, h.singles_share()),
                     (METRICS[4].0, h.pairs_share()),
                     (METRICS[5].0, self.caption_diversity(seed ^ 2)),
+                    (METRICS[6].0, self.digit_effect(seed ^ 3)),
                 ],
             ),
             histogram: None,

@@ -187,11 +187,13 @@ pub fn metrics_ui(ui: &mut egui::Ui, view: &RunView) {
                 let Some(v) = latest.get(key) else { continue };
                 let label = key.trim_start_matches("caption_").replace('_', " ");
                 ui.label(label).on_hover_text(hint);
-                ui.label(if key == "caption_diversity" {
-                    format!("{v:.2}")
-                } else {
-                    format!("{:.1} %", 100.0 * v)
-                });
+                ui.label(
+                    if matches!(key, "caption_diversity" | "caption_digit_effect") {
+                        format!("{v:.2}")
+                    } else {
+                        format!("{:.1} %", 100.0 * v)
+                    },
+                );
                 ui.end_row();
             }
         });
