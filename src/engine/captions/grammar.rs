@@ -211,11 +211,18 @@ pub fn true_of(caption: &SceneSpec, scene: &SceneSpec) -> bool {
 }
 
 /// For each scene of a batch, a caption that is false of it (GAN-INT-CLS's mismatched text):
+/// with probability `near`, a near miss of its own caption (see [`near_miss`]); otherwise
 /// another scene's of the batch where one is false, else a fresh random one.
-pub fn wrong_captions(batch: &[SceneSpec], rng: &mut Rng, mix: Mix) -> Vec<SceneSpec> {
+pub fn wrong_captions(batch: &[SceneSpec], rng: &mut Rng, mix: Mix, near: f64) -> Vec<SceneSpec> {
     let n = batch.len();
     (0..n)
         .map(|i| {
+            if near > 0.0
+                && rng.uniform() < near
+                && let Some(c) = near_miss(&batch[i], rng)
+            {
+                return c;
+            }
             let start = rng.below(n.max(1));
             (0..n)
                 .map(|k| &batch[(start + k) % n])
@@ -231,6 +238,42 @@ pub fn wrong_captions(batch: &[SceneSpec], rng: &mut Rng, mix: Mix) -> Vec<Scene
                 })
         })
         .collect()
+}
+
+/// A caption that differs from `spec`'s in what only reading tells apart: another digit at
+/// the same place and size, or for a relation the two digits the other way round ("a 2 left
+/// of a 7" for "a 7 left of a 2") or one digit changed. A caption of another scene mostly
+/// differs in its place, which a critic can check without reading a digit; these make it
+/// read. Never a held-out combination (the split stays clean), never true of the scene.
+pub fn near_miss(spec: &SceneSpec, rng: &mut Rng) -> Option<SceneSpec> {
+    let other = |digit: usize, rng: &mut Rng| (digit + 1 + rng.below(9)) % 10;
+    let candidate = match *spec {
+        SceneSpec::Single(p) => {
+            let digit = other(p.digit, rng);
+            (!held_out_single(digit, p.place))
+                .then_some(SceneSpec::Single(Placed { digit, ..p }))?
+        }
+        SceneSpec::Pair {
+            first,
+            relation,
+            second,
+        } => {
+            let (a, b) = match rng.below(3) {
+                0 => (second.digit, first.digit),
+                1 => (other(first.digit, rng), second.digit),
+                _ => (first.digit, other(second.digit, rng)),
+            };
+            if held_out_pair(a, relation, b) {
+                return None;
+            }
+            SceneSpec::Pair {
+                first: Placed { digit: a, ..first },
+                relation,
+                second: Placed { digit: b, ..second },
+            }
+        }
+    };
+    (!true_of(&candidate, spec)).then_some(candidate)
 }
 
 /// Each digit is held out at one place (digit d at place d mod 9, so 0 and 9 both miss the
@@ -472,15 +515,60 @@ mod tests {
         let batch: Vec<SceneSpec> = (0..64)
             .map(|_| random_spec(&mut rng, Split::Train, MIX))
             .collect();
-        let wrong = wrong_captions(&batch, &mut rng, MIX);
+        let wrong = wrong_captions(&batch, &mut rng, MIX, 0.0);
         assert_eq!(wrong.len(), batch.len());
         for (w, s) in wrong.iter().zip(&batch) {
             assert!(!true_of(w, s), "{} for {}", w.caption(), s.caption());
         }
         // A batch of one scene repeated still gets false captions (drawn afresh).
         let same = vec![batch[0]; 4];
-        let wrong = wrong_captions(&same, &mut rng, MIX);
+        let wrong = wrong_captions(&same, &mut rng, MIX, 0.0);
         assert!(wrong.iter().all(|w| !true_of(w, &same[0])));
+    }
+
+    #[test]
+    fn near_misses_differ_only_in_what_reading_tells_and_stay_in_the_split() {
+        let mut rng = Rng::seeded(4);
+        let batch: Vec<SceneSpec> = (0..400)
+            .map(|_| random_spec(&mut rng, Split::Train, MIX))
+            .collect();
+        let (mut reversed, mut misses) = (0, 0);
+        for s in &batch {
+            let Some(m) = near_miss(s, &mut rng) else {
+                continue;
+            };
+            misses += 1;
+            assert!(
+                !true_of(&m, s) && !m.held_out(),
+                "{} for {}",
+                m.caption(),
+                s.caption()
+            );
+            // The same places, sizes and strokes: only digits differ.
+            let (a, b) = (s.digits(), m.digits());
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!((x.place, x.size, x.stroke), (y.place, y.size, y.stroke));
+            }
+            if a.len() == 2 && (a[0].digit, a[1].digit) == (b[1].digit, b[0].digit) {
+                reversed += 1;
+            }
+        }
+        assert!(misses > 300, "{misses} of 400 have a near miss");
+        assert!(reversed > 20, "{reversed} relations reversed");
+        // All near misses at near = 1, none at 0 (then the batch's other captions).
+        let wrong = wrong_captions(&batch[..50], &mut rng, MIX, 1.0);
+        let near = wrong
+            .iter()
+            .zip(&batch)
+            .filter(|(w, s)| {
+                w.digits()
+                    .iter()
+                    .zip(s.digits())
+                    .all(|(x, y)| x.place == y.place)
+            })
+            .count();
+        assert!(near >= 40, "{near} of 50 at the same places");
     }
 
     #[test]

@@ -87,6 +87,7 @@ impl CaptionConfig {
         count(&f("batch_size"), self.batch_size, 2, 512)?;
         for (name, v, lo, hi) in [
             ("pairs", self.pairs, 0.0, 1.0),
+            ("near_misses", self.near_misses, 0.0, 1.0),
             ("lr", f64::from(self.lr), 1e-6, 1.0),
             ("lr_critic", f64::from(self.critic_lr()), 1e-6, 1.0),
             ("kl_weight", f64::from(self.kl_weight), 0.0, 100.0),

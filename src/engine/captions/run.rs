@@ -51,6 +51,10 @@ pub struct CaptionConfig {
     pub kl_weight: f32,
     /// The matching-aware critic (GAN-INT-CLS); off: a plain conditional GAN.
     pub mismatch: bool,
+    /// The share of wrong captions that are near misses of the scene's own (another digit at
+    /// its place, a relation's digits reversed or one changed), which the critic can only
+    /// reject by reading the digits; the others are other scenes' captions.
+    pub near_misses: f64,
     /// Mode seeking (MSGAN): the generator's loss adds this weight over how much two latents
     /// of one caption change the image, so that z is not ignored (0: off).
     pub mode_seeking: f32,
@@ -82,6 +86,7 @@ impl Default for CaptionConfig {
             lr_critic: None,
             kl_weight: 1.0,
             mismatch: true,
+            near_misses: 0.0,
             mode_seeking: 0.0,
             spectral_norm: false,
             places: 0.0,
@@ -221,7 +226,12 @@ impl CaptionRun {
             ..Pass::eval(self.config.spectral_norm)
         };
         let (loss, means) = if self.config.mismatch {
-            let wrong = wrong_captions(&specs, &mut self.rng, self.config.mix());
+            let wrong = wrong_captions(
+                &specs,
+                &mut self.rng,
+                self.config.mix(),
+                self.config.near_misses,
+            );
             // One batch of 3n: [real | real | fake] under [right | wrong | right].
             let mut all = specs.clone();
             all.extend(wrong);
