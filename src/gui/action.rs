@@ -70,7 +70,8 @@ pub fn toggle_theme(ctx: &egui::Context) {
     });
 }
 
-/// Space: play/pause; S: one round; R: reset with the same seed.
+/// Space: play/pause; S: one round; Ctrl+R (⌘R): reset with the same seed. Reset takes a
+/// modifier: a word typed while no text field has the focus must not throw a run away.
 pub fn keyboard_actions(ctx: &egui::Context, view: &RunView) -> Vec<Action> {
     let mut actions = Vec::new();
     if ctx.egui_wants_keyboard_input() {
@@ -87,7 +88,7 @@ pub fn keyboard_actions(ctx: &egui::Context, view: &RunView) -> Vec<Action> {
         if i.key_pressed(egui::Key::S) {
             actions.push(Action::StepRound);
         }
-        if i.key_pressed(egui::Key::R) {
+        if i.key_pressed(egui::Key::R) && i.modifiers.command {
             actions.push(Action::ResetSameSeed);
         }
     });

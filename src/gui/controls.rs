@@ -135,7 +135,7 @@ pub fn run_buttons_ui(ui: &mut egui::Ui, view: &RunView, actions: &mut Vec<Actio
         ),
         (
             "Reset",
-            "Start again from step 0 with the same seed (R)",
+            "Start again from step 0 with the same seed (Ctrl+R)",
             Action::ResetSameSeed,
         ),
     ] {

@@ -144,3 +144,22 @@ fn other_samples_draws_new_latents_and_training_refreshes_the_samples() {
         .shown()
         .is_some_and(|s| s.0 == 1)));
 }
+
+#[test]
+fn a_word_typed_outside_the_caption_box_does_not_reset_the_run_but_ctrl_r_does() {
+    use eframe::egui::{Key, Modifiers};
+    let mut h = window();
+    h.get_by_label("Step").click();
+    assert!(until(&mut h, 60, |a| a.view.step == 1));
+    // "r" with no text field focused (a click that missed the box, then typing).
+    h.key_press(Key::R);
+    h.run_steps(3);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    h.run_steps(3);
+    assert_eq!(h.state().view.step, 1, "the run is kept");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    assert!(
+        until(&mut h, 60, |a| a.view.step == 0 && a.view.info.is_some()),
+        "Ctrl+R resets"
+    );
+}

@@ -257,18 +257,22 @@ pub fn setup_ui(
         (
             "critic",
             format!(
-                "caption planes + projection; matching-aware: {}; spectral norm: {}; place labels (aux) weight {} ({} weights)",
+                "caption planes + projection ({} weights); matching-aware: {}, {:.0} % of its wrong captions near misses; spectral norm: {}; place labels (aux) weight {}",
+                info.d_params,
                 on(c.mismatch),
+                100.0 * c.near_misses,
                 on(c.spectral_norm),
-                c.places,
-                info.d_params
+                c.places
             ),
         ),
         (
             "optimizer",
             format!(
-                "Adam lr {} β (0.5, 0.999), batch {}; mode seeking {}",
-                c.lr, c.batch_size, c.mode_seeking
+                "Adam β (0.5, 0.999), lr {} (G), {} (D), batch {}; mode seeking {}",
+                c.lr,
+                c.critic_lr(),
+                c.batch_size,
+                c.mode_seeking
             ),
         ),
         ("EMA", format!("decay {}", c.ema)),
