@@ -26,8 +26,21 @@ fn image_ui(ui: &mut egui::Ui, tex: &egui::TextureHandle, width: f32, hint: &str
         .on_hover_text(hint);
 }
 
+/// Lines kept for a caption's reading, so that the fields below do not move while typing
+/// (a click aimed at a field that just moved sends the keys to the window's shortcuts).
+const READING_LINES: f32 = 4.0;
+
 /// How a caption reads, under its field: the words read, or why it cannot be drawn.
 fn parse_line(ui: &mut egui::Ui, read: Result<String, String>) {
+    let line = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let size = egui::vec2(ui.available_width(), READING_LINES * line);
+    ui.allocate_ui(size, |ui| {
+        ui.set_min_height(size.y);
+        reading_ui(ui, read);
+    });
+}
+
+fn reading_ui(ui: &mut egui::Ui, read: Result<String, String>) {
     match read {
         Ok(summary) => ui.add(egui::Label::new(summary).wrap()),
         Err(why) => ui.add(
@@ -98,9 +111,11 @@ pub fn caption_box_ui(ui: &mut egui::Ui, caption: &mut CaptionBox, width: f32) {
         .labelled_by(label.id)
         .on_hover_text("The condition moves in a straight line from the first caption's code to this one's, with one latent z");
     });
-    if let Some(read) = caption.towards_parsed() {
-        parse_line(ui, read.map(|p| p.summary()).map_err(|e| e.to_string()));
-    }
+    let read = match caption.towards_parsed() {
+        Some(read) => read.map(|p| p.summary()).map_err(|e| e.to_string()),
+        None => Ok(String::new()),
+    };
+    parse_line(ui, read);
     ui.add(egui::Slider::new(&mut caption.steps, 2..=MAX_STEPS).text("images"));
     if let Some((_, Some(between))) = &caption.textures {
         image_ui(
