@@ -340,3 +340,76 @@ fn the_trainer_thread_answers_typed_captions_steps_evaluates_and_checkpoints() {
         Some(Event::CheckpointLoaded { step: 2, .. })
     ));
 }
+
+#[test]
+fn a_layered_run_checkpoints_its_slots_and_goes_on_as_if_never_stopped() {
+    use ganvas::engine::captions::checkpoint::{CaptionCheckpoint, save};
+    use ganvas::engine::captions::layout::GeneratorKind;
+    use ganvas::engine::captions::vocab::parse;
+
+    let mut preset = tiny_value();
+    preset.captions.generator = GeneratorKind::Layered;
+    let (train, held) = preset.scenes().expect("scenes");
+    let device = cpu().device;
+    let new_run = || {
+        CaptionRun::new(
+            preset.captions.clone(),
+            train.clone(),
+            held.clone(),
+            &device,
+        )
+    };
+    let (mut straight, mut stopped) = (new_run(), new_run());
+    assert!(
+        straight.generator.layout.is_some(),
+        "the layered generator has its slots"
+    );
+    for _ in 0..3 {
+        straight.round();
+        stopped.round();
+    }
+    let dir = temp_dir("captions-layered");
+    let path = dir.join("checkpoint.ganvas");
+    save(&stopped, &preset, &path).expect("saved");
+    let mut resumed = new_run();
+    CaptionCheckpoint::read(&path)
+        .expect("read")
+        .restore_into(&mut resumed)
+        .expect("restored");
+    let captions = vec![
+        parse("a large 7 at the bottom left")
+            .expect("caption")
+            .tokens,
+    ];
+    assert_eq!(
+        resumed.sample(&captions, 2, 9),
+        straight.sample(&captions, 2, 9),
+        "the slots, places and drawer come back"
+    );
+    let (a, b) = (resumed.round(), straight.round());
+    assert_eq!(
+        (a.d_loss, a.g_loss, a.real, a.fake),
+        (b.d_loss, b.g_loss, b.real, b.fake),
+        "and the run goes on the same"
+    );
+    // A one-network checkpoint does not load into a layered run.
+    let mut plain = tiny_value();
+    plain.captions.generator = GeneratorKind::Dcgan;
+    let (t, h) = plain.scenes().expect("scenes");
+    let other = dir.join("plain.ganvas");
+    save(
+        &CaptionRun::new(plain.captions.clone(), t, h, &device),
+        &plain,
+        &other,
+    )
+    .expect("saved");
+    let err = CaptionCheckpoint::read(&other)
+        .expect("read")
+        .restore_into(&mut resumed)
+        .expect_err("refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("another architecture") && message.contains("Layered"),
+        "{message}"
+    );
+}

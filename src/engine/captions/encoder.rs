@@ -101,6 +101,12 @@ impl CaptionEncoder {
 
     /// Encodes `tokens` (row-major [b × len], 0-padded) of lengths `lens`.
     pub fn forward(&self, tokens: &[usize], lens: &[usize], len: usize) -> Tensor<2> {
+        self.read(tokens, lens, len).code
+    }
+
+    /// Reads `tokens` word by word: each word's embedding, the encoder's state after it, and
+    /// the caption's code.
+    pub fn read(&self, tokens: &[usize], lens: &[usize], len: usize) -> WordsRead {
         let b = lens.len();
         let device = self.embedding.val().device();
         let embed = self.embedding.val().dims()[1];
@@ -115,15 +121,16 @@ impl CaptionEncoder {
         let words: Tensor<3> = one_hot
             .matmul(self.embedding.val())
             .reshape([b, len, embed]);
-        let summary = match &self.gru {
+        let (summary, states) = match &self.gru {
             None => {
                 let counts: Vec<f32> = lens.iter().map(|&l| 1.0 / l.max(1) as f32).collect();
                 let inverse = Tensor::from_data(TensorData::new(counts, [b, 1]), &device);
-                let sum: Tensor<2> = words.sum_dim(1).reshape([b, embed]);
-                sum.mul(inverse)
+                let sum: Tensor<2> = words.clone().sum_dim(1).reshape([b, embed]);
+                (sum.mul(inverse), words.clone())
             }
             Some(cell) => {
                 let mut h = Tensor::<2>::zeros([b, cell.size], &device);
+                let mut states = Vec::with_capacity(len);
                 for t in 0..len {
                     let x: Tensor<2> = words.clone().narrow(1, t, 1).reshape([b, embed]);
                     let next = cell.step(x, h.clone());
@@ -131,12 +138,32 @@ impl CaptionEncoder {
                     let mask: Vec<f32> = lens.iter().map(|&l| f32::from(t < l)).collect();
                     let mask = Tensor::from_data(TensorData::new(mask, [b, 1]), &device);
                     h = h.clone().add(next.sub(h).mul(mask));
+                    states.push(h.clone().reshape([b, 1, cell.size]));
                 }
-                h
+                let states = if states.is_empty() {
+                    Tensor::zeros([b, 0, cell.size], &device)
+                } else {
+                    Tensor::cat(states, 1)
+                };
+                (h, states)
             }
         };
-        self.out.forward(summary, &Pass::eval(false))
+        WordsRead {
+            words,
+            states,
+            code: self.out.forward(summary, &Pass::eval(false)),
+        }
     }
+}
+
+/// What an encoder read of a batch of captions.
+pub struct WordsRead {
+    /// Each word's embedding [b, len, embed] (padding: zeros).
+    pub words: Tensor<3>,
+    /// The encoder's state after each word [b, len, embed] (a bag of words: the embeddings).
+    pub states: Tensor<3>,
+    /// The caption's code [b, out].
+    pub code: Tensor<2>,
 }
 
 /// StackGAN's conditioning augmentation: text embedding → (μ, log σ) → μ + σ·ε.

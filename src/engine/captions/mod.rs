@@ -8,6 +8,7 @@ pub mod ask;
 pub mod checkpoint;
 pub mod encoder;
 pub mod grammar;
+pub mod layout;
 pub mod nets;
 pub mod preset;
 pub mod reader;

@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::encoder::{CaptionEncoder, CondAugment, EncoderKind};
 use super::grammar::{GRID, Place, SceneSpec};
+use super::layout::{GeneratorKind, Layout, PATCH};
 use super::reader::{LABELS, label_at};
 use super::render::SIDE;
 use crate::engine::config::Activation;
@@ -33,6 +34,7 @@ pub struct NetSizes {
     pub base_channels: usize,
     /// Whether the critic has the auxiliary head that names each place's digit.
     pub places: bool,
+    pub generator: GeneratorKind,
 }
 
 impl NetSizes {
@@ -40,6 +42,19 @@ impl NetSizes {
     fn features(&self) -> usize {
         let (levels, side) = self.dcgan().levels();
         (self.base_channels << (levels - 1)) * side * side
+    }
+
+    /// The generator's DCGAN: the scene, or a layered generator's digit patch.
+    fn drawer(&self) -> DcganSpec {
+        let (size, classes) = match self.generator {
+            GeneratorKind::Dcgan => (SIDE, self.condition),
+            GeneratorKind::Layered => (PATCH, Layout::slot_width(self.embed)),
+        };
+        DcganSpec {
+            size,
+            classes,
+            ..self.dcgan()
+        }
     }
 
     fn dcgan(&self) -> DcganSpec {
@@ -68,7 +83,10 @@ pub struct Captions<'a> {
 pub struct CaptionGenerator {
     pub encoder: CaptionEncoder,
     pub augment: CondAugment,
+    /// The scene's drawer, or with a layout each digit's.
     pub net: DcganGenerator,
+    /// The layered generator's slots and places (None: `net` draws the whole scene).
+    pub layout: Option<Layout>,
 }
 
 impl CaptionGenerator {
@@ -76,7 +94,9 @@ impl CaptionGenerator {
         Self {
             encoder: CaptionEncoder::new(rng, sizes.encoder, sizes.embed, sizes.embed, device),
             augment: CondAugment::new(rng, sizes.embed, sizes.condition, device),
-            net: DcganGenerator::new(&sizes.dcgan(), Activation::Relu, true, rng, device),
+            net: DcganGenerator::new(&sizes.drawer(), Activation::Relu, true, rng, device),
+            layout: (sizes.generator == GeneratorKind::Layered)
+                .then(|| Layout::new(rng, sizes.z_dim, sizes.embed, sizes.condition, device)),
         }
     }
 
@@ -89,24 +109,35 @@ impl CaptionGenerator {
         eps: Option<Vec<f32>>,
     ) -> (Tensor<2>, Tensor<1>) {
         let (condition, kl) = self.condition(captions, eps);
-        (self.net.forward(z, Some(condition)), kl)
+        (self.draw(z, condition), kl)
     }
 
-    /// The captions' conditions [b, condition] (drawn with `eps`, or their mean) and the KL.
+    /// The captions' conditions [b, condition] (drawn with `eps`, or their mean) and the KL;
+    /// a layered generator adds each slot's reading of the words after them.
     pub fn condition(
         &self,
         captions: &Captions<'_>,
         eps: Option<Vec<f32>>,
     ) -> (Tensor<2>, Tensor<1>) {
-        let text = self
+        let read = self
             .encoder
-            .forward(captions.tokens, captions.lens, captions.len);
-        self.augment.forward(text, eps)
+            .read(captions.tokens, captions.lens, captions.len);
+        let (condition, kl) = self.augment.forward(read.code, eps);
+        match &self.layout {
+            None => (condition, kl),
+            Some(layout) => {
+                let slots = layout.read(read.words, read.states, captions.lens);
+                (Tensor::cat(vec![condition, slots], 1), kl)
+            }
+        }
     }
 
     /// Images [b, SIDE²] for latents `z` under given conditions (an interpolation, say).
     pub fn draw(&self, z: Tensor<2>, condition: Tensor<2>) -> Tensor<2> {
-        self.net.forward(z, Some(condition))
+        match &self.layout {
+            None => self.net.forward(z, Some(condition)),
+            Some(layout) => layout.draw(&self.net, z, &condition),
+        }
     }
 }
 
@@ -290,6 +321,12 @@ mod tests {
 
     #[test]
     fn the_networks_draw_64_px_images_and_judge_them_per_caption() {
+        for generator in [GeneratorKind::Dcgan, GeneratorKind::Layered] {
+            draw_and_judge(generator);
+        }
+    }
+
+    fn draw_and_judge(generator: GeneratorKind) {
         let device = Device::flex();
         let sizes = NetSizes {
             encoder: EncoderKind::Gru,
@@ -298,6 +335,7 @@ mod tests {
             z_dim: 6,
             base_channels: 4,
             places: true,
+            generator,
         };
         let mut rng = Rng::seeded(1);
         let g = CaptionGenerator::new(&mut rng, &sizes, &device);

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoder::EncoderKind;
 use super::grammar::{Mix, SceneSpec, wrong_captions};
+use super::layout::GeneratorKind;
 use super::nets::{
     CaptionCritic, CaptionGenerator, Captions, NetSizes, critic_loss, generator_loss,
     names_every_place, places_loss, plain_critic_loss,
@@ -64,6 +65,9 @@ pub struct CaptionConfig {
     /// (TAC-GAN): the critic learns it on real scenes, the generator is asked to satisfy it
     /// for its caption (0: no head).
     pub places: f32,
+    /// "dcgan" (one network draws the scene) or "layered" (each named digit drawn apart and
+    /// set at a place the generator picks: composition by construction).
+    pub generator: GeneratorKind,
     /// The generator's EMA decay (0: none).
     pub ema: f32,
     pub seed: u64,
@@ -90,6 +94,7 @@ impl Default for CaptionConfig {
             mode_seeking: 0.0,
             spectral_norm: false,
             places: 0.0,
+            generator: GeneratorKind::Dcgan,
             ema: 0.999,
             seed: 1,
         }
@@ -116,6 +121,7 @@ impl CaptionConfig {
             z_dim: self.z_dim,
             base_channels: self.base_channels,
             places: self.places > 0.0,
+            generator: self.generator,
         }
     }
 }

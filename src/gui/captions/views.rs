@@ -7,6 +7,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::caption_box::CaptionBox;
 use crate::engine::captions::ask::{MAX_SAMPLES, MAX_STEPS};
+use crate::engine::captions::layout::GeneratorKind;
 use crate::engine::captions::steps::METRICS;
 use crate::engine::captions::vocab::WORDS;
 use crate::engine::trainer::protocol::{ClassifierStatus, RunSetup, Samples};
@@ -264,10 +265,16 @@ pub fn setup_ui(
         ),
         (
             "generator",
-            format!(
-                "DCGAN to 64 px from z {} and the condition, base {} maps ({} weights)",
-                c.z_dim, c.base_channels, info.g_params
-            ),
+            match c.generator {
+                GeneratorKind::Dcgan => format!(
+                    "DCGAN to 64 px from z {} and the condition, base {} maps ({} weights)",
+                    c.z_dim, c.base_channels, info.g_params
+                ),
+                GeneratorKind::Layered => format!(
+                    "layered: each named digit drawn as a 32 px patch (DCGAN from z {} and its slot's read of the condition, base {} maps) and set at a place picked per slot ({} weights)",
+                    c.z_dim, c.base_channels, info.g_params
+                ),
+            },
         ),
         (
             "critic",
