@@ -2,7 +2,9 @@
 //! (trained by its own network's loss). The generator takes z beside the caption's condition
 //! (drawn by conditioning augmentation); the critic takes the caption's code as constant
 //! planes beside the image, so its first convolution can tie words to places. The loss is
-//! GAN-INT-CLS's matching-aware one: a real image with a wrong caption counts as fake.
+//! GAN-INT-CLS's matching-aware one: a real image with a wrong caption counts as fake. With
+//! `generator = "layered"` the generator's DCGAN draws 32 px digit patches instead, which
+//! its layout (layout.rs) reads from the words and sets at places.
 
 use burn::module::Module;
 use burn::tensor::activation::log_softmax;
