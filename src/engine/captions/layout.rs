@@ -148,23 +148,16 @@ impl Layout {
         let zs = Tensor::cat(vec![z; SLOTS], 0);
         let patches = drawer.forward(zs, Some(Tensor::cat(readings, 0)));
         let ink = patches.add_scalar(1.0).mul_scalar(0.5);
-        let mut dark: Option<Tensor<4>> = None;
+        // Multiplying by exact ones first changes no value.
+        let mut dark = Tensor::<4>::ones([b, 1, SIDE, SIDE], &ink.device());
         for k in 0..SLOTS {
             let slot_ink = ink
                 .clone()
                 .slice([k * b..(k + 1) * b, 0..PATCH * PATCH])
                 .reshape([b, 1, PATCH, PATCH]);
             let slot_weights = weights.clone().slice([0..b, k * PLACES..(k + 1) * PLACES]);
-            let placed = place_mix(&slot_ink, &slot_weights);
-            let unlit = placed.neg().add_scalar(1.0);
-            dark = Some(match dark {
-                None => unlit,
-                Some(d) => d.mul(unlit),
-            });
+            dark = dark.mul(place_mix(&slot_ink, &slot_weights).neg().add_scalar(1.0));
         }
-        let Some(dark) = dark else {
-            unreachable!("SLOTS is at least one")
-        };
         // Light 1 − Π(1 − ink) in [0, 1], to the images' [-1, 1].
         dark.neg()
             .add_scalar(1.0)
@@ -194,7 +187,7 @@ pub fn place_mix(patches: &Tensor<4>, weights: &Tensor<2>) -> Tensor<4> {
         .unwrap_or(0)
         .max(0) as usize;
     let framed = SIDE + 2 * margin;
-    let mut total: Option<Tensor<4>> = None;
+    let mut total = Tensor::<4>::zeros([b, 1, SIDE, SIDE], &patches.device());
     for (p, &(x, y)) in corners.iter().enumerate() {
         let left = (x + margin as i64) as usize;
         let top = (y + margin as i64) as usize;
@@ -210,12 +203,9 @@ pub fn place_mix(patches: &Tensor<4>, weights: &Tensor<2>) -> Tensor<4> {
             .slice([0..b, p..p + 1])
             .reshape([b, 1, 1, 1]);
         let term = shifted.mul(w);
-        total = Some(match total {
-            None => term,
-            Some(t) => t.add(term),
-        });
+        total = total.add(term);
     }
-    total.unwrap_or_else(|| Tensor::zeros([b, 1, SIDE, SIDE], &patches.device()))
+    total
 }
 
 /// The canvas pixel (x, y) where a patch centred on `place` has its top-left corner.
