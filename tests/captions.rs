@@ -349,6 +349,7 @@ fn a_layered_run_checkpoints_its_slots_and_goes_on_as_if_never_stopped() {
 
     let mut preset = tiny_value();
     preset.captions.generator = GeneratorKind::Layered;
+    preset.captions.slots_compete = true;
     let (train, held) = preset.scenes().expect("scenes");
     let device = cpu().device;
     let new_run = || {

@@ -30,7 +30,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
     );
     for (name, meaning) in METRICS {
         if let Some(v) = report.get(name) {
-            outln!("  {name:<26} {v:.4}   {meaning}");
+            outln!("  {name:<30} {v:.4}   {meaning}");
         }
     }
     Ok(())

@@ -69,6 +69,9 @@ pub struct Layout {
     pub second: Dense,
     pub condition: usize,
     pub embed: usize,
+    /// Whether the slots compete for the words (Slot Attention's softmax over the slots):
+    /// a word one slot takes, the other cannot, so two slots never read the same digit.
+    pub compete: bool,
 }
 
 impl Layout {
@@ -77,6 +80,7 @@ impl Layout {
         z_dim: usize,
         embed: usize,
         condition: usize,
+        compete: bool,
         device: &Device,
     ) -> Self {
         Self {
@@ -86,6 +90,7 @@ impl Layout {
             second: Dense::new(rng, Init::FanIn, FOLLOW, PLACES, device),
             condition,
             embed,
+            compete,
         }
     }
 
@@ -100,8 +105,10 @@ impl Layout {
     }
 
     /// Each slot's reading of its caption [b, SLOTS · HEADS · embed]: per head, the mean of
-    /// the word embeddings `words` [b, len, embed] weighted by a softmax over the caption's
-    /// words (`lens`) of scores from the encoder's `states` [b, len, embed].
+    /// the word embeddings `words` [b, len, embed] weighted by scores from the encoder's
+    /// `states` [b, len, embed]: a softmax over the caption's words (`lens`), or with
+    /// `compete` a softmax over the slots (each word shared out among the slots' heads of
+    /// the same index) and then each head's shares normalised over the words.
     pub fn read(&self, words: Tensor<3>, states: Tensor<3>, lens: &[usize]) -> Tensor<2> {
         let [b, len, e] = words.dims();
         let heads = SLOTS * HEADS;
@@ -109,12 +116,23 @@ impl Layout {
             .attend
             .forward(states.reshape([b * len, e]), &Pass::eval(false))
             .reshape([b, len, heads]);
-        // Padding is never read: a large negative score past each caption's end.
-        let pad: Vec<f32> = (0..b * len)
-            .map(|i| if i % len < lens[i / len] { 0.0 } else { -1e4 })
+        // Padding is never read.
+        let inside: Vec<f32> = (0..b * len)
+            .map(|i| f32::from(i % len < lens[i / len]))
             .collect();
-        let pad = Tensor::<3>::from_data(TensorData::new(pad, [b, len, 1]), &words.device());
-        let weights = softmax(scores.add(pad), 1);
+        let inside = Tensor::<3>::from_data(TensorData::new(inside, [b, len, 1]), &words.device());
+        let weights = if self.compete {
+            let shares = softmax(scores.reshape([b, len, SLOTS, HEADS]), 2)
+                .reshape([b, len, heads])
+                .mul(inside);
+            // Slot Attention's weighted mean; the ε keeps a head that got nothing finite.
+            let totals = shares.clone().sum_dim(1).add_scalar(1e-6);
+            shares.div(totals)
+        } else {
+            // A large negative score past each caption's end.
+            let pad = inside.sub_scalar(1.0).mul_scalar(1e4);
+            softmax(scores.add(pad), 1)
+        };
         weights
             .swap_dims(1, 2)
             .matmul(words)
@@ -218,6 +236,7 @@ fn corner_of(place: Place) -> (i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::module::Param;
     use burn::tensor::TensorData;
 
     fn values(t: Tensor<4>) -> Vec<f32> {
@@ -274,7 +293,7 @@ mod tests {
             minibatch_stddev: false,
         };
         let drawer = DcganGenerator::new(&spec, Activation::Relu, true, &mut rng, &device);
-        let layout = Layout::new(&mut rng, z_dim, embed, condition, &device);
+        let layout = Layout::new(&mut rng, z_dim, embed, condition, true, &device);
         let z = Tensor::<2>::from_data(TensorData::new(rng.normals(15), [3, z_dim]), &device);
         let c = Tensor::<2>::from_data(
             TensorData::new(rng.normals(3 * layout.width()), [3, layout.width()]),
@@ -296,7 +315,15 @@ mod tests {
         let device = Device::flex();
         let mut rng = Rng::seeded(4);
         let embed = 2;
-        let layout = Layout::new(&mut rng, 1, embed, 1, &device);
+        for compete in [false, true] {
+            reads_a_mean_of_the_words(&Layout::new(&mut rng, 1, embed, 1, compete, &device));
+        }
+    }
+
+    fn reads_a_mean_of_the_words(layout: &Layout) {
+        let device = Device::flex();
+        let mut rng = Rng::seeded(5);
+        let embed = layout.embed;
         // Two captions of 3 and 2 words; the second's third word is padding (but not zero
         // here, so that reading it would show).
         let words: Vec<f32> = vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 2.0, 4.0, 0.0, 9.0, 9.0];
@@ -322,5 +349,43 @@ mod tests {
                 "({x}, {y})"
             );
         }
+    }
+
+    #[test]
+    fn competing_slots_do_not_read_the_word_another_slot_takes() {
+        let device = Device::flex();
+        let embed = 2;
+        // Two words, A = (1, 0) and B = (0, 1), their states the same. The first head of
+        // slot 0 scores A 10, of slot 1 A 5; both score B 0 (the other heads: 0 everywhere).
+        let mut weight = vec![0.0f32; embed * SLOTS * HEADS];
+        weight[0] = 10.0; // input x → slot 0, head 0
+        weight[HEADS] = 5.0; // input x → slot 1, head 0
+        let read_first_heads = |compete: bool| -> [(f32, f32); SLOTS] {
+            let mut layout = Layout::new(&mut Rng::seeded(6), 1, embed, 1, compete, &device);
+            layout.attend.weight = Param::from_tensor(Tensor::from_data(
+                TensorData::new(weight.clone(), [embed, SLOTS * HEADS]),
+                &device,
+            ));
+            layout.attend.bias = Param::from_tensor(Tensor::zeros([SLOTS * HEADS], &device));
+            let ab = || {
+                Tensor::<3>::from_data(
+                    TensorData::new(vec![1.0f32, 0.0, 0.0, 1.0], [1, 2, embed]),
+                    &device,
+                )
+            };
+            let v = layout
+                .read(ab(), ab(), &[2])
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32 values");
+            let head = |k: usize| (v[k * HEADS * embed], v[k * HEADS * embed + 1]);
+            [head(0), head(1)]
+        };
+        // Each slot for itself: both read mostly A.
+        let [s0, s1] = read_first_heads(false);
+        assert!(s0.0 > 0.99 && s1.0 > 0.99, "{s0:?} {s1:?}");
+        // Competing: slot 0 takes A, so slot 1 reads B although it scores A higher.
+        let [s0, s1] = read_first_heads(true);
+        assert!(s0.0 > 0.6 && s1.1 > 0.98, "{s0:?} {s1:?}");
     }
 }

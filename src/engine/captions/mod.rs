@@ -5,11 +5,13 @@
 //! reader that checks a generated scene against its caption ([`reader`]).
 
 pub mod ask;
+pub mod caption_fid;
 pub mod checkpoint;
 pub mod encoder;
 pub mod grammar;
 pub mod layout;
 pub mod nets;
+pub mod place_likelihood;
 pub mod preset;
 pub mod reader;
 pub mod render;

@@ -37,6 +37,8 @@ pub struct NetSizes {
     /// Whether the critic has the auxiliary head that names each place's digit.
     pub places: bool,
     pub generator: GeneratorKind,
+    /// A layered generator's slots compete for the caption's words.
+    pub slots_compete: bool,
 }
 
 impl NetSizes {
@@ -97,8 +99,16 @@ impl CaptionGenerator {
             encoder: CaptionEncoder::new(rng, sizes.encoder, sizes.embed, sizes.embed, device),
             augment: CondAugment::new(rng, sizes.embed, sizes.condition, device),
             net: DcganGenerator::new(&sizes.drawer(), Activation::Relu, true, rng, device),
-            layout: (sizes.generator == GeneratorKind::Layered)
-                .then(|| Layout::new(rng, sizes.z_dim, sizes.embed, sizes.condition, device)),
+            layout: (sizes.generator == GeneratorKind::Layered).then(|| {
+                Layout::new(
+                    rng,
+                    sizes.z_dim,
+                    sizes.embed,
+                    sizes.condition,
+                    sizes.slots_compete,
+                    device,
+                )
+            }),
         }
     }
 
@@ -323,12 +333,16 @@ mod tests {
 
     #[test]
     fn the_networks_draw_64_px_images_and_judge_them_per_caption() {
-        for generator in [GeneratorKind::Dcgan, GeneratorKind::Layered] {
-            draw_and_judge(generator);
+        for (generator, compete) in [
+            (GeneratorKind::Dcgan, false),
+            (GeneratorKind::Layered, false),
+            (GeneratorKind::Layered, true),
+        ] {
+            draw_and_judge(generator, compete);
         }
     }
 
-    fn draw_and_judge(generator: GeneratorKind) {
+    fn draw_and_judge(generator: GeneratorKind, slots_compete: bool) {
         let device = Device::flex();
         let sizes = NetSizes {
             encoder: EncoderKind::Gru,
@@ -338,6 +352,7 @@ mod tests {
             base_channels: 4,
             places: true,
             generator,
+            slots_compete,
         };
         let mut rng = Rng::seeded(1);
         let g = CaptionGenerator::new(&mut rng, &sizes, &device);

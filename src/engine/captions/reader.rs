@@ -126,6 +126,9 @@ pub struct CaptionScore {
     pub singles_sized: (usize, usize),
     /// Relations: the two digits, nothing else, standing as the caption says.
     pub pairs: (usize, usize),
+    /// Relations: the two digits at two places and nothing else, wherever they stand (what
+    /// `pairs` asks but the order): the share of `pairs` among these is the order's part.
+    pub pair_digits: (usize, usize),
 }
 
 impl CaptionScore {
@@ -140,6 +143,9 @@ impl CaptionScore {
     }
     pub fn pairs_share(&self) -> f64 {
         Self::share(self.pairs)
+    }
+    pub fn pair_digits_share(&self) -> f64 {
+        Self::share(self.pair_digits)
     }
 }
 
@@ -165,14 +171,23 @@ pub fn score(specs: &[SceneSpec], read: &[[usize; GRID * GRID]]) -> CaptionScore
                 relation,
                 second,
             } => {
+                // Two places hold the two digits (either way round; a digit asked twice, at
+                // both).
+                let mut digits: Vec<usize> = occupied.iter().map(|(_, d)| *d).collect();
+                let mut asked = vec![first.digit, second.digit];
+                digits.sort_unstable();
+                asked.sort_unstable();
+                let both = digits == asked;
                 let find = |d: usize| occupied.iter().find(|(_, x)| *x == d).map(|(p, _)| *p);
-                let right = occupied.len() == 2
+                let right = both
                     && match (find(first.digit), find(second.digit)) {
                         (Some(a), Some(b)) => a != b && relation.holds(a, b),
                         _ => false,
                     };
                 s.pairs.1 += 1;
                 s.pairs.0 += usize::from(right);
+                s.pair_digits.1 += 1;
+                s.pair_digits.0 += usize::from(both);
             }
         }
     }
@@ -214,8 +229,18 @@ mod tests {
         let mut seen = [EMPTY; 9];
         (seen[6], seen[7]) = (2, 7); // bottom row, 2 left of 7: still true
         assert_eq!(score(&[pair], &[seen]).pairs, (1, 1));
+        assert_eq!(score(&[pair], &[seen]).pair_digits, (1, 1));
         (seen[6], seen[7]) = (7, 2);
-        assert_eq!(score(&[pair], &[seen]).pairs, (0, 1), "the other way round");
+        let s = score(&[pair], &[seen]);
+        assert_eq!(s.pairs, (0, 1), "the other way round");
+        assert_eq!(s.pair_digits, (1, 1), "both digits, wherever they stand");
+        (seen[6], seen[7]) = (7, 7);
+        let s = score(&[pair], &[seen]);
+        assert_eq!(
+            (s.pairs, s.pair_digits),
+            ((0, 1), (0, 1)),
+            "one digit twice"
+        );
     }
 
     #[test]

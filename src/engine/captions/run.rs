@@ -16,6 +16,7 @@ use super::nets::{
     CaptionCritic, CaptionGenerator, Captions, NetSizes, critic_loss, generator_loss,
     names_every_place, places_loss, plain_critic_loss,
 };
+use super::place_likelihood::caption_places_loss;
 use super::render::SIDE;
 use super::scenes::{SceneSet, caption_tokens, padded};
 use crate::engine::nn::layers::Pass;
@@ -65,9 +66,16 @@ pub struct CaptionConfig {
     /// (TAC-GAN): the critic learns it on real scenes, the generator is asked to satisfy it
     /// for its caption (0: no head).
     pub places: f32,
+    /// Whether the generator's place loss counts relations too: the probability, under the
+    /// head, that its image holds the two digits at any two places that stand as the
+    /// caption says (without it only one-digit captions count, which fix every place).
+    pub relation_places: bool,
     /// "dcgan" (one network draws the scene) or "layered" (each named digit drawn apart and
     /// set at a place the generator picks: composition by construction).
     pub generator: GeneratorKind,
+    /// With the layered generator: whether its slots compete for the caption's words (Slot
+    /// Attention), so that the two slots of a relation read its two digits, not one twice.
+    pub slots_compete: bool,
     /// The generator's EMA decay (0: none).
     pub ema: f32,
     pub seed: u64,
@@ -94,7 +102,9 @@ impl Default for CaptionConfig {
             mode_seeking: 0.0,
             spectral_norm: false,
             places: 0.0,
+            relation_places: false,
             generator: GeneratorKind::Dcgan,
+            slots_compete: false,
             ema: 0.999,
             seed: 1,
         }
@@ -122,6 +132,7 @@ impl CaptionConfig {
             base_channels: self.base_channels,
             places: self.places > 0.0,
             generator: self.generator,
+            slots_compete: self.slots_compete,
         }
     }
 }
@@ -325,7 +336,11 @@ impl CaptionRun {
         let shown = adversarial.clone().into_scalar::<f32>();
         let mut places = f32::NAN;
         if let Some(logits) = critic.place_logits(fake.clone(), &pass) {
-            let ce = places_loss(logits, &specs, names_every_place);
+            let ce = if self.config.relation_places {
+                caption_places_loss(logits, &specs)
+            } else {
+                places_loss(logits, &specs, names_every_place)
+            };
             places = ce.clone().into_scalar::<f32>();
             adversarial = adversarial.add(ce.mul_scalar(self.config.places));
         }

@@ -3,6 +3,7 @@
 //! captions of training scenes and of the held-out combinations, one-digit and relations
 //! apart.
 
+use super::caption_fid::KindReference;
 use super::grammar::{GRID, Place, Placed, SceneSpec};
 use super::reader::{CaptionScore, SceneReader, score};
 use super::render::SIDE;
@@ -15,7 +16,7 @@ use crate::engine::trainer::protocol::{MetricsReport, StepKind, StepStats};
 const SAMPLE_CHUNK: usize = 100;
 
 /// The names of an evaluation's values, and what they say.
-pub const METRICS: [(&str, &str); 7] = [
+pub const METRICS: [(&str, &str); 11] = [
     (
         "caption_single_seen",
         "One-digit captions of training scenes: the share of samples with that digit at that place and nothing elsewhere",
@@ -40,6 +41,22 @@ pub const METRICS: [(&str, &str); 7] = [
     (
         "caption_digit_effect",
         "How much a sample changes when only the caption's digit changes (same z), over how much it changes when only the place does: near 0, the generator ignores which digit it is asked for",
+    ),
+    (
+        "caption_pair_digits_seen",
+        "Relations of training scenes: the share with the two digits and nothing else, wherever they stand (caption_pair_seen over this is how often the order is right)",
+    ),
+    (
+        "caption_pair_digits_held_out",
+        "Relations never trained on: the share with the two digits and nothing else, wherever they stand",
+    ),
+    (
+        "caption_fid_seen",
+        "FID-lite per caption (one-digit captions of training scenes, 24 samples each): the reader's features of the window at the caption's place against real digits of that digit, size and stroke; lower is more real",
+    ),
+    (
+        "caption_fid_held_out",
+        "FID-lite per caption on held-out combinations: a digit drawn at a place it never had in training, against real ones of its kind from the places it had",
     ),
 ];
 
@@ -224,6 +241,12 @@ impl CaptionRun {
         let held: Vec<SceneSpec> = self.held_out.specs.iter().take(count).copied().collect();
         let s = self.caption_score(reader, &seen, seed);
         let h = self.caption_score(reader, &held, seed ^ 1);
+        let kinds = KindReference::new(&self.train, reader);
+        let fid = |specs: &[SceneSpec], seed| {
+            kinds
+                .mean_fid(self, reader, specs, seed)
+                .unwrap_or(f64::NAN)
+        };
         let report = MetricsReport {
             step: self.step,
             values: named(
@@ -236,6 +259,10 @@ impl CaptionRun {
                     (METRICS[4].0, h.pairs_share()),
                     (METRICS[5].0, self.caption_diversity(seed ^ 2)),
                     (METRICS[6].0, self.digit_effect(seed ^ 3)),
+                    (METRICS[7].0, s.pair_digits_share()),
+                    (METRICS[8].0, h.pair_digits_share()),
+                    (METRICS[9].0, fid(&seen, seed ^ 4)),
+                    (METRICS[10].0, fid(&held, seed ^ 5)),
                 ],
             ),
             histogram: None,

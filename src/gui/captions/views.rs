@@ -206,6 +206,8 @@ pub fn metrics_ui(ui: &mut egui::Ui, view: &RunView) {
                 ui.label(
                     if matches!(key, "caption_diversity" | "caption_digit_effect") {
                         format!("{v:.2}")
+                    } else if key.starts_with("caption_fid") {
+                        format!("{v:.1}")
                     } else {
                         format!("{:.1} %", 100.0 * v)
                     },
@@ -271,20 +273,32 @@ pub fn setup_ui(
                     c.z_dim, c.base_channels, info.g_params
                 ),
                 GeneratorKind::Layered => format!(
-                    "layered: each named digit drawn as a 32 px patch (DCGAN from z {} and its slot's read of the condition, base {} maps) and set at a place picked per slot ({} weights)",
-                    c.z_dim, c.base_channels, info.g_params
+                    "layered: each named digit drawn as a 32 px patch (DCGAN from z {} and its slot's read of the words{}, base {} maps) and set at a place picked per slot ({} weights)",
+                    c.z_dim,
+                    if c.slots_compete {
+                        ", the slots competing for them"
+                    } else {
+                        ""
+                    },
+                    c.base_channels,
+                    info.g_params
                 ),
             },
         ),
         (
             "critic",
             format!(
-                "caption planes + projection ({} weights); matching-aware: {}, {:.0} % of its wrong captions near misses; spectral norm: {}; place labels (aux) weight {}",
+                "caption planes + projection ({} weights); matching-aware: {}, {:.0} % of its wrong captions near misses; spectral norm: {}; place labels (aux) weight {}{}",
                 info.d_params,
                 on(c.mismatch),
                 100.0 * c.near_misses,
                 on(c.spectral_norm),
-                c.places
+                c.places,
+                if c.relation_places {
+                    ", asked of relations over every right placing"
+                } else {
+                    ""
+                }
             ),
         ),
         (
