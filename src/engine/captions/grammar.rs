@@ -110,6 +110,18 @@ pub struct Placed {
     pub stroke: Option<Stroke>,
 }
 
+impl Placed {
+    /// A small digit with no stroke word at (`row`, `col`): how relations place their digits.
+    pub fn small(digit: usize, row: usize, col: usize) -> Self {
+        Self {
+            digit,
+            place: Place { row, col },
+            size: Size::Small,
+            stroke: None,
+        }
+    }
+}
+
 /// What a scene shows, and so what its caption says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SceneSpec {
@@ -363,12 +375,7 @@ fn random_pair(rng: &mut Rng) -> SceneSpec {
         Relation::Above => ((i, line), (j, line)),
         Relation::Below => ((j, line), (i, line)),
     };
-    let placed = |digit, (row, col)| Placed {
-        digit,
-        place: Place { row, col },
-        size: Size::Small,
-        stroke: None,
-    };
+    let placed = |digit, (row, col)| Placed::small(digit, row, col);
     SceneSpec::Pair {
         first: placed(a, pa),
         relation,

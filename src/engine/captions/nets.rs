@@ -293,14 +293,9 @@ mod tests {
 
     #[test]
     fn the_place_loss_counts_each_place_of_the_scenes_it_keeps() {
-        use super::super::grammar::{Relation, Size};
+        use super::super::grammar::{Placed, Relation};
         use super::super::reader::EMPTY;
-        let at = |digit, row, col| super::super::grammar::Placed {
-            digit,
-            place: Place { row, col },
-            size: Size::Small,
-            stroke: None,
-        };
+        let at = Placed::small;
         let single = SceneSpec::Single(at(3, 0, 0));
         let pair = SceneSpec::Pair {
             first: at(7, 1, 0),

@@ -86,19 +86,14 @@ pub fn caption_places_loss(logits: Tensor<2>, specs: &[SceneSpec]) -> Tensor<1> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::grammar::{Placed, Relation, Size};
+    use super::super::grammar::{Placed, Relation};
     use super::super::nets::{names_every_place, places_loss};
     use super::super::reader::EMPTY;
     use super::*;
     use burn::tensor::Device;
 
     fn at(digit: usize, row: usize, col: usize) -> Placed {
-        Placed {
-            digit,
-            place: Place { row, col },
-            size: Size::Small,
-            stroke: None,
-        }
+        Placed::small(digit, row, col)
     }
 
     #[test]

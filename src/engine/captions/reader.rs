@@ -201,12 +201,7 @@ mod tests {
     use super::*;
 
     fn spec(digit: usize, row: usize, col: usize) -> Placed {
-        Placed {
-            digit,
-            place: Place { row, col },
-            size: Size::Small,
-            stroke: None,
-        }
+        Placed::small(digit, row, col)
     }
 
     #[test]
