@@ -20,6 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::grammar::Split;
+use super::layout::GeneratorKind;
 use super::render::DigitSource;
 use super::run::CaptionConfig;
 use super::scenes::SceneSet;
@@ -100,6 +101,19 @@ impl CaptionConfig {
                     format!("must be within [{lo}, {hi}], got {v}"),
                 ));
             }
+        }
+        // Options that would change nothing are refused rather than silently ignored.
+        if self.slots_compete && self.generator != GeneratorKind::Layered {
+            return Err(err(
+                &f("slots_compete"),
+                "the slots belong to the layered generator: set generator = \"layered\" too",
+            ));
+        }
+        if self.relation_places && self.places == 0.0 {
+            return Err(err(
+                &f("relation_places"),
+                "asks relations through the critic's place head, which places = 0 turns off: set places > 0",
+            ));
         }
         if !(self.ema.is_finite() && (0.0..1.0).contains(&self.ema)) {
             return Err(err(
@@ -245,6 +259,16 @@ mod tests {
         assert_eq!(invalid("pairs = 1.5").field, "captions.pairs");
         assert_eq!(invalid("ema = 1.0").field, "captions.ema");
         assert_eq!(invalid("batch_size = 1").field, "captions.batch_size");
+        let e = invalid("slots_compete = true");
+        assert_eq!(e.field, "captions.slots_compete");
+        assert!(e.message.contains("layered"), "{}", e.message);
+        let e = invalid("relation_places = true");
+        assert_eq!(e.field, "captions.relation_places");
+        assert!(e.message.contains("places > 0"), "{}", e.message);
+        let fine = parse(&format!(
+            "{HEAD}[data]\nkind = \"digits\"\n[captions]\ngenerator = \"layered\"\nslots_compete = true\nplaces = 1.0\nrelation_places = true\n"
+        ));
+        assert!(fine.is_ok(), "{fine:?}");
         assert_eq!(
             invalid("mode_seeking = -1.0").field,
             "captions.mode_seeking"
