@@ -40,6 +40,31 @@ fn leaky(x: Tensor<4>) -> Tensor<4> {
     activate(x, Nonlinearity::LeakyRelu(SLOPE))
 }
 
+/// What the critic adds to the generator's shape.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CriticOptions {
+    /// The minibatch standard deviation's largest group.
+    pub mbstd_group: usize,
+    /// Its channels: the features split into this many groups, one statistic each.
+    pub mbstd_channels: usize,
+    /// PacGAN: images judged together, stacked along the channels (1: one by one).
+    pub pack: usize,
+    /// Feature maps per level as a multiple of the generator's.
+    pub width: usize,
+}
+
+impl Default for CriticOptions {
+    /// StyleGAN's critic: groups of 4, one statistic, one image at a time, G's widths.
+    fn default() -> Self {
+        Self {
+            mbstd_group: 4,
+            mbstd_channels: 1,
+            pack: 1,
+            width: 1,
+        }
+    }
+}
+
 /// The discriminator.
 #[derive(Module, Debug)]
 pub struct StyleCritic {
@@ -51,30 +76,30 @@ pub struct StyleCritic {
     pub out: EqLinear,
     /// The minibatch standard deviation's largest group.
     pub mbstd_group: usize,
+    /// The minibatch standard deviation's channels (feature groups).
+    pub mbstd_channels: usize,
     /// PacGAN: this many images are judged together, stacked along the channels (1: one).
     pub pack: usize,
 }
 
 impl StyleCritic {
-    /// The critic of `shape`'s images, judging them `pack` at a time (PacGAN; 1: one by one).
+    /// The critic of `shape`'s images, with `options`' packing, width and statistics.
     pub fn new(
         rng: &mut Rng,
         shape: &GeneratorShape,
-        [mbstd_group, pack]: [usize; 2],
+        options: CriticOptions,
         device: &Device,
     ) -> Self {
         let levels = shape.levels();
         let top = shape.resolution;
-        let from_rgb = EqConv::new(
-            rng,
-            [shape.channels * pack.max(1), shape.features(top), 1],
-            device,
-        );
+        let pack = options.pack.max(1);
+        let features = |r: usize| shape.features(r) * options.width.max(1);
+        let from_rgb = EqConv::new(rng, [shape.channels * pack, features(top), 1], device);
         let blocks = levels
             .windows(2)
             .rev()
             .map(|pair| {
-                let (f_in, f_out) = (shape.features(pair[1]), shape.features(pair[0]));
+                let (f_in, f_out) = (features(pair[1]), features(pair[0]));
                 CriticBlock {
                     first: EqConv::new(rng, [f_in, f_in, 3], device),
                     second: EqConv::new(rng, [f_in, f_out, 3], device),
@@ -82,15 +107,17 @@ impl StyleCritic {
                 }
             })
             .collect();
-        let f4 = shape.features(4);
+        let f4 = features(4);
+        let stats = options.mbstd_channels.max(1);
         Self {
             from_rgb,
             blocks,
-            last_conv: EqConv::new(rng, [f4 + 1, f4, 3], device),
+            last_conv: EqConv::new(rng, [f4 + stats, f4, 3], device),
             fc: EqLinear::new(rng, [f4 * 16, f4], 1.0, 0.0, device),
             out: EqLinear::new(rng, [f4, 1], 1.0, 0.0, device),
-            mbstd_group,
-            pack: pack.max(1),
+            mbstd_group: options.mbstd_group,
+            mbstd_channels: stats,
+            pack,
         }
     }
 
@@ -104,7 +131,7 @@ impl StyleCritic {
         for block in &self.blocks {
             h = block.forward(h);
         }
-        let h = minibatch_stddev(h, self.mbstd_group);
+        let h = minibatch_stddev(h, self.mbstd_group, self.mbstd_channels);
         let h = leaky(self.last_conv.forward_times(h, ACT_GAIN));
         let [n, f, _, _] = h.dims();
         let h = lrelu(self.fc.forward(h.reshape([n, f * 16])));
@@ -129,11 +156,11 @@ mod tests {
             let inner = downsample2(lrelu(block.second.forward(inner)));
             h = skip.add(inner).mul_scalar(FRAC_1_SQRT_2);
         }
-        let h = lrelu(
-            critic
-                .last_conv
-                .forward(minibatch_stddev(h, critic.mbstd_group)),
-        );
+        let h = lrelu(critic.last_conv.forward(minibatch_stddev(
+            h,
+            critic.mbstd_group,
+            critic.mbstd_channels,
+        )));
         let [n, f, _, _] = h.dims();
         let h = lrelu(critic.fc.forward(h.reshape([n, f * 16])));
         critic.out.forward(h).reshape([n])
@@ -144,7 +171,15 @@ mod tests {
         let device = Device::flex();
         let mut rng = Rng::seeded(4);
         let shape = small(32);
-        let critic = StyleCritic::new(&mut rng, &shape, [4, 2], &device);
+        let critic = StyleCritic::new(
+            &mut rng,
+            &shape,
+            CriticOptions {
+                pack: 2,
+                ..Default::default()
+            },
+            &device,
+        );
         assert_eq!(
             critic.from_rgb.weight.dims(),
             [4, 2, 1, 1],
@@ -191,11 +226,36 @@ mod tests {
     }
 
     #[test]
+    fn a_wider_critic_has_that_many_more_maps_and_the_statistics_their_channels() {
+        let device = Device::flex();
+        let shape = small(32);
+        let options = CriticOptions {
+            width: 2,
+            mbstd_channels: 4,
+            ..Default::default()
+        };
+        let critic = StyleCritic::new(&mut Rng::seeded(5), &shape, options, &device);
+        let maps = |conv: &EqConv| conv.weight.val().dims();
+        assert_eq!(maps(&critic.from_rgb)[0], 2 * shape.features(32));
+        for (block, r) in critic.blocks.iter().zip([32, 16, 8]) {
+            assert_eq!(maps(&block.first)[..2], [2 * shape.features(r); 2]);
+            assert_eq!(maps(&block.second)[0], 2 * shape.features(r / 2));
+        }
+        let f4 = 2 * shape.features(4);
+        assert_eq!(maps(&critic.last_conv)[..2], [f4, f4 + 4]);
+        let x = Tensor::<4>::from_data(
+            TensorData::new(Rng::seeded(6).normals(8 * 32 * 32), [8, 1, 32, 32]),
+            &device,
+        );
+        assert_eq!(critic.forward(x).dims(), [8]);
+    }
+
+    #[test]
     fn folding_the_gains_into_the_weights_leaves_the_critic_unchanged() {
         let device = Device::flex();
         let mut rng = Rng::seeded(3);
         let shape = small(32);
-        let critic = StyleCritic::new(&mut rng, &shape, [4, 1], &device);
+        let critic = StyleCritic::new(&mut rng, &shape, CriticOptions::default(), &device);
         let x = Tensor::<4>::from_data(
             TensorData::new(rng.normals(6 * 32 * 32), [6, 1, 32, 32]),
             &device,

@@ -350,8 +350,12 @@ pub(crate) mod tests {
         let noise = g.random_noise(&mut Rng::seeded(3), 2, &device);
         let image = g.synthesis.forward(&mixed_ws(&w, &w, 10, 10), &noise);
         assert_eq!(image.dims(), [2, 1, 64, 64]);
-        let critic =
-            super::super::critic::StyleCritic::new(&mut Rng::seeded(4), &shape, [4, 1], &device);
+        let critic = super::super::critic::StyleCritic::new(
+            &mut Rng::seeded(4),
+            &shape,
+            Default::default(),
+            &device,
+        );
         let logits = critic.forward(image);
         assert_eq!(logits.dims(), [2]);
         assert!(pixels(logits.unsqueeze()).iter().all(|v| v.is_finite()));

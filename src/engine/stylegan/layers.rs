@@ -275,24 +275,31 @@ fn upsample_matrix(n: usize, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(m, [2 * n, n]), device)
 }
 
-/// Minibatch standard deviation (StyleGAN): one more channel holding, for each group of up to
-/// `max_group` images (StyleGAN: 4; its CIFAR setting: 32), the mean over features of their
-/// standard deviation: D sees the batch's variety, which makes collapse visible to it.
-pub fn minibatch_stddev(x: Tensor<4>, max_group: usize) -> Tensor<4> {
+/// Minibatch standard deviation (StyleGAN): `channels` more channels holding, for each group
+/// of up to `max_group` images (StyleGAN: 4; its CIFAR setting: 32), the mean of their
+/// standard deviation over one of `channels` equal slices of the features (StyleGAN: one
+/// slice, all of them): D sees the batch's variety, which makes collapse visible to it, and
+/// with several slices it sees which features lack variety.
+pub fn minibatch_stddev(x: Tensor<4>, max_group: usize, channels: usize) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
     let group = (1..=n.min(max_group.max(1)))
         .rev()
         .find(|g| n % g == 0)
         .unwrap_or(1);
+    let stats = channels.max(1);
+    assert!(c.is_multiple_of(stats), "{c} features in {stats} slices");
     let m = n / group;
     let y: Tensor<5> = x.clone().reshape([group, m, c, h, w]);
     let centred = y.clone().sub(y.mean_dim(0));
     let std = centred.square().mean_dim(0).add_scalar(1e-8).sqrt(); // [1, m, c, h, w]
-    let per_group: Tensor<1> = std.reshape([m, c * h * w]).mean_dim(1).reshape([m]);
+    let per_group: Tensor<2> = std
+        .reshape([m, stats, c / stats * h * w])
+        .mean_dim(2)
+        .reshape([m, stats]);
     let channel = per_group
-        .reshape([1, m, 1, 1, 1])
-        .expand([group, m, 1, h, w])
-        .reshape([n, 1, h, w]);
+        .reshape([1, m, stats, 1, 1])
+        .expand([group, m, stats, h, w])
+        .reshape([n, stats, h, w]);
     Tensor::cat(vec![x, channel], 1)
 }
 
@@ -501,12 +508,39 @@ mod tests {
         let mut rng = Rng::seeded(13);
         let one = random(&mut rng, [1, 3, 4, 4], &device);
         let same = one.clone().repeat_dim(0, 4);
-        let out = minibatch_stddev(same, 4);
+        let out = minibatch_stddev(same, 4, 1);
         assert_eq!(out.dims(), [4, 4, 4, 4]);
         let extra = values(out.slice([0..4, 3..4, 0..4, 0..4]));
         assert!(extra.iter().all(|v| v.abs() < 1e-3), "{extra:?}");
-        let spread = minibatch_stddev(random(&mut rng, [4, 3, 4, 4], &device).mul_scalar(2.0), 4);
+        let spread = minibatch_stddev(
+            random(&mut rng, [4, 3, 4, 4], &device).mul_scalar(2.0),
+            4,
+            1,
+        );
         let extra = values(spread.slice([0..4, 3..4, 0..4, 0..4]));
         assert!(extra.iter().all(|v| *v > 1.0), "{extra:?}");
+    }
+
+    #[test]
+    fn each_minibatch_deviation_channel_measures_its_own_slice_of_the_features() {
+        // Four images alike in features 0-1 and different in features 2-3: with two slices
+        // the first statistic is zero and the second is not; with one they are averaged.
+        let device = Device::flex();
+        let mut rng = Rng::seeded(14);
+        let alike = random(&mut rng, [1, 2, 4, 4], &device).repeat_dim(0, 4);
+        let apart = random(&mut rng, [4, 2, 4, 4], &device).mul_scalar(2.0);
+        let x = Tensor::cat(vec![alike, apart], 1);
+        let out = minibatch_stddev(x.clone(), 4, 2);
+        assert_eq!(out.dims(), [4, 6, 4, 4]);
+        let first = values(out.clone().slice([0..4, 4..5, 0..4, 0..4]));
+        let second = values(out.slice([0..4, 5..6, 0..4, 0..4]));
+        assert!(first.iter().all(|v| v.abs() < 1e-3), "{first:?}");
+        assert!(second.iter().all(|v| *v > 1.0), "{second:?}");
+        let one = values(minibatch_stddev(x, 4, 1).slice([0..1, 4..5, 0..1, 0..1]))[0];
+        assert!(
+            (one - second[0] / 2.0).abs() < 1e-3 * second[0],
+            "{one} vs {}",
+            second[0]
+        );
     }
 }

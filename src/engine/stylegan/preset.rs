@@ -100,6 +100,17 @@ impl StyleConfig {
         count(&f("r1_every"), self.r1_every, 1, 1000)?;
         count(&f("mbstd_group"), self.mbstd_group, 1, 256)?;
         count(&f("pack"), self.pack, 1, 8)?;
+        count(&f("critic_width"), self.critic_width, 1, 8)?;
+        count(&f("mbstd_channels"), self.mbstd_channels, 1, 64)?;
+        let f4 = (self.channel_base / 4).clamp(1, self.channel_max) * self.critic_width;
+        if !f4.is_multiple_of(self.mbstd_channels) {
+            return Err(err(
+                &f("mbstd_channels"),
+                format!(
+                    "must divide the critic's {f4} feature maps at 4 px (channel_base / 4, at most channel_max, times critic_width)"
+                ),
+            ));
+        }
         if !self.batch_size.is_multiple_of(self.pack) {
             return Err(err(
                 &f("pack"),
@@ -245,6 +256,14 @@ mod tests {
             pack.message
         );
         assert_eq!(invalid("pack = 0").field, "stylegan.pack");
+        let slices = invalid("channel_max = 32\nmbstd_channels = 3");
+        assert_eq!(slices.field, "stylegan.mbstd_channels");
+        assert!(
+            slices.message.contains("32 feature maps"),
+            "{}",
+            slices.message
+        );
+        assert_eq!(invalid("critic_width = 0").field, "stylegan.critic_width");
         let big = parse(&format!(
             "{HEAD}[data]\nkind = \"image-folder\"\npath = \"x\"\nsize = 64\n"
         ));

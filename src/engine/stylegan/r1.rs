@@ -80,7 +80,7 @@ mod tests {
     use super::*;
     use crate::engine::nn::params::{mix_weights, parameter_values};
     use crate::engine::rng::Rng;
-    use crate::engine::stylegan::critic::StyleCritic;
+    use crate::engine::stylegan::critic::{CriticOptions, StyleCritic};
     use crate::engine::stylegan::generator::GeneratorShape;
 
     fn shape() -> GeneratorShape {
@@ -208,8 +208,18 @@ mod tests {
         // A leaky-ReLU critic's exact penalty jumps wherever a unit changes side, so its
         // finite differences are only a rough reference: within 15 % here.
         let device = Device::flex().autodiff();
-        let critic = StyleCritic::new(&mut Rng::seeded(1), &shape(), [4, 1], &device);
-        let other = StyleCritic::new(&mut Rng::seeded(2), &shape(), [4, 1], &device);
+        let critic = StyleCritic::new(
+            &mut Rng::seeded(1),
+            &shape(),
+            CriticOptions::default(),
+            &device,
+        );
+        let other = StyleCritic::new(
+            &mut Rng::seeded(2),
+            &shape(),
+            CriticOptions::default(),
+            &device,
+        );
         let x = images(3, 8, &device);
         let forward = |x| critic.forward(x);
         let (surrogate, _) = r1_surrogate(&forward, x.clone(), critic.forward(x.clone()), 1.0);
@@ -229,7 +239,12 @@ mod tests {
     #[test]
     fn the_input_gradient_matches_finite_differences_of_the_logits() {
         let device = Device::flex().autodiff();
-        let critic = StyleCritic::new(&mut Rng::seeded(4), &shape(), [4, 1], &device);
+        let critic = StyleCritic::new(
+            &mut Rng::seeded(4),
+            &shape(),
+            CriticOptions::default(),
+            &device,
+        );
         let x: Tensor<4> = Tensor::from_data(
             TensorData::new(Rng::seeded(5).uniforms(4 * 64, 1.0), [4, 1, 8, 8]),
             &device,

@@ -12,7 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::critic::StyleCritic;
+use super::critic::{CriticOptions, StyleCritic};
 use super::generator::{GeneratorShape, StyleGenerator, Upsampling, truncate};
 use super::layers::Noise;
 use super::r1::r1_surrogate;
@@ -63,6 +63,14 @@ pub struct StyleConfig {
     /// image, as StyleGAN; absent in older files: 1). The batch must be a multiple of it.
     #[serde(default = "one")]
     pub pack: usize,
+    /// The critic's feature maps at each level, as a multiple of the generator's (1: the
+    /// same, as StyleGAN; absent in older files: 1).
+    #[serde(default = "one")]
+    pub critic_width: usize,
+    /// Minibatch standard deviation channels: the features are split into this many groups,
+    /// each giving its own channel (StyleGAN2's `num_channels`; absent in older files: 1).
+    #[serde(default = "one")]
+    pub mbstd_channels: usize,
     pub seed: u64,
 }
 
@@ -92,12 +100,24 @@ impl Default for StyleConfig {
             mbstd_group: 4,
             mode_seeking: 0.0,
             pack: 1,
+            critic_width: 1,
+            mbstd_channels: 1,
             seed: 1,
         }
     }
 }
 
 impl StyleConfig {
+    /// The critic's options beside the generator's shape.
+    pub fn critic_options(&self) -> CriticOptions {
+        CriticOptions {
+            mbstd_group: self.mbstd_group,
+            mbstd_channels: self.mbstd_channels,
+            pack: self.pack,
+            width: self.critic_width,
+        }
+    }
+
     /// The critic's learning rate.
     pub fn critic_lr(&self) -> f32 {
         self.lr_critic.unwrap_or(self.lr)
@@ -240,8 +260,7 @@ impl StyleRun {
         let mut rng = Rng::seeded(config.seed);
         let mut init = rng.fork();
         let generator = StyleGenerator::new(&mut init, &shape, &ad);
-        let packing = [config.mbstd_group, config.pack];
-        let critic = StyleCritic::new(&mut init, &shape, packing, &ad);
+        let critic = StyleCritic::new(&mut init, &shape, config.critic_options(), &ad);
         let ema = generator.valid();
         Ok(Self {
             w_avg: vec![0.0; shape.w_dim],

@@ -4,6 +4,7 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use crate::engine::stylegan::run::StyleConfig;
 use crate::engine::trainer::protocol::{ClassifierStatus, RunSetup};
 use crate::gui::action::Action;
 use crate::gui::family_frame::{setup_head_ui, setup_rows_ui};
@@ -169,20 +170,7 @@ pub fn setup_ui(
                 info.g_params
             ),
         ),
-        (
-            "critic",
-            if s.pack > 1 {
-                format!(
-                    "resnet, minibatch stddev group {}, judges {} images at once (PacGAN) ({} weights)",
-                    s.mbstd_group, s.pack, info.d_params
-                )
-            } else {
-                format!(
-                    "resnet, minibatch stddev group {} ({} weights)",
-                    s.mbstd_group, info.d_params
-                )
-            },
-        ),
+        ("critic", critic_summary(s, info.d_params)),
         (
             "regularisation",
             format!(
@@ -210,4 +198,45 @@ pub fn setup_ui(
         ("seed", s.seed.to_string()),
     ];
     setup_rows_ui(ui, "style_setup", (&preset.name, &preset.description), rows);
+}
+
+/// The critic's row of the setup table: its form, the minibatch statistics, PacGAN packing
+/// and width where they differ from StyleGAN's.
+fn critic_summary(s: &StyleConfig, weights: usize) -> String {
+    let mut parts = vec![format!("resnet, minibatch stddev group {}", s.mbstd_group)];
+    if s.mbstd_channels > 1 {
+        parts.push(format!("{} stddev channels", s.mbstd_channels));
+    }
+    if s.critic_width > 1 {
+        parts.push(format!("{}× the generator's maps", s.critic_width));
+    }
+    if s.pack > 1 {
+        parts.push(format!("judges {} images at once (PacGAN)", s.pack));
+    }
+    format!("{} ({weights} weights)", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_critic_row_names_only_the_options_that_differ_from_stylegan() {
+        let plain = StyleConfig::default();
+        assert_eq!(
+            critic_summary(&plain, 1234),
+            "resnet, minibatch stddev group 4 (1234 weights)"
+        );
+        let changed = StyleConfig {
+            mbstd_channels: 8,
+            critic_width: 2,
+            pack: 2,
+            ..plain
+        };
+        assert_eq!(
+            critic_summary(&changed, 99),
+            "resnet, minibatch stddev group 4, 8 stddev channels, 2× the generator's maps, \
+             judges 2 images at once (PacGAN) (99 weights)"
+        );
+    }
 }
