@@ -15,6 +15,7 @@ mod data_setup;
 mod decimate;
 mod explorer;
 mod family_frame;
+mod family_window;
 mod files;
 #[cfg(test)]
 mod harness;

@@ -195,10 +195,10 @@ mod tests {
     fn built(s: &Shell) -> Option<&'static str> {
         let info = match &s.family {
             Family::Gan(app) => app.view.info.as_ref(),
-            Family::Translation(app) => app.view.info.as_ref(),
-            Family::Superres(app) => app.view.info.as_ref(),
-            Family::Style(app) => app.view.info.as_ref(),
-            Family::Captions(app) => app.view.info.as_ref(),
+            Family::Translation(app) => app.frame.view.info.as_ref(),
+            Family::Superres(app) => app.frame.view.info.as_ref(),
+            Family::Style(app) => app.frame.view.info.as_ref(),
+            Family::Captions(app) => app.frame.view.info.as_ref(),
         }?;
         Some(match (&s.family, &info.setup) {
             (Family::Gan(_), RunSetup::Gan(_)) => "gan",
@@ -233,7 +233,7 @@ mod tests {
         // Its Play trains the CycleGAN run (a round takes well under a second here).
         h.get_by_label("Play").click();
         assert!(until(&mut h, 120, |s| match &s.family {
-            Family::Translation(app) => app.view.step >= 1,
+            Family::Translation(app) => app.frame.view.step >= 1,
             _ => false,
         }));
         pick(

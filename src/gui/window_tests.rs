@@ -18,10 +18,10 @@ use crate::gui::view::RunView;
 fn view(s: &Shell) -> &RunView {
     match &s.family {
         Family::Gan(app) => &app.view,
-        Family::Translation(app) => &app.view,
-        Family::Superres(app) => &app.view,
-        Family::Style(app) => &app.view,
-        Family::Captions(app) => &app.view,
+        Family::Translation(app) => &app.frame.view,
+        Family::Superres(app) => &app.frame.view,
+        Family::Style(app) => &app.frame.view,
+        Family::Captions(app) => &app.frame.view,
     }
 }
 
@@ -86,7 +86,7 @@ fn a_stylegan_run_directory_opens_the_style_window_on_its_own_preset() {
         panic!("not the StyleGAN window");
     };
     let crate::engine::trainer::protocol::RunSetup::Style(preset) =
-        &app.view.info.as_ref().expect("info").setup
+        &app.frame.view.info.as_ref().expect("info").setup
     else {
         panic!("not a StyleGAN run");
     };

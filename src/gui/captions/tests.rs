@@ -30,7 +30,7 @@ fn window() -> Harness<'static, CaptionsApp> {
         .build_eframe(move |cc| CaptionsApp::new(cc, preset, backend, false).expect("app"));
     assert!(
         until(&mut h, 60, |a| a.caption.answer.is_some()
-            && a.view.shown().is_some()),
+            && a.frame.view.shown().is_some()),
         "the run is built, the showcase and the default caption's samples shown"
     );
     h
@@ -49,7 +49,7 @@ fn the_window_shows_the_default_caption_and_the_showcase_rows_with_their_caption
     assert_eq!(answer.samples.side, SIDE);
     assert_eq!(answer.read, "read: a large 3 in the centre");
     assert!(answer.between.is_none(), "no second caption yet");
-    let info = app.view.info.as_ref().expect("info");
+    let info = app.frame.view.info.as_ref().expect("info");
     assert_eq!(info.rows.len(), 8, "four seen and four held-out captions");
     assert_eq!(
         info.rows
@@ -58,7 +58,7 @@ fn the_window_shows_the_default_caption_and_the_showcase_rows_with_their_caption
             .count(),
         4
     );
-    let (_, grid) = app.view.shown().expect("snapshot");
+    let (_, grid) = app.frame.view.shown().expect("snapshot");
     assert_eq!(grid.count(), 8 * 8, "eight samples per showcase caption");
     // Each row's caption is on screen.
     h.get_by_label(&info.rows[0]);
@@ -140,6 +140,7 @@ fn other_samples_draws_new_latents_and_training_refreshes_the_samples() {
         "after a round the box draws again from the newer generator"
     );
     assert!(until(&mut h, 30, |a| a
+        .frame
         .view
         .shown()
         .is_some_and(|s| s.0 == 1)));
@@ -150,16 +151,17 @@ fn a_word_typed_outside_the_caption_box_does_not_reset_the_run_but_ctrl_r_does()
     use eframe::egui::{Key, Modifiers};
     let mut h = window();
     h.get_by_label("Step").click();
-    assert!(until(&mut h, 60, |a| a.view.step == 1));
+    assert!(until(&mut h, 60, |a| a.frame.view.step == 1));
     // "r" with no text field focused (a click that missed the box, then typing).
     h.key_press(Key::R);
     h.run_steps(3);
     std::thread::sleep(std::time::Duration::from_millis(300));
     h.run_steps(3);
-    assert_eq!(h.state().view.step, 1, "the run is kept");
+    assert_eq!(h.state().frame.view.step, 1, "the run is kept");
     h.key_press_modifiers(Modifiers::COMMAND, Key::R);
     assert!(
-        until(&mut h, 60, |a| a.view.step == 0 && a.view.info.is_some()),
+        until(&mut h, 60, |a| a.frame.view.step == 0
+            && a.frame.view.info.is_some()),
         "Ctrl+R resets"
     );
 }

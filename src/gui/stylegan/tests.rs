@@ -31,7 +31,7 @@ fn window() -> Harness<'static, StyleApp> {
         .build_eframe(move |cc| StyleApp::new(cc, preset, backend, false).expect("app"));
     assert!(
         until(&mut h, 60, |a| a.studio.answer.is_some()
-            && a.view.shown().is_some()),
+            && a.frame.view.shown().is_some()),
         "the run is built, its samples and the studio's images shown"
     );
     h

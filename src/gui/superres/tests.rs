@@ -39,7 +39,7 @@ fn window_on(preset: SrPreset) -> Harness<'static, SuperresApp> {
         .with_size([1400.0, 900.0])
         .build_eframe(move |cc| SuperresApp::new(cc, preset, backend, false).expect("app"));
     assert!(
-        until(&mut h, 30, |a| a.view.shown().is_some()),
+        until(&mut h, 30, |a| a.frame.view.shown().is_some()),
         "the run is built and its comparison shown"
     );
     h
@@ -47,7 +47,8 @@ fn window_on(preset: SrPreset) -> Harness<'static, SuperresApp> {
 
 /// Whether the newest update's curve `key` was measured.
 fn measured(app: &SuperresApp, key: &str) -> bool {
-    app.view
+    app.frame
+        .view
         .history
         .last()
         .and_then(|s| s.get(key))
@@ -58,36 +59,37 @@ fn measured(app: &SuperresApp, key: &str) -> bool {
 fn the_phase_buttons_update_the_network_they_name() {
     let mut h = window();
     h.get_by_label("Pixel step").click();
-    assert!(until(&mut h, 30, |a| a.view.history.len() == 1));
+    assert!(until(&mut h, 30, |a| a.frame.view.history.len() == 1));
     let app = h.state();
     assert_eq!(
-        app.view.history[0].kind,
+        app.frame.view.history[0].kind,
         StepKind::Phase(crate::engine::superres::PIXEL)
     );
     assert!(measured(app, "pixel_l1") && !measured(app, "gan_l1") && !measured(app, "d_loss"));
     // Before its stage, the comparison has no GAN row: low-res, bicubic, pixel, high-res.
-    let (_, rows) = h.state().view.shown().expect("comparison");
+    let (_, rows) = h.state().frame.view.shown().expect("comparison");
     assert_eq!(rows.count(), 4 * 8);
     h.get_by_label("GAN step").click();
-    assert!(until(&mut h, 30, |a| a.view.history.len() == 2));
+    assert!(until(&mut h, 30, |a| a.frame.view.history.len() == 2));
     let app = h.state();
     assert!(measured(app, "gan_l1") && measured(app, "gan_feature") && measured(app, "gan_adv"));
     assert!(!measured(app, "pixel_l1"));
     h.get_by_label("Critic step").click();
-    assert!(until(&mut h, 30, |a| a.view.history.len() == 3));
+    assert!(until(&mut h, 30, |a| a.frame.view.history.len() == 3));
     assert!(measured(h.state(), "d_loss") && !measured(h.state(), "gan_l1"));
     assert_eq!(
-        h.state().view.step,
+        h.state().frame.view.step,
         0,
         "single phases do not complete a round"
     );
     h.get_by_label("Step").click();
-    assert!(until(&mut h, 30, |a| a.view.step == 1));
+    assert!(until(&mut h, 30, |a| a.frame.view.step == 1));
     // The GAN stage began (a GAN step started it): a round updates all three networks,
     // and the comparison gains the GAN row.
     let app = h.state();
     assert!(measured(app, "pixel_l1") && measured(app, "gan_l1") && measured(app, "d_loss"));
     assert!(until(&mut h, 10, |a| a
+        .frame
         .view
         .shown()
         .is_some_and(|(s, rows)| *s == 1 && rows.count() == 5 * 8)));
@@ -100,17 +102,18 @@ fn the_hallucination_slider_mixes_the_networks_at_once_while_paused() {
     // At mix 0 the output is the pixel network's: the comparison's pixel row, exactly.
     assert!(until(&mut h, 30, |a| a.last_upscaled().is_some()));
     let first = h.state().last_upscaled().cloned().expect("answer");
-    let (_, comparison) = h.state().view.shown().cloned().expect("comparison");
+    let (_, comparison) = h.state().frame.view.shown().cloned().expect("comparison");
     let len = comparison.len * 8;
     assert_eq!(first.mix, 0.0);
     assert_eq!(first.held.values, comparison.values[2 * len..3 * len]);
     // Into the GAN stage, then the slider to 1: the GAN network's row.
     for _ in 0..3 {
         h.get_by_label("Step").click();
-        let step = h.state().view.step;
-        assert!(until(&mut h, 30, |a| a.view.step > step));
+        let step = h.state().frame.view.step;
+        assert!(until(&mut h, 30, |a| a.frame.view.step > step));
     }
     assert!(until(&mut h, 10, |a| a
+        .frame
         .view
         .shown()
         .is_some_and(|(s, r)| *s == 3 && r.count() == 40)));
@@ -127,7 +130,7 @@ fn the_hallucination_slider_mixes_the_networks_at_once_while_paused() {
     eprintln!("hallucination slider: answered in {latency:?} (test waited {waited:?})");
     assert!(latency.as_millis() < 1000, "{latency:?}");
     let gan = h.state().last_upscaled().cloned().expect("answer");
-    let (_, comparison) = h.state().view.shown().cloned().expect("comparison");
+    let (_, comparison) = h.state().frame.view.shown().cloned().expect("comparison");
     assert_eq!(
         gan.held.values,
         comparison.values[3 * len..4 * len],
@@ -175,6 +178,7 @@ fn your_own_image_is_upscaled_and_bad_files_are_refused() {
     h.state_mut().open_image(&big);
     assert!(
         h.state()
+            .frame
             .view
             .messages
             .iter()
@@ -185,12 +189,13 @@ fn your_own_image_is_upscaled_and_bad_files_are_refused() {
     h.state_mut().open_image(&bad);
     assert!(
         h.state()
+            .frame
             .view
             .messages
             .iter()
             .any(|m| m.contains("not an image ganvas can read")),
         "{:?}",
-        h.state().view.messages
+        h.state().frame.view.messages
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

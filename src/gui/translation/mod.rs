@@ -8,22 +8,15 @@ mod own_image;
 mod views;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::action::{Action, keyboard_actions};
-use super::close_guard::{CloseGuard, close_dialog_ui};
-use super::controls::Bar;
-use super::family_frame::{
-    Bars, bars_ui, frame_effects, presets_and_view, repaint_waker, run_command, window_action,
-};
-use super::files::{self, Dialogs, FileJob};
-use super::panels::{self, PlotCache, PlotSettings};
-use super::preset_list::PresetList;
-use super::recovery::{self, Answer, Recovery, recovery_ui};
+use super::action::Action;
+use super::family_frame::repaint_waker;
+use super::family_window::{FamilyLook, FamilyWindow};
+use super::files::FileJob;
+use super::recovery::{self, Recovery, recovery_ui};
 use super::shell::Opening;
-use super::view::RunView;
 use crate::engine::backend::Backend;
 use crate::engine::cyclegan::preset::CyclePreset;
 use crate::engine::data::files::{decode_image, image_pixels};
@@ -31,39 +24,37 @@ use crate::engine::trainer::protocol::{Command, Event, RunInfo, RunSetup, Transl
 use crate::engine::trainer::thread::Trainer;
 use own_image::{OwnImage, own_image_ui};
 
-/// What the left panel shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LeftTab {
-    Curves,
-    Metrics,
-}
+/// What sets this window apart in words and sizes.
+static LOOK: FamilyLook = FamilyLook {
+    key: crate::engine::cyclegan::DESCRIPTION.key,
+    elsewhere: "Error: that belongs to the GAN window (a CycleGAN run has no latent space or 2D view)",
+    file_jobs: &[
+        ("Save checkpoint…", FileJob::SaveCheckpoint),
+        ("Load checkpoint…", FileJob::LoadCheckpoint),
+        ("Open image to translate…", FileJob::OpenImage),
+        ("Export translation strips (PNG)…", FileJob::ExportSamples),
+        ("Export metrics (CSV)…", FileJob::ExportMetrics),
+        ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
+        ("Save setup as preset…", FileJob::SavePreset),
+    ],
+    pace_hint: "Slow motion: a pause after each round (the critics' update, then the \
+                generators') while playing (0: full speed), so that each round's change to \
+                the curves and strips can be followed.",
+    metrics_tab: [
+        "Translation metrics",
+        "Label preservation and cycle L1 on held-out images, every metrics_every rounds",
+    ],
+    setup_width: [0.22, 220.0, 360.0],
+    plots_width: [0.28, 260.0, 480.0],
+};
 
 /// The CycleGAN window.
 pub struct TranslationApp {
-    trainer: Trainer,
-    backend: Backend,
-    pub(in crate::gui) view: RunView,
-    /// The preset loaded last (its name, in the bar).
-    preset_name: String,
-    /// Both families' presets.
-    presets: PresetList,
-    plot_settings: PlotSettings,
-    plot_cache: PlotCache,
-    left_tab: LeftTab,
-    dialogs: Dialogs,
-    ctx: egui::Context,
+    pub(in crate::gui) frame: FamilyWindow,
     strips_texture: Option<(u64, egui::TextureHandle)>,
     own: OwnImage,
-    /// Asks before the window closes on a long unsaved run.
-    close_guard: CloseGuard,
     /// The run's settings as edited in the setup panel.
     editor: edit::Editor,
-    /// A GAN preset picked here: the shell opens the GAN window on it.
-    switch_to: Option<PathBuf>,
-    /// The slow-motion pause after each update, in ms (0: full speed).
-    pace_ms: u32,
-    /// The crash copy of the run, written while training and offered after a crash.
-    pub(in crate::gui) recovery: Recovery,
 }
 
 impl TranslationApp {
@@ -85,112 +76,66 @@ impl TranslationApp {
         backend: Backend,
         play: bool,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let ctx = opening.ctx.clone();
-        // A software renderer spends ~100 ms of CPU a frame, taken from training: redraw
-        // at most 4×/s there (as the GAN window does while training).
+        let name = preset.name.clone();
         let waker = repaint_waker(opening);
-        let preset_name = preset.name.clone();
         let trainer = Trainer::spawn_cycle(preset, backend.clone(), Some(waker))?;
-        if play {
-            let _ = trainer.send(Command::Play);
-        }
-        let (presets, view) = presets_and_view();
-        Ok(Self {
+        let recovery = Recovery::at(recovery::translation_path());
+        let frame = FamilyWindow::new(
+            opening.ctx.clone(),
             trainer,
             backend,
-            view,
-            preset_name,
-            presets,
-            plot_settings: PlotSettings::default(),
-            plot_cache: PlotCache::default(),
-            left_tab: LeftTab::Curves,
-            dialogs: Dialogs::default(),
-            ctx,
+            (name, play),
+            recovery,
+            &LOOK,
+        );
+        Ok(Self {
+            frame,
             strips_texture: None,
             own: OwnImage::default(),
-            close_guard: CloseGuard::default(),
             editor: edit::Editor::default(),
-            switch_to: None,
-            pace_ms: 0,
-            recovery: Recovery::at(recovery::translation_path()),
         })
     }
 
     /// The GAN preset the user picked here, once: the shell opens the GAN window on it.
     pub fn take_switch(&mut self) -> Option<PathBuf> {
-        self.switch_to.take()
+        self.frame.take_switch()
     }
 
     /// Shows `message` among the window's messages.
     pub fn note(&mut self, message: String) {
-        self.view.messages.push(message);
-    }
-
-    fn drain_events(&mut self) {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(8) {
-            match self.trainer.try_recv() {
-                Some(Event::Translated {
-                    id,
-                    input,
-                    forward,
-                    back,
-                    ..
-                }) => self.own.receive(id, [input, forward, back]),
-                Some(Event::Ready(info)) => {
-                    self.follow_run(&info);
-                    self.view.apply(Event::Ready(info));
-                }
-                Some(event) => self.view.apply(event),
-                None => break,
-            }
-        }
-        if let Some(why) = self.trainer.stopped_unexpectedly() {
-            self.view.trainer_gone(&why);
-        }
-    }
-
-    /// A run arrived (built, reset, loaded from a checkpoint or a crash copy): the bar names
-    /// its preset, the editor starts from its settings, and an image on the pad of other
-    /// domains is dropped.
-    fn follow_run(&mut self, info: &RunInfo) {
-        let RunSetup::Cycle(preset) = &info.setup else {
-            return;
-        };
-        let before = self.view.info.as_ref().map(|i| &i.setup);
-        if before == Some(&info.setup) {
-            return;
-        }
-        self.preset_name = preset.name.clone();
-        self.editor.clear();
-        let domains = |i: &RunInfo| i.domains.clone();
-        if self.view.info.as_ref().map(domains) != Some(domains(info)) {
-            self.own = OwnImage::default();
-        }
+        self.frame.note(message);
     }
 
     pub(in crate::gui) fn send(&mut self, command: Command) {
-        if let Err(e) = self.trainer.send(command) {
-            self.view.messages.push(format!("Error: {e}"));
-        }
+        self.frame.send(command);
     }
 
-    fn strips_texture(&mut self, ctx: &egui::Context) -> Option<egui::TextureHandle> {
-        let (_, samples) = self.view.shown()?;
-        if let Some((v, tex)) = &self.strips_texture
-            && *v == self.view.snapshot_version
-        {
-            return Some(tex.clone());
-        }
-        let image = panels::samples_image(samples, None);
-        let tex = ctx.load_texture("strips", image, egui::TextureOptions::NEAREST);
-        self.strips_texture = Some((self.view.snapshot_version, tex.clone()));
-        Some(tex)
+    fn drain_events(&mut self) {
+        let (own, editor) = (&mut self.own, &mut self.editor);
+        self.frame.drain_events(|frame, event| match event {
+            Event::Translated {
+                id,
+                input,
+                forward,
+                back,
+                ..
+            } => {
+                own.receive(id, [input, forward, back]);
+                None
+            }
+            Event::Ready(info) => {
+                follow_run(frame, own, editor, &info);
+                Some(Event::Ready(info))
+            }
+            event => Some(event),
+        });
     }
 
     /// An image file for the pad: fitted to the source domain's shape.
     fn open_image(&mut self, path: &Path) {
-        let Some(info) = &self.view.info else { return };
+        let Some(info) = &self.frame.view.info else {
+            return;
+        };
         let source = &info.domains[usize::from(!self.own.a_to_b)];
         match decode_image(path) {
             Ok(img) => {
@@ -200,36 +145,16 @@ impl TranslationApp {
                 self.own
                     .set(image_pixels(&img, source.channels, source.side), name);
             }
-            Err(e) => self.view.messages.push(format!(
+            Err(e) => self.frame.view.messages.push(format!(
                 "Error: {} is not an image ganvas can read: {e}",
                 path.display()
             )),
         }
     }
 
-    fn load_preset(&mut self, path: &Path) {
-        if super::hand_over(
-            path,
-            "cyclegan",
-            &mut self.switch_to,
-            &mut self.view.messages,
-        ) {
-            return;
-        }
-        match CyclePreset::load(path) {
-            Ok(p) => {
-                self.preset_name = p.name.clone();
-                self.own = OwnImage::default();
-                self.editor.clear();
-                self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(p)))));
-            }
-            Err(e) => self.view.messages.push(format!("Error: {e}")),
-        }
-    }
-
     /// Writes the running run's setup (as edited and applied) as a preset file.
     fn save_preset(&self, path: &Path) -> String {
-        let Some(RunSetup::Cycle(preset)) = self.view.info.as_ref().map(|i| &i.setup) else {
+        let Some(RunSetup::Cycle(preset)) = self.frame.view.info.as_ref().map(|i| &i.setup) else {
             return "Error: no CycleGAN run is loaded yet".into();
         };
         let mut preset = (**preset).clone();
@@ -244,7 +169,6 @@ impl TranslationApp {
 
     fn file_chosen(&mut self, job: FileJob, path: PathBuf) {
         match job {
-            FileJob::SaveCheckpoint => self.send(Command::SaveCheckpoint(path)),
             FileJob::LoadCheckpoint => {
                 self.editor.clear();
                 self.send(Command::LoadCheckpoint(path));
@@ -252,160 +176,111 @@ impl TranslationApp {
             FileJob::OpenImage => self.open_image(&path),
             FileJob::SavePreset => {
                 let message = self.save_preset(&path);
-                self.view.messages.push(message);
+                self.frame.note(message);
             }
-            _ => {
-                let message =
-                    files::export(job, &path, &self.view, &self.preset_name, &self.dialogs);
-                self.view
-                    .messages
-                    .push(message.unwrap_or_else(|e| format!("Error: {e}")));
-            }
+            _ => self.frame.file_chosen(job, path),
         }
     }
 
     fn apply(&mut self, actions: Vec<Action>) {
-        for action in actions {
-            let action = match run_command(action) {
-                Ok(command) => {
-                    self.send(command);
-                    continue;
-                }
-                Err(action) => action,
-            };
-            let Some(action) = window_action(action, &mut self.view, &mut self.dialogs, &self.ctx)
-            else {
-                continue;
-            };
-            match action {
-                Action::Translate { a_to_b, pixels } => {
-                    let id = self.own.version;
-                    self.send(Command::Translate(TranslateRequest { id, a_to_b, pixels }));
-                }
-                Action::LoadPreset(path) | Action::LessonPreset(path) => self.load_preset(&path),
-                // GAN-only requests.
-                _ => self.view.messages.push(
-                    "Error: that belongs to the GAN window (a CycleGAN run has no latent space or 2D view)".into(),
-                ),
+        let (own, editor) = (&mut self.own, &mut self.editor);
+        self.frame.apply(actions, |frame, action| match action {
+            Action::Translate { a_to_b, pixels } => {
+                let id = own.version;
+                frame.send(Command::Translate(TranslateRequest { id, a_to_b, pixels }));
             }
-        }
-    }
-
-    fn left_panel_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.left_tab, LeftTab::Curves, "Training curves");
-            ui.selectable_value(&mut self.left_tab, LeftTab::Metrics, "Translation metrics")
-                .on_hover_text("Label preservation and cycle L1 on held-out images, every metrics_every rounds");
+            Action::LoadPreset(path) | Action::LessonPreset(path) => {
+                let rebuilt = frame.load_preset(&path, |path| {
+                    let p = CyclePreset::load(path).map_err(|e| e.to_string())?;
+                    Ok((p.name.clone(), RunSetup::Cycle(Box::new(p))))
+                });
+                if rebuilt {
+                    *own = OwnImage::default();
+                    editor.clear();
+                }
+            }
+            // GAN-only requests.
+            _ => frame.elsewhere(),
         });
-        match self.left_tab {
-            LeftTab::Curves => {
-                panels::plots_ui(
-                    ui,
-                    &self.view,
-                    &mut self.plot_settings,
-                    &mut self.plot_cache,
-                );
-            }
-            LeftTab::Metrics => views::metrics_ui(ui, &self.view),
-        }
+    }
+}
+
+/// A run arrived (built, reset, loaded from a checkpoint or a crash copy): the bar names
+/// its preset, the editor starts from its settings, and an image on the pad of other
+/// domains is dropped.
+fn follow_run(
+    frame: &mut FamilyWindow,
+    own: &mut OwnImage,
+    editor: &mut edit::Editor,
+    info: &RunInfo,
+) {
+    let RunSetup::Cycle(preset) = &info.setup else {
+        return;
+    };
+    let before = frame.view.info.as_ref().map(|i| &i.setup);
+    if before == Some(&info.setup) {
+        return;
+    }
+    frame.preset_name = preset.name.clone();
+    editor.clear();
+    let domains = |i: &RunInfo| i.domains.clone();
+    if frame.view.info.as_ref().map(domains) != Some(domains(info)) {
+        *own = OwnImage::default();
     }
 }
 
 impl eframe::App for TranslationApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
-        let effects = frame_effects(
-            ctx,
-            &mut self.view,
-            &mut self.close_guard,
-            &mut self.recovery,
-            &mut self.dialogs,
-        );
-        if let Some(copy) = effects.copy {
-            self.send(copy);
-        }
-        if let Some((job, path)) = effects.chosen {
+        let (chosen, dropped) = self.frame.frame_effects(ctx);
+        if let Some((job, path)) = chosen {
             self.file_chosen(job, path);
         }
-        if let Some(path) = effects.dropped {
+        if let Some(path) = dropped {
             self.open_image(&path);
         }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        let mut actions = keyboard_actions(&ctx, &self.view);
-        let preset = views::readable(&self.preset_name);
-        let bar = Bar {
-            pace_ms: self.pace_ms,
-            preset: &preset,
-            preset_changed: false,
-            backend: &self.backend.name,
-            backend_note: self.backend.note.as_deref(),
-        };
-        let bars = Bars {
-            file_jobs: &[
-                ("Save checkpoint…", FileJob::SaveCheckpoint),
-                ("Load checkpoint…", FileJob::LoadCheckpoint),
-                ("Open image to translate…", FileJob::OpenImage),
-                ("Export translation strips (PNG)…", FileJob::ExportSamples),
-                ("Export metrics (CSV)…", FileJob::ExportMetrics),
-                ("Export timelapse (GIF)…", FileJob::ExportTimelapse),
-                ("Save setup as preset…", FileJob::SavePreset),
-            ],
-            pace_hint: "Slow motion: a pause after each round (the critics' update, then \
-                         the generators') while playing (0: full speed), so that each round's \
-                         change to the curves and strips can be followed.",
-            status: bar,
-        };
-        bars_ui(ui, &self.view, &bars, &mut self.pace_ms, &mut actions);
-        let width = ctx.content_rect().width();
-        egui::Panel::right("setup")
-            .default_size((width * 0.22).clamp(220.0, 360.0))
-            .resizable(true)
-            .show(ui, |ui| {
-                let applied = egui::ScrollArea::vertical().show(ui, |ui| {
-                    let (view, presets) = (&self.view, &self.presets);
-                    views::setup_ui(ui, view, presets, &mut self.editor, &mut actions)
-                });
-                if let Some(preset) = applied.inner {
-                    self.editor.clear();
-                    self.own = OwnImage::default();
-                    self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(
-                        preset,
-                    )))));
-                }
-            });
-        egui::Panel::left("plots")
-            .default_size((width * 0.28).clamp(260.0, 480.0))
-            .resizable(true)
-            .show(ui, |ui| self.left_panel_ui(ui));
-        let texture = self.strips_texture(&ctx);
+        let preset = views::readable(&self.frame.preset_name);
+        let mut actions = self.frame.bars_ui(ui, &preset);
+        let editor = &mut self.editor;
+        let applied = self.frame.side_panels_ui(
+            ui,
+            &mut actions,
+            |ui, view, presets, actions| views::setup_ui(ui, view, presets, editor, actions),
+            views::metrics_ui,
+        );
+        if let Some(preset) = applied {
+            self.editor.clear();
+            self.own = OwnImage::default();
+            self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(
+                preset,
+            )))));
+        }
+        let texture = self
+            .frame
+            .samples_texture(&mut self.strips_texture, "strips");
         let mut recovered = None;
         egui::CentralPanel::default().show(ui, |ui| {
-            recovered = recovery_ui(ui, &self.recovery);
-            views::strips_ui(ui, &self.view, texture.as_ref(), &mut actions);
+            recovered = recovery_ui(ui, &self.frame.recovery);
+            views::strips_ui(ui, &self.frame.view, texture.as_ref(), &mut actions);
             ui.separator();
-            if let Some(info) = &self.view.info {
-                let strips = self.view.shown().map(|(_, s)| s);
+            if let Some(info) = &self.frame.view.info {
+                let strips = self.frame.view.shown().map(|(_, s)| s);
                 own_image_ui(ui, &mut self.own, &info.domains, strips, &mut actions);
             }
         });
-        if let Some(ask) = self.own.request(self.view.snapshot_version) {
+        if let Some(ask) = self.own.request(self.frame.view.snapshot_version) {
             actions.push(ask);
         }
-        if let Some(answer) = recovered {
-            if let Answer::Restore(path) = &answer {
-                self.send(Command::LoadCheckpoint(path.clone()));
-            }
-            self.recovery.answer(&answer);
-        }
-        close_dialog_ui(&ctx, &mut self.close_guard, &mut actions);
+        self.frame.end_frame_ui(&ctx, recovered, &mut actions);
         self.apply(actions);
     }
 
     fn on_exit(&mut self) {
-        self.recovery.exit();
+        self.frame.exit();
     }
 }
 

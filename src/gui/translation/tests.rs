@@ -36,7 +36,7 @@ fn window() -> Harness<'static, TranslationApp> {
         .with_size([1400.0, 900.0])
         .build_eframe(move |cc| TranslationApp::new(cc, preset, backend, false).expect("app"));
     assert!(
-        until(&mut h, 30, |a| a.view.shown().is_some()),
+        until(&mut h, 30, |a| a.frame.view.shown().is_some()),
         "the run is built and its strips shown"
     );
     h
@@ -44,7 +44,8 @@ fn window() -> Harness<'static, TranslationApp> {
 
 /// Whether the newest update's curve `key` was measured.
 fn measured(app: &TranslationApp, key: &str) -> bool {
-    app.view
+    app.frame
+        .view
         .history
         .last()
         .and_then(|s| s.get(key))
@@ -55,28 +56,32 @@ fn measured(app: &TranslationApp, key: &str) -> bool {
 fn the_phase_buttons_step_the_networks_they_name_and_step_does_a_round() {
     let mut h = window();
     h.get_by_label("Critics step").click();
-    assert!(until(&mut h, 30, |a| a.view.history.len() == 1));
+    assert!(until(&mut h, 30, |a| a.frame.view.history.len() == 1));
     let app = h.state();
     assert_eq!(
-        app.view.history[0].kind,
+        app.frame.view.history[0].kind,
         StepKind::Phase(crate::engine::cyclegan::CRITICS)
     );
     assert!(measured(app, "d_a_loss") && measured(app, "d_b_loss"));
     assert!(!measured(app, "g_ab_adv") && !measured(app, "cycle_a"));
     h.get_by_label("Generators step").click();
-    assert!(until(&mut h, 30, |a| a.view.history.len() == 2));
+    assert!(until(&mut h, 30, |a| a.frame.view.history.len() == 2));
     let app = h.state();
     assert!(measured(app, "g_ab_adv") && measured(app, "cycle_a") && measured(app, "cycle_b"));
     assert!(!measured(app, "d_a_loss"));
-    assert_eq!(app.view.step, 0, "single phases do not complete a round");
+    assert_eq!(
+        app.frame.view.step, 0,
+        "single phases do not complete a round"
+    );
     h.get_by_label("Step").click();
-    assert!(until(&mut h, 30, |a| a.view.step == 1));
+    assert!(until(&mut h, 30, |a| a.frame.view.step == 1));
     // The strips follow the round: a snapshot at step 1, six rows of eight.
     assert!(until(&mut h, 10, |a| a
+        .frame
         .view
         .shown()
         .is_some_and(|(s, _)| *s == 1)));
-    let (_, strips) = h.state().view.shown().expect("strips");
+    let (_, strips) = h.state().frame.view.shown().expect("strips");
     assert_eq!((strips.count(), strips.side), (48, 28));
 }
 
@@ -137,6 +142,7 @@ fn your_own_image_is_translated_both_ways_and_follows_training() {
     h.state_mut().open_image(&bad);
     assert!(
         h.state()
+            .frame
             .view
             .messages
             .iter()
@@ -154,22 +160,23 @@ fn a_picked_preset_starts_the_other_pair() {
     h.get_by_label("Translation: Digits: upright <-> slanted (CycleGAN)")
         .click_accesskit();
     assert!(until(&mut h, 60, |a| a
+        .frame
         .view
         .info
         .as_ref()
         .is_some_and(|i| i.domains[0].name == "upright")));
-    assert_eq!(h.state().view.step, 0);
+    assert_eq!(h.state().frame.view.step, 0);
 }
 
 #[test]
 fn closing_with_a_long_unsaved_run_asks_and_a_saved_one_closes() {
     let mut h = window();
     h.get_by_label("Play").click();
-    assert!(until(&mut h, 30, |a| a.view.step >= 2), "trains");
+    assert!(until(&mut h, 30, |a| a.frame.view.step >= 2), "trains");
     h.get_by_label("Pause").click();
-    assert!(until(&mut h, 10, |a| !a.view.running));
+    assert!(until(&mut h, 10, |a| !a.frame.view.running));
     // As if the run had trained longer than the limit.
-    h.state_mut().close_guard.limit = Duration::from_millis(1);
+    h.state_mut().frame.close_guard.limit = Duration::from_millis(1);
     request_close(&mut h);
     assert!(h.query_by_label("Quit ganvas?").is_some(), "asks first");
     h.get_by_label("Cancel").click();
@@ -180,6 +187,7 @@ fn closing_with_a_long_unsaved_run_asks_and_a_saved_one_closes() {
     h.state_mut()
         .file_chosen(FileJob::SaveCheckpoint, path.clone());
     assert!(until(&mut h, 20, |a| a
+        .frame
         .view
         .messages
         .iter()
@@ -198,20 +206,23 @@ fn an_edited_objective_applies_as_a_new_run_at_step_zero() {
     use crate::engine::trainer::protocol::RunSetup;
     let mut h = window();
     h.get_by_label("Step").click();
-    assert!(until(&mut h, 30, |a| a.view.step == 1));
+    assert!(until(&mut h, 30, |a| a.frame.view.step == 1));
     h.get_by_role_and_label(Role::ComboBox, "objective").click();
     h.run_steps(2);
     h.get_by_label("hinge").click();
     h.run_steps(2);
     h.get_by_label("Apply (new run at step 0)").click();
-    let objective = |a: &TranslationApp| match a.view.info.as_ref().map(|i| &i.setup) {
+    let objective = |a: &TranslationApp| match a.frame.view.info.as_ref().map(|i| &i.setup) {
         Some(RunSetup::Cycle(p)) => Some(p.cyclegan.objective),
         _ => None,
     };
     assert!(until(&mut h, 30, |a| objective(a) == Some(Objective::Hinge)));
-    assert_eq!(h.state().view.step, 0, "a new run");
+    assert_eq!(h.state().frame.view.step, 0, "a new run");
     h.get_by_label("Step").click();
-    assert!(until(&mut h, 30, |a| a.view.step == 1), "and it trains");
+    assert!(
+        until(&mut h, 30, |a| a.frame.view.step == 1),
+        "and it trains"
+    );
 }
 
 #[test]
@@ -224,7 +235,8 @@ fn the_setup_saved_as_a_preset_loads_back_as_the_run_it_was() {
     let message = h.state().save_preset(&path);
     assert!(message.starts_with("Saved the current setup"), "{message}");
     let loaded = CyclePreset::load(&path).expect("the saved preset loads");
-    let Some(RunSetup::Cycle(running)) = h.state().view.info.as_ref().map(|i| &i.setup) else {
+    let Some(RunSetup::Cycle(running)) = h.state().frame.view.info.as_ref().map(|i| &i.setup)
+    else {
         panic!("a CycleGAN run");
     };
     assert_eq!(loaded.cyclegan, running.cyclegan, "the same settings");
@@ -242,13 +254,16 @@ fn fewer_downsamplings_applied_in_the_editor_build_a_new_run_that_trains() {
     h.get_by_label("downsamplings").set_value_accesskit(1.0);
     h.run_steps(2);
     h.get_by_label("Apply (new run at step 0)").click();
-    let downsamplings = |a: &TranslationApp| match a.view.info.as_ref().map(|i| &i.setup) {
+    let downsamplings = |a: &TranslationApp| match a.frame.view.info.as_ref().map(|i| &i.setup) {
         Some(RunSetup::Cycle(p)) => Some(p.cyclegan.downsamplings),
         _ => None,
     };
     assert!(until(&mut h, 30, |a| downsamplings(a) == Some(1)));
     h.get_by_label("Step").click();
-    assert!(until(&mut h, 30, |a| a.view.step == 1), "and it trains");
+    assert!(
+        until(&mut h, 30, |a| a.frame.view.step == 1),
+        "and it trains"
+    );
 }
 
 #[test]
@@ -257,32 +272,32 @@ fn a_crash_copy_of_the_translation_run_is_written_and_offered_at_the_next_start(
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("recovery-translation.ganvas");
     let mut h = window();
-    h.state_mut().recovery = crate::gui::recovery::Recovery::at(Some(path.clone()));
-    h.state_mut().recovery.every = Duration::from_millis(200);
+    h.state_mut().frame.recovery = crate::gui::recovery::Recovery::at(Some(path.clone()));
+    h.state_mut().frame.recovery.every = Duration::from_millis(200);
     h.get_by_label("Play").click();
     assert!(
         until(&mut h, 60, |_| path.exists()),
         "a copy is written while training"
     );
     h.get_by_label("Pause").click();
-    assert!(until(&mut h, 20, |a| !a.view.running));
+    assert!(until(&mut h, 20, |a| !a.frame.view.running));
     drop(h); // gone without its normal exit, as in a crash
 
     let mut next = window();
-    next.state_mut().recovery = crate::gui::recovery::Recovery::at(Some(path.clone()));
+    next.state_mut().frame.recovery = crate::gui::recovery::Recovery::at(Some(path.clone()));
     next.run_steps(2);
     assert!(
         next.query_by_label_contains("A copy of its run").is_some(),
         "the copy is offered"
     );
     assert_eq!(
-        next.state().view.step,
+        next.state().frame.view.step,
         0,
         "a fresh run until the user answers"
     );
     next.get_by_label("Restore it").click();
     assert!(
-        until(&mut next, 30, |a| a.view.step > 0),
+        until(&mut next, 30, |a| a.frame.view.step > 0),
         "the copied run is back"
     );
     assert!(next.query_by_label_contains("A copy of its run").is_none());
