@@ -97,7 +97,12 @@ class ModConv(nn.Module):
         return lrelu(y) if self.act else y
 
 
-def features(r, base=1024, top=32):
+CHANNEL_BASE, CHANNEL_MAX = 1024, 32  # --channel-base / --channel-max: ganvas's options
+
+
+def features(r, base=None, top=None):
+    base = CHANNEL_BASE if base is None else base
+    top = CHANNEL_MAX if top is None else top
     return max(1, min(top, base // r))
 
 
@@ -273,9 +278,12 @@ def main():
     p.add_argument("--mode-seeking", type=float, default=2.0)
     p.add_argument("--upsampling", choices=["nearest", "bilinear"], default="nearest")
     p.add_argument("--pack", type=int, default=1)
+    p.add_argument("--channel-base", type=int, default=1024)
+    p.add_argument("--channel-max", type=int, default=32)
     a = p.parse_args()
-    global UPSAMPLING, PACK
+    global UPSAMPLING, PACK, CHANNEL_BASE, CHANNEL_MAX
     UPSAMPLING, PACK = a.upsampling, a.pack
+    CHANNEL_BASE, CHANNEL_MAX = a.channel_base, a.channel_max
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     dev = torch.device(a.device)

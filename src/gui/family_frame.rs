@@ -1,8 +1,9 @@
-//! What the image families' windows (translation, super-resolution) do alike, so that each
-//! brings only its views: the run controls' actions as trainer commands, the window-level
-//! actions (file dialogs, history, messages, theme), the per-frame effects (the close
-//! guard, the crash copy, a chosen file, a dropped file), and what opening one needs (the
-//! trainer's waker, the preset list).
+//! The pieces the image families' windows share, as functions over the state they touch: the
+//! run controls' actions as trainer commands, the window-level actions (file dialogs,
+//! history, messages, theme), the per-frame effects (the close guard, the crash copy, a
+//! chosen file, a dropped file), the bars, the setup panel's head and rows, and what opening
+//! one needs (the trainer's waker, the preset list). [`super::family_window::FamilyWindow`]
+//! puts them together for each window.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
