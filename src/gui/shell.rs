@@ -58,10 +58,10 @@ impl Family {
     fn take_switch(&mut self) -> Option<std::path::PathBuf> {
         match self {
             Family::Gan(app) => app.take_switch(),
-            Family::Translation(app) => app.take_switch(),
-            Family::Superres(app) => app.take_switch(),
-            Family::Style(app) => app.take_switch(),
-            Family::Captions(app) => app.take_switch(),
+            Family::Translation(app) => app.frame.take_switch(),
+            Family::Superres(app) => app.frame.take_switch(),
+            Family::Style(app) => app.frame.take_switch(),
+            Family::Captions(app) => app.frame.take_switch(),
         }
     }
 
@@ -69,20 +69,20 @@ impl Family {
     pub fn send(&mut self, command: Command) {
         match self {
             Family::Gan(app) => app.send(command),
-            Family::Translation(app) => app.send(command),
-            Family::Superres(app) => app.send(command),
-            Family::Style(app) => app.send(command),
-            Family::Captions(app) => app.send(command),
+            Family::Translation(app) => app.frame.send(command),
+            Family::Superres(app) => app.frame.send(command),
+            Family::Style(app) => app.frame.send(command),
+            Family::Captions(app) => app.frame.send(command),
         }
     }
 
     fn note(&mut self, message: String) {
         match self {
             Family::Gan(app) => app.note(message),
-            Family::Translation(app) => app.note(message),
-            Family::Superres(app) => app.note(message),
-            Family::Style(app) => app.note(message),
-            Family::Captions(app) => app.note(message),
+            Family::Translation(app) => app.frame.note(message),
+            Family::Superres(app) => app.frame.note(message),
+            Family::Style(app) => app.frame.note(message),
+            Family::Captions(app) => app.frame.note(message),
         }
     }
 }

@@ -7,8 +7,6 @@
 mod caption_box;
 mod views;
 
-use std::path::PathBuf;
-
 use eframe::egui;
 
 use super::action::Action;
@@ -87,20 +85,6 @@ impl CaptionsApp {
             showcase: Vec::new(),
             caption: CaptionBox::default(),
         })
-    }
-
-    /// The preset of another family the user picked here, once: the shell opens its window.
-    pub fn take_switch(&mut self) -> Option<PathBuf> {
-        self.frame.take_switch()
-    }
-
-    /// Shows `message` among the window's messages.
-    pub fn note(&mut self, message: String) {
-        self.frame.note(message);
-    }
-
-    pub(in crate::gui) fn send(&mut self, command: Command) {
-        self.frame.send(command);
     }
 
     fn drain_events(&mut self) {
@@ -186,7 +170,7 @@ impl eframe::App for CaptionsApp {
             });
         });
         if let Some(request) = self.caption.wanted(&self.frame.view) {
-            self.send(Command::Caption(Box::new(request)));
+            self.frame.send(Command::Caption(Box::new(request)));
         }
         self.frame.end_frame_ui(&ctx, recovered, &mut actions);
         self.apply(actions);

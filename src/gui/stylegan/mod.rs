@@ -8,8 +8,6 @@ mod studio;
 mod studio_ui;
 mod views;
 
-use std::path::PathBuf;
-
 use eframe::egui;
 
 use super::action::Action;
@@ -85,20 +83,6 @@ impl StyleApp {
             samples_texture: None,
             studio: Studio::default(),
         })
-    }
-
-    /// The preset of another family the user picked here, once: the shell opens its window.
-    pub fn take_switch(&mut self) -> Option<PathBuf> {
-        self.frame.take_switch()
-    }
-
-    /// Shows `message` among the window's messages.
-    pub fn note(&mut self, message: String) {
-        self.frame.note(message);
-    }
-
-    pub(in crate::gui) fn send(&mut self, command: Command) {
-        self.frame.send(command);
     }
 
     fn drain_events(&mut self) {
@@ -192,7 +176,7 @@ impl eframe::App for StyleApp {
             });
         });
         if let Some(request) = self.studio.wanted(&self.frame.view) {
-            self.send(Command::Style(Box::new(request)));
+            self.frame.send(Command::Style(Box::new(request)));
         }
         self.frame.end_frame_ui(&ctx, recovered, &mut actions);
         self.apply(actions);

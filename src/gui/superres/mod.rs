@@ -98,20 +98,6 @@ impl SuperresApp {
         })
     }
 
-    /// The preset of another family the user picked here, once: the shell opens its window.
-    pub fn take_switch(&mut self) -> Option<PathBuf> {
-        self.frame.take_switch()
-    }
-
-    /// Shows `message` among the window's messages.
-    pub fn note(&mut self, message: String) {
-        self.frame.note(message);
-    }
-
-    pub(in crate::gui) fn send(&mut self, command: Command) {
-        self.frame.send(command);
-    }
-
     fn drain_events(&mut self) {
         let live = &mut self.live;
         self.frame.drain_events(|frame, event| match event {
@@ -193,7 +179,8 @@ impl SuperresApp {
     /// Asks the trainer for what the hallucination view needs and does not have.
     fn request_upscale(&mut self) {
         if let Some((id, mix, own)) = self.live.wanted(&self.frame.view) {
-            self.send(Command::Upscale(UpscaleRequest { id, mix, own }));
+            self.frame
+                .send(Command::Upscale(UpscaleRequest { id, mix, own }));
         }
     }
 

@@ -96,20 +96,6 @@ impl TranslationApp {
         })
     }
 
-    /// The GAN preset the user picked here, once: the shell opens the GAN window on it.
-    pub fn take_switch(&mut self) -> Option<PathBuf> {
-        self.frame.take_switch()
-    }
-
-    /// Shows `message` among the window's messages.
-    pub fn note(&mut self, message: String) {
-        self.frame.note(message);
-    }
-
-    pub(in crate::gui) fn send(&mut self, command: Command) {
-        self.frame.send(command);
-    }
-
     fn drain_events(&mut self) {
         let (own, editor) = (&mut self.own, &mut self.editor);
         self.frame.drain_events(|frame, event| match event {
@@ -171,7 +157,7 @@ impl TranslationApp {
         match job {
             FileJob::LoadCheckpoint => {
                 self.editor.clear();
-                self.send(Command::LoadCheckpoint(path));
+                self.frame.send(Command::LoadCheckpoint(path));
             }
             FileJob::OpenImage => self.open_image(&path),
             FileJob::SavePreset => {
@@ -255,9 +241,10 @@ impl eframe::App for TranslationApp {
         if let Some(preset) = applied {
             self.editor.clear();
             self.own = OwnImage::default();
-            self.send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(
-                preset,
-            )))));
+            self.frame
+                .send(Command::Rebuild(Box::new(RunSetup::Cycle(Box::new(
+                    preset,
+                )))));
         }
         let texture = self
             .frame
