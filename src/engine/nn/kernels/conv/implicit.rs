@@ -4,23 +4,30 @@
 //! divides (the critics' 4×4 stride-2 layers). Other stride-1 paddings below k work the
 //! same way (the transposed convolutions' phases are "full" ones, `transposed`).
 //!
-//! The input is copied once onto a grid (see [`Grid`]), channels last. On that grid output
-//! (n, y, x), stored at q = n·image + y·pitch + x, reads tap (u, v) at grid position
-//! q + u·pitch + v, one constant shift, so the t taps of a kernel row and the channels are
-//! consecutive values and for each kernel row the "column matrix" is the grid itself seen
-//! with a row stride of its channel count: t products, accumulated, instead of copying the
-//! input k² times and reading the copies back (BENCHMARKS.md).
+//! The input is copied once onto a grid (see [`Grid`]), channels last, the images of a run
+//! interleaved row by row: grid row y holds row y of the first image, then of the second, and
+//! so on. On that grid output (n, y, x), stored at q = (y·N + n)·pitch + x for N images,
+//! reads tap (u, v) at grid position q + u·N·pitch + v, one constant shift, so the t taps of a
+//! kernel row and the channels are consecutive values and for each kernel row the "column
+//! matrix" is the grid itself seen with a row stride of its channel count: t products,
+//! accumulated, instead of copying the input k² times and reading the copies back
+//! (BENCHMARKS.md). Interleaving the images puts no junk rows between them: the positions
+//! computed are the output rows times the pitch (with images one after the other, each
+//! image's last t − 1 grid rows were computed and dropped: 8 × 8 positions for a 7 × 7
+//! output).
 //!
-//! - Stride 1: the grid's rows are `w + p` wide and its images `h + p` rows tall: the p zeros
-//!   before each row are also the right-hand padding of the row before, and the p zero rows
-//!   before each image the bottom padding of the image before.
+//! - Stride 1: the grid's rows are `w + p` wide: the p zeros before each row are also the
+//!   right-hand padding of the row before (of the image before, or of the last image's row
+//!   above). p zero rows above and below.
 //! - Stride s (k a multiple of s): each grid position holds an s × s block of the padded input,
 //!   its phases as channels (c·s² of them), which makes the convolution a stride-1 one with
 //!   k/s taps per axis and no padding (a polyphase split: no gathers, no column matrix).
 //!
-//! The outputs at grid positions that are not pixels (padding columns and rows) are computed
-//! and dropped; for the weight gradient the output gradient is zero there. Plain slices, no
+//! The outputs at grid positions that are not pixels (padding columns) are computed and
+//! dropped; for the weight gradient the output gradient is zero there. Plain slices, no
 //! burn types.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -47,53 +54,81 @@ pub fn applies(g: &ConvGeometry) -> bool {
 
 /// The grid a convolution's input is copied onto (see the module's comment).
 #[derive(Clone, Copy, Debug)]
-struct Grid {
+pub struct Grid {
     /// The stride: each grid position holds stride × stride input positions.
     phases: usize,
     /// Kernel taps per axis on the grid: k / stride.
     taps: usize,
     /// Values per grid position: c · stride².
     channels: usize,
-    /// Positions per grid row.
-    pitch: usize,
-    /// Positions per image.
-    image: usize,
+    /// Images, interleaved row by row.
+    pub images: usize,
+    /// Positions per row of one image.
+    pub pitch: usize,
     /// Output rows and columns.
-    out: [usize; 2],
-    /// Output positions computed: up to the last pixel of the last image.
+    pub out: [usize; 2],
+    /// Output positions computed: up to the last pixel of the last image's last row.
     outputs: usize,
-    /// Positions in the grid: every tap of every output lies inside it.
-    positions: usize,
+    /// Grid rows: every tap of every output lies inside them.
+    rows: usize,
+    /// Leading zero columns of each row (and zero rows above the images) at stride 1.
+    lead: usize,
 }
 
 impl Grid {
     fn new(g: &ConvGeometry) -> Self {
         let s = g.stride;
         let taps = g.kernel / s;
-        // Zero rows (and columns) before each image's (and row's) values that double as the
-        // padding after the previous one: p at stride 1, none otherwise.
+        // Zero columns before each row's values that double as the padding after the
+        // previous one: p at stride 1, none otherwise.
         let lead = if s == 1 { g.padding } else { 0 };
         let out = [g.out_height(), g.out_width()];
         let pitch = out[1] + taps - 1 - lead;
-        let image = (out[0] + taps - 1 - lead) * pitch;
-        let outputs = (g.batch - 1) * image + (out[0] - 1) * pitch + out[1];
-        // The last output's last tap is (taps − 1)·(pitch + 1) further on.
-        let needed = outputs + (taps - 1) * (pitch + 1);
+        let band = g.batch * pitch;
+        let outputs = out[0] * band - (pitch - out[1]);
+        // The last output's last tap is (taps − 1)·(band + 1) further on.
+        let needed = outputs + (taps - 1) * (band + 1);
         Self {
             phases: s,
             taps,
             channels: g.channels * s * s,
+            images: g.batch,
             pitch,
-            image,
             out,
             outputs,
-            positions: needed.div_ceil(pitch).max(g.batch * image / pitch) * pitch,
+            rows: needed.div_ceil(band),
+            lead,
         }
     }
 
-    /// Grid channel of input channel `c`, phase (a, b).
+    /// Positions per grid row: a row of every image.
+    pub fn band(&self) -> usize {
+        self.images * self.pitch
+    }
+
+    /// Positions in the grid.
+    fn positions(&self) -> usize {
+        self.rows * self.band()
+    }
+
+    /// The grid position of row `y`, column `x` of image `n`.
+    pub fn position(&self, n: usize, y: usize, x: usize) -> usize {
+        (y * self.images + n) * self.pitch + x
+    }
+
+    /// (image, row, column) of grid position `q`.
+    pub fn locate(&self, q: usize) -> (usize, usize, usize) {
+        (
+            q / self.pitch % self.images,
+            q / self.band(),
+            q % self.pitch,
+        )
+    }
+
+    /// Grid channel of input channel `c`, phase (a, b): phase by phase, so that a pixel's
+    /// channels are consecutive values on the grid.
     fn channel(&self, c: usize, a: usize, b: usize) -> usize {
-        (c * self.phases + a) * self.phases + b
+        (a * self.phases + b) * (self.channels / (self.phases * self.phases)) + c
     }
 }
 
@@ -128,83 +163,95 @@ fn run_of<'a>(
 /// `x` [n, c, h, w] copied channels last onto `grid`, zeros in the padding:
 /// [positions, grid channels].
 fn padded_channels_last(x: Strided4<'_>, grid: &Grid, g: &ConvGeometry) -> Vec<f32> {
-    let cg = grid.channels;
-    let mut padded = scratch(grid.positions * cg);
-    let (images, tail) = padded.split_at_mut(g.batch * grid.image * cg);
-    tail.fill(0.0);
-    for (n, dst) in images.chunks_exact_mut(grid.image * cg).enumerate() {
-        if grid.phases == 1 {
-            image_same(x, n, grid, g, dst);
-        } else {
-            image_phases(x, n, grid, g, dst);
+    let mut padded = scratch(grid.positions() * grid.channels);
+    if grid.phases == 1 {
+        same_zeros(grid, g, &mut padded);
+    }
+    for n in 0..g.batch {
+        if grid.phases > 1 {
+            phase_zeros(n, grid, g, &mut padded);
         }
+        image_onto_grid(x, n, grid, g, &mut padded);
     }
     padded
 }
 
-/// Image `n` onto its part of a stride-1 grid. When the image's planes are contiguous, this
-/// is one transpose of [c, h·w] whose rows land on the grid's pixel rows.
-fn image_same(x: Strided4<'_>, n: usize, grid: &Grid, g: &ConvGeometry, dst: &mut [f32]) {
-    let (c, p, h, w) = (g.channels, g.padding, g.height, g.width);
-    let [sn, sc, sh, sw] = x.strides;
-    // The p zero rows above the image, then the p zeros before each pixel row.
-    dst[..p * grid.pitch * c].fill(0.0);
-    for y in 0..h {
-        dst[(p + y) * grid.pitch * c..][..p * c].fill(0.0);
+/// The zeros of a stride-1 grid: p rows above the images, the rows below them, and the p
+/// leading columns of each image's rows.
+fn same_zeros(grid: &Grid, g: &ConvGeometry, padded: &mut [f32]) {
+    let (c, p, band) = (grid.channels, grid.lead, grid.band());
+    padded[..p * band * c].fill(0.0);
+    padded[(p + g.height) * band * c..].fill(0.0);
+    for row in p..p + g.height {
+        for n in 0..grid.images {
+            padded[grid.position(n, row, 0) * c..][..p * c].fill(0.0);
+        }
     }
-    let pixel = |j: usize| ((p + j / w) * grid.pitch + p + j % w) * c;
+}
+
+/// The zeros of image `n` on a strided grid: the phases of padded rows and columns that lie
+/// outside the image (the padding, and past the image's edge up to the grid's).
+fn phase_zeros(n: usize, grid: &Grid, g: &ConvGeometry, padded: &mut [f32]) {
+    let (s, p, c, cg) = (grid.phases, g.padding, g.channels, grid.channels);
+    let inside = |padded_index: usize, size: usize| (p..p + size).contains(&padded_index);
+    for gy in 0..grid.rows {
+        for gx in 0..grid.pitch {
+            let values = &mut padded[grid.position(n, gy, gx) * cg..][..cg];
+            for a in 0..s {
+                if !inside(s * gy + a, g.height) {
+                    values[a * s * c..][..s * c].fill(0.0);
+                    continue;
+                }
+                for b in (0..s).filter(|b| !inside(s * gx + b, g.width)) {
+                    values[grid.channel(0, a, b)..][..c].fill(0.0);
+                }
+            }
+        }
+    }
+}
+
+/// Image `n` onto the grid: pixel (y, x), padded (y + p, x + p), goes to grid row
+/// (y + p) / s, column (x + p) / s, its channels consecutive at phase ((y + p) % s,
+/// (x + p) % s). So the copy is a transpose of [c, pixels] whose rows land on the grid, of
+/// the whole image when its planes are contiguous and every pixel is on the grid (pixels past
+/// the last tap the outputs read are left out).
+fn image_onto_grid(x: Strided4<'_>, n: usize, grid: &Grid, g: &ConvGeometry, dst: &mut [f32]) {
+    let (c, p, s) = (g.channels, g.padding, grid.phases);
+    let [sn, sc, sh, sw] = x.strides;
+    let (h, w) = (
+        g.height.min((grid.rows * s).saturating_sub(p)),
+        g.width.min((grid.pitch * s).saturating_sub(p)),
+    );
+    let offset = |y: usize, x: usize| {
+        let (py, px) = (y + p, x + p);
+        grid.position(n, py / s, px / s) * grid.channels + grid.channel(0, py % s, px % s)
+    };
     let start = x.offset + n * sn;
-    if sw == 1 && sh == w {
-        transpose_to_rows(&x.data[start..], sc, dst, pixel, c, h * w);
+    if sw == 1 && sh == g.width && (h, w) == (g.height, g.width) {
+        transpose_to_rows(
+            &x.data[start..],
+            sc,
+            dst,
+            |j| offset(j / w, j % w),
+            c,
+            h * w,
+        );
+        return;
+    }
+    if sw == 1 {
+        for y in 0..h {
+            let row = &x.data[start + y * sh..];
+            transpose_to_rows(row, sc, dst, |j| offset(y, j), c, w);
+        }
         return;
     }
     for ch in 0..c {
         for y in 0..h {
             for i in 0..w {
-                dst[pixel(y * w + i) + ch] = x.data[start + ch * sc + y * sh + i * sw];
+                dst[offset(y, i) + ch] = x.data[start + ch * sc + y * sh + i * sw];
             }
         }
     }
-}
-
-/// Image `n` onto its part of a strided grid: position (gy, gx), channel (c, a, b) holds
-/// x[c, s·gy + a − p, s·gx + b − p] (zero outside the image). Row by row of the grid: each
-/// channel's phases gathered into [channels, pitch], then transposed into place.
-fn image_phases(x: Strided4<'_>, n: usize, grid: &Grid, g: &ConvGeometry, dst: &mut [f32]) {
-    let (s, p, cg, pitch) = (grid.phases, g.padding, grid.channels, grid.pitch);
-    let [sn, sc, sh, sw] = x.strides;
-    let mut by_channel = scratch(cg * pitch);
-    for (gy, row) in dst.chunks_exact_mut(pitch * cg).enumerate() {
-        for c in 0..g.channels {
-            for a in 0..s {
-                let iy = (s * gy + a) as isize - p as isize;
-                for b in 0..s {
-                    let line = &mut by_channel[grid.channel(c, a, b) * pitch..][..pitch];
-                    if iy < 0 || iy >= g.height as isize {
-                        line.fill(0.0);
-                        continue;
-                    }
-                    // Columns s·gx + b − p inside the image: gx in first..end.
-                    let first = p.saturating_sub(b).div_ceil(s).min(pitch);
-                    let end = if g.width + p > b {
-                        ((g.width + p - b - 1) / s + 1).clamp(first, pitch)
-                    } else {
-                        first
-                    };
-                    line[..first].fill(0.0);
-                    line[end..].fill(0.0);
-                    let start = x.offset + n * sn + c * sc + iy as usize * sh;
-                    let from = start + (s * first + b - p) * sw;
-                    let source = x.data[from..].iter().step_by(s * sw);
-                    for (v, value) in line[first..end].iter_mut().zip(source) {
-                        *v = *value;
-                    }
-                }
-            }
-        }
-        transpose_into(&by_channel, pitch, row, cg, cg, pitch);
-    }
-    recycle(by_channel);
 }
 
 /// The view of the grid that kernel row `u` multiplies, for output positions
@@ -213,7 +260,7 @@ fn taps_view<'a>(padded: &'a [f32], grid: &Grid, u: usize, start: usize, len: us
     let cg = grid.channels;
     MatRef {
         data: padded,
-        offset: (start + u * grid.pitch) * cg,
+        offset: (start + u * grid.band()) * cg,
         rows: len,
         cols: grid.taps * cg,
         row_stride: cg as isize,
@@ -237,10 +284,10 @@ fn taps_by_row(weight: &[f32], o: usize, g: &ConvGeometry, grid: &Grid) -> Vec<f
     let mut taps = Vec::with_capacity(weight.len());
     for u in 0..t {
         for v in 0..t {
-            // Grid channels in order: (c, a, b).
-            for c in 0..g.channels {
-                for a in 0..s {
-                    for b in 0..s {
+            // Grid channels in order: (a, b, c).
+            for a in 0..s {
+                for b in 0..s {
+                    for c in 0..g.channels {
                         let index = tap_index(g, c, [u, v], [a, b]);
                         taps.extend((0..o).map(|oc| weight[oc * per_output + index]));
                     }
@@ -258,39 +305,62 @@ pub fn conv(x: Strided4<'_>, weight: &[f32], bias: &[f32], g: &ConvGeometry) -> 
     debug_assert!(applies(g) && weight.len() == o * g.channels * g.kernel * g.kernel);
     let grid = Grid::new(g);
     let taps = taps_by_row(weight, o, g, &grid);
-    let per_image = o * g.out_height() * g.out_width();
-    conv_with_taps(x, &taps, bias, g, per_image, &|block, positions, out| {
-        unpack_pixels(block, &grid, positions, out)
-    })
+    let outputs = Outputs {
+        per_image: o * g.out_height() * g.out_width(),
+        columns: &|_row| 0..o,
+        group: o,
+        unpack: &unpack_pixels,
+    };
+    conv_with_taps(x, &taps, bias, g, &outputs)
 }
 
-/// Lays a block's output [o, len] (grid positions `positions` of a run) into the run's part
-/// of the result.
-pub type Unpack<'a> = dyn Fn(&[f32], std::ops::Range<usize>, &mut [f32]) + Sync + 'a;
+/// A block of a run's output: output channels `channels` at grid positions `positions`,
+/// [positions, channels] (as the products leave it).
+pub struct Block<'a> {
+    pub values: &'a [f32],
+    pub positions: Range<usize>,
+    pub channels: Range<usize>,
+}
+
+/// Lays a block of a run's output (on the run's grid) into the run's part of the result.
+pub type Unpack<'a> = dyn Fn(&Block<'_>, &Grid, &mut [f32]) + Sync + 'a;
+
+/// The output channels needed at an output row (all of them, except where a caller drops
+/// some: the transposed convolution's phases that fall outside the image).
+pub type Columns<'a> = dyn Fn(usize) -> Range<usize> + Sync + 'a;
+
+/// What a caller wants of the products: the channels `columns` names at each output row, in
+/// blocks of at most `group` channels, laid out by `unpack` into `per_image` values per image.
+pub struct Outputs<'a> {
+    pub per_image: usize,
+    pub columns: &'a Columns<'a>,
+    pub group: usize,
+    pub unpack: &'a Unpack<'a>,
+}
 
 /// [`conv`] with its weights already in the products' layout, [taps (u), taps (v), c, o] for
 /// a stride-1 `g` (for each kernel row u the [taps·c, o] matrix the grid's view multiplies),
-/// and the output laid out by `unpack` into `per_image` values per image.
+/// and the output as `outputs` asks.
 pub fn conv_with_taps(
     x: Strided4<'_>,
     taps: &[f32],
     bias: &[f32],
     g: &ConvGeometry,
-    per_image: usize,
-    unpack: &Unpack<'_>,
+    outputs: &Outputs<'_>,
 ) -> Vec<f32> {
+    let per_image = outputs.per_image;
     let mut y = scratch(g.batch * per_image);
     let runs = image_runs(g.batch);
-    let mut outputs: Vec<&mut [f32]> = Vec::with_capacity(runs.len());
+    let mut parts: Vec<&mut [f32]> = Vec::with_capacity(runs.len());
     let mut rest = y.as_mut_slice();
     for run in &runs {
         let (mine, after) = rest.split_at_mut(run.len() * per_image);
-        outputs.push(mine);
+        parts.push(mine);
         rest = after;
     }
-    runs.par_iter().zip(outputs).for_each(|(run, out)| {
+    runs.par_iter().zip(parts).for_each(|(run, out)| {
         let (view, g) = run_of(x, g, run);
-        conv_run(view, taps, bias, &g, out, unpack);
+        conv_run(view, taps, bias, &g, out, outputs);
     });
     y
 }
@@ -302,56 +372,103 @@ fn conv_run(
     bias: &[f32],
     g: &ConvGeometry,
     out: &mut [f32],
-    unpack: &Unpack<'_>,
+    outputs: &Outputs<'_>,
 ) {
     let o = bias.len();
     let grid = Grid::new(g);
     let depth = grid.taps * grid.channels;
     let padded = padded_channels_last(x, &grid, g);
-    let mut by_position = scratch(BLOCK * o);
-    let mut by_channel = scratch(BLOCK * o);
-    for start in (0..grid.outputs).step_by(BLOCK) {
-        let len = BLOCK.min(grid.outputs - start);
-        // The products leave [len, o] (the faster orientation for the matrix kernel,
-        // BENCHMARKS.md); transposed while in cache, the pixels come out as row pieces.
-        let block = &mut by_position[..len * o];
-        for row in block.chunks_exact_mut(o) {
-            row.copy_from_slice(bias);
+    let mut by_position = scratch(BLOCK * outputs.group.clamp(1, o));
+    for (positions, channels) in blocks(&grid, outputs) {
+        let (start, len, width) = (positions.start, positions.len(), channels.len());
+        // The products leave [len, width] (the faster orientation for the matrix kernel,
+        // BENCHMARKS.md).
+        let block = &mut by_position[..len * width];
+        for row in block.chunks_exact_mut(width) {
+            row.copy_from_slice(&bias[channels.clone()]);
         }
         for u in 0..grid.taps {
             let a = taps_view(&padded, &grid, u, start, len);
-            let b = MatRef::row_major(&taps[u * depth * o..][..depth * o], depth, o);
+            let b = MatRef {
+                data: taps,
+                offset: u * depth * o + channels.start,
+                rows: depth,
+                cols: width,
+                row_stride: o as isize,
+                col_stride: 1,
+            };
             gemm::matmul(block, a, b, true);
         }
-        transpose_into(block, o, &mut by_channel, len, len, o);
-        unpack(&by_channel[..o * len], start..start + len, out);
+        let values = &by_position[..len * width];
+        (outputs.unpack)(
+            &Block {
+                values,
+                positions,
+                channels,
+            },
+            &grid,
+            out,
+        );
     }
     recycle(padded);
     recycle(by_position);
-    recycle(by_channel);
 }
 
-/// The pixels among grid positions `positions` (a block's output, [o, len]) into `out`
-/// [n, o, h', w']: the junk positions of the padding are dropped.
-fn unpack_pixels(block: &[f32], grid: &Grid, positions: std::ops::Range<usize>, out: &mut [f32]) {
+/// The blocks of a run's products (positions, channels): runs of output rows that need the
+/// same output channels, cut into pieces of at most [`BLOCK`] positions and the outputs'
+/// group of channels.
+fn blocks(grid: &Grid, outputs: &Outputs<'_>) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut blocks = Vec::new();
+    let (rows, columns) = (grid.out[0], outputs.columns);
+    let mut first = 0;
+    while first < rows {
+        let channels = columns(first);
+        let mut end = first + 1;
+        while end < rows && columns(end) == channels {
+            end += 1;
+        }
+        // Up to the last pixel of the last image's last row (the rest of that row is junk).
+        let stop = grid.position(0, end, 0).min(grid.outputs);
+        let mut start = grid.position(0, first, 0);
+        while start < stop {
+            let len = BLOCK.min(stop - start);
+            let mut from = channels.start;
+            while from < channels.end {
+                let to = channels.end.min(from + outputs.group.max(1));
+                blocks.push((start..start + len, from..to));
+                from = to;
+            }
+            start += len;
+        }
+        first = end;
+    }
+    blocks
+}
+
+/// The pixels of a block into `out` [n, o, h', w']: the junk positions of the padding are
+/// dropped.
+fn unpack_pixels(block: &Block<'_>, grid: &Grid, out: &mut [f32]) {
     let [h, w] = grid.out;
-    let len = positions.len();
-    let o = block.len() / len.max(1);
+    let positions = block.positions.clone();
+    let (len, o) = (positions.len(), block.channels.len());
+    // Transposed while in cache, the pixels come out as row pieces.
+    let mut values = scratch(o * len);
+    transpose_into(block.values, o, &mut values, len, len, o);
     let mut q = positions.start;
     while q < positions.end {
-        let (n, within) = (q / grid.image, q % grid.image);
-        let (y, x) = (within / grid.pitch, within % grid.pitch);
+        let (n, y, x) = grid.locate(q);
         let row_end = (q - x + grid.pitch).min(positions.end);
-        if y < h && x < w {
+        if x < w {
             let take = (w - x).min(row_end - q);
             let from = q - positions.start;
             for oc in 0..o {
                 let dst = &mut out[((n * o + oc) * h + y) * w + x..][..take];
-                dst.copy_from_slice(&block[oc * len + from..][..take]);
+                dst.copy_from_slice(&values[oc * len + from..][..take]);
             }
         }
         q = row_end;
     }
+    recycle(values);
 }
 
 /// The output gradient `grad` [n, o, h', w'] on the grid's output positions, channel first:
@@ -363,7 +480,7 @@ fn grad_on_grid(grad: Strided4<'_>, grid: &Grid, batch: usize, o: usize) -> Vec<
     for (oc, dst) in wide.chunks_exact_mut(grid.outputs).enumerate() {
         for n in 0..batch {
             for y in 0..h {
-                let q = n * grid.image + y * grid.pitch;
+                let q = grid.position(n, y, 0);
                 let src = grad.offset + n * sn + oc * sc + y * sh;
                 let row = &mut dst[q..q + w];
                 if sw == 1 {
@@ -373,13 +490,8 @@ fn grad_on_grid(grad: Strided4<'_>, grid: &Grid, batch: usize, o: usize) -> Vec<
                         *v = grad.data[src + i * sw];
                     }
                 }
-                // The padding positions up to the next row (or image).
-                let end = if y + 1 < h {
-                    q + grid.pitch
-                } else {
-                    (n + 1) * grid.image
-                };
-                dst[q + w..end.min(grid.outputs)].fill(0.0);
+                // The padding positions up to the next image's row.
+                dst[q + w..(q + grid.pitch).min(grid.outputs)].fill(0.0);
             }
         }
     }

@@ -46,6 +46,8 @@ fn geometries() -> Vec<(ConvGeometry, usize)> {
         (strided(2, 8, 6, 5, 2, 2, 0), 4),
         (strided(2, 8, 10, 8, 3, 3, 1), 3),
         (strided(6, 4, 28, 28, 4, 2, 1), 7),
+        // An odd size whose last row and column no output reads (left off the grid).
+        (strided(2, 8, 9, 9, 2, 2, 0), 5),
     ]
 }
 
@@ -100,7 +102,12 @@ fn the_weight_gradient_is_the_adjoint_of_the_convolution() {
 #[test]
 fn a_strided_input_gives_the_same_result() {
     // The same input stored channel-major ([c, n, h, w]) and read through strides.
-    let (g, o) = geometries()[1];
+    for (g, o) in [geometries()[1], geometries()[11], geometries()[15]] {
+        channel_major_input_gives_the_same_result(g, o);
+    }
+}
+
+fn channel_major_input_gives_the_same_result(g: ConvGeometry, o: usize) {
     let (n, c, h, w) = (g.batch, g.channels, g.height, g.width);
     let x = values(n * c * h * w, 7);
     let mut channel_major = vec![0.0; x.len()];
@@ -116,10 +123,10 @@ fn a_strided_input_gives_the_same_result() {
         offset: 0,
         strides: [h * w, n * h * w, w, 1],
     };
-    let wt = values(o * c * 9, 8);
+    let wt = values(o * c * g.kernel * g.kernel, 8);
     let b = values(o, 9);
     let contiguous = conv(Strided4::contiguous(&x, [n, c, h, w]), &wt, &b, &g);
-    close(&conv(view, &wt, &b, &g), &contiguous, "channel-major input");
+    close(&conv(view, &wt, &b, &g), &contiguous, &format!("{g:?}"));
 }
 
 #[test]
@@ -139,4 +146,74 @@ fn only_convolutions_the_grid_can_take_apply() {
     }));
     assert!(!applies(&ConvGeometry { channels: 3, ..g }));
     assert!(!applies(&ConvGeometry { batch: 0, ..g }));
+}
+
+#[test]
+fn the_products_cover_the_output_rows_and_no_rows_between_images() {
+    // The critic's 14 → 7 layer on 4 images: the grid is 8 wide (7 outputs and the column
+    // the last taps read), and its images share rows, so 7 rows × 4 images × 8 positions
+    // are computed (less the last row's junk column), not 8 rows per image.
+    let g = ConvGeometry::new([4, 64, 14, 14], 4, 2, 1);
+    let grid = Grid::new(&g);
+    assert_eq!((grid.pitch, grid.out), (8, [7, 7]));
+    let outputs = |columns: &'static Columns<'static>, group| Outputs {
+        per_image: 128 * 49,
+        columns,
+        group,
+        unpack: &|_, _, _| {},
+    };
+    let all = blocks(&grid, &outputs(&|_| 0..128, 128));
+    let computed: usize = all.iter().map(|(positions, _)| positions.len()).sum();
+    assert_eq!(computed, 7 * 4 * 8 - 1);
+    // In order, one after the other, none longer than a block.
+    for pair in all.windows(2) {
+        assert_eq!(pair[0].0.end, pair[1].0.start);
+    }
+    assert!(all.iter().all(|(p, c)| p.len() <= BLOCK && *c == (0..128)));
+    // Rows that need fewer channels get blocks of their own.
+    let edges = blocks(
+        &grid,
+        &outputs(&|y| if y == 0 { 64..128 } else { 0..128 }, 128),
+    );
+    assert_eq!(edges[0], (0..32, 64..128));
+    assert_eq!(edges[1].0.start, 32);
+    let computed: usize = edges.iter().map(|(positions, _)| positions.len()).sum();
+    assert_eq!(computed, 7 * 4 * 8 - 1);
+    // Channels cut into groups: each block of positions once per group.
+    let groups = blocks(&grid, &outputs(&|_| 0..128, 48));
+    let widths: Vec<usize> = groups[..3].iter().map(|(_, c)| c.len()).collect();
+    assert_eq!(widths, [48, 48, 32]);
+    assert!(groups[..3].iter().all(|(p, _)| *p == groups[0].0));
+    // A grid position and its (image, row, column) agree.
+    for q in 0..grid.positions() {
+        let (n, y, x) = grid.locate(q);
+        assert_eq!(grid.position(n, y, x), q);
+    }
+}
+
+#[test]
+fn an_input_with_rows_and_columns_swapped_in_memory_gives_the_same_result() {
+    // Stored [n, c, w, h] and read through strides (a column step of h values): the copy's
+    // element-by-element path, at stride 1 and 2.
+    for (g, o) in [geometries()[1], geometries()[11], geometries()[15]] {
+        let (n, c, h, w) = (g.batch, g.channels, g.height, g.width);
+        let x = values(n * c * h * w, 10);
+        let mut swapped = vec![0.0; x.len()];
+        for plane in 0..n * c {
+            for y in 0..h {
+                for i in 0..w {
+                    swapped[(plane * w + i) * h + y] = x[(plane * h + y) * w + i];
+                }
+            }
+        }
+        let view = Strided4 {
+            data: &swapped,
+            offset: 0,
+            strides: [c * h * w, h * w, 1, h],
+        };
+        let wt = values(o * c * g.kernel * g.kernel, 11);
+        let b = values(o, 12);
+        let contiguous = conv(Strided4::contiguous(&x, [n, c, h, w]), &wt, &b, &g);
+        close(&conv(view, &wt, &b, &g), &contiguous, &format!("{g:?}"));
+    }
 }

@@ -12,6 +12,7 @@
 //! image. The work is the transposed convolution's own (o·t² multiply-adds per output value);
 //! col2im's route wrote a column matrix k² times the gradient and added it back piece by piece.
 
+use super::super::transpose::transpose_to_rows;
 use super::im2col::{ConvGeometry, Strided4};
 use super::implicit;
 
@@ -39,13 +40,19 @@ pub fn applies(g: &ConvGeometry, o: usize) -> bool {
         && implicit::applies(&phase_geometry(g, o))
 }
 
-/// Output channel of the phase convolution for channel `c`, phase (a, b).
-fn phase_channel(c: usize, a: usize, b: usize, s: usize) -> usize {
-    (c * s + a) * s + b
+/// The phase channels that fall inside the image at phase row `yq`: the rows a with
+/// 0 ≤ s·yq + a − p < h. The phase convolution's channels go phase by phase, (a, b, c), so
+/// that one row a's phases are consecutive channels and a phase row whose other half falls
+/// outside the image computes only the half it needs.
+fn phase_columns(g: &ConvGeometry, yq: usize) -> std::ops::Range<usize> {
+    let (s, p, c) = (g.stride, g.padding, g.channels);
+    let first = p.saturating_sub(s * yq).min(s);
+    let end = (g.height + p).saturating_sub(s * yq).clamp(first, s);
+    first * s * c..end * s * c
 }
 
 /// `weight` [o, c, k, k] as the phase convolution's weights, in the layout of the implicit
-/// products ([u, v, o, c·s²], see `implicit::conv_with_taps`): phase (a, b) of channel c,
+/// products ([u, v, o, s²·c], see `implicit::conv_with_taps`): phase (a, b) of channel c,
 /// tap (u, v) of gradient channel oc is weight (oc, c, s·(t − 1 − u) + a, s·(t − 1 − v) + b)
 /// (flipped, because the taps read the gradient forwards from Yq − (t − 1)).
 fn phase_taps(weight: &[f32], o: usize, g: &ConvGeometry) -> Vec<f32> {
@@ -55,13 +62,11 @@ fn phase_taps(weight: &[f32], o: usize, g: &ConvGeometry) -> Vec<f32> {
     for u in 0..t {
         for v in 0..t {
             for oc in 0..o {
-                for ch in 0..c {
-                    for a in 0..s {
-                        let ki = s * (t - 1 - u) + a;
-                        for b in 0..s {
-                            let kj = s * (t - 1 - v) + b;
-                            taps.push(weight[((oc * c + ch) * k + ki) * k + kj]);
-                        }
+                for a in 0..s {
+                    let ki = s * (t - 1 - u) + a;
+                    for b in 0..s {
+                        let kj = s * (t - 1 - v) + b;
+                        taps.extend((0..c).map(|ch| weight[((oc * c + ch) * k + ki) * k + kj]));
                     }
                 }
             }
@@ -83,59 +88,56 @@ pub fn conv_transpose(
     debug_assert!(applies(g, o) && bias.len() == c);
     let pg = phase_geometry(g, o);
     let s = g.stride;
-    let phase_bias: Vec<f32> = bias
-        .iter()
-        .flat_map(|b| std::iter::repeat_n(*b, s * s))
-        .collect();
+    let phase_bias: Vec<f32> = bias.iter().cycle().take(s * s * c).copied().collect();
     let phases = [pg.out_height(), pg.out_width()];
     let per_image = c * g.height * g.width;
     let taps = phase_taps(weight, o, g);
-    let mut dx = implicit::conv_with_taps(
-        grad,
-        &taps,
-        &phase_bias,
-        &pg,
+    let outputs = implicit::Outputs {
         per_image,
-        &|block, positions, out| interleave(block, g, phases, positions, out),
-    );
+        columns: &|yq| phase_columns(g, yq),
+        // A phase row a at a time: then a block's values, in order, are its pixel row.
+        group: s * c,
+        unpack: &|block, grid, out| interleave(block, g, grid, out),
+    };
+    let mut dx = implicit::conv_with_taps(grad, &taps, &phase_bias, &pg, &outputs);
     fill_unreached(&mut dx, g, phases, bias);
     dx
 }
 
-/// A block of phases [c·s², len] (positions `positions` of the phase grid, which has no
-/// padding columns: [n, hq, wq]) into the image [n, c, h, w]: phase (a, b) at (yq, xq) is
-/// pixel (s·yq + a − p, s·xq + b − p) when that lies inside.
+/// A block of phases (of the phase grid, which has no padding columns: its pitch is the
+/// phases' width wq) into the image [n, c, h, w]: phase (a, b) at (yq, xq) is pixel
+/// (s·yq + a − p, s·xq + b − p) when that lies inside. The block holds one phase row a, its
+/// values [positions, (b, c)] in order: along a grid row, position xq's phase b is pixel
+/// column s·xq + b − p, so the row's values are the pixel row's [pixels, c], and one
+/// transpose puts them in place.
 fn interleave(
-    block: &[f32],
+    block: &implicit::Block<'_>,
     g: &ConvGeometry,
-    [hq, wq]: [usize; 2],
-    positions: std::ops::Range<usize>,
+    grid: &implicit::Grid,
     out: &mut [f32],
 ) {
     let (c, h, w, s, p) = (g.channels, g.height, g.width, g.stride, g.padding);
-    let len = positions.len();
+    let (positions, width) = (block.positions.clone(), s * c);
+    debug_assert_eq!(block.channels.len(), width);
+    let a = block.channels.start / width;
     let mut q = positions.start;
     while q < positions.end {
-        let (n, yq, xq) = (q / (hq * wq), q / wq % hq, q % wq);
-        let take = (wq - xq).min(positions.end - q);
+        let (n, yq, xq) = grid.locate(q);
+        let take = (grid.pitch - xq).min(positions.end - q);
         let from = q - positions.start;
-        for ch in 0..c {
-            for a in 0..s {
-                let Some(y) = (s * yq + a).checked_sub(p).filter(|y| *y < h) else {
-                    continue;
-                };
-                let row = &mut out[((n * c + ch) * h + y) * w..][..w];
-                // Pixel columns X = s·x + b − p for x in xq..xq + take, those inside the row.
-                let columns =
-                    (s * xq).saturating_sub(p)..(s * (xq + take)).saturating_sub(p).min(w);
-                let first = phase_channel(ch, a, 0, s) * len + from;
-                for x in columns {
-                    let (i, b) = ((x + p) / s - xq, (x + p) % s);
-                    row[x] = block[first + b * len + i];
-                }
-            }
-        }
         q += take;
+        let Some(y) = (s * yq + a).checked_sub(p).filter(|y| *y < h) else {
+            continue;
+        };
+        // Padded columns s·xq .. s·(xq + take), those inside the image.
+        let first = (s * xq).max(p);
+        let end = (s * (xq + take)).min(w + p);
+        if first >= end {
+            continue;
+        }
+        let values = &block.values[(from * s + first - s * xq) * c..];
+        let plane = |ch: usize| ((n * c + ch) * h + y) * w + first - p;
+        transpose_to_rows(values, c, out, plane, end - first, c);
     }
 }
 
@@ -261,6 +263,21 @@ mod tests {
             &contiguous,
             "channel-major gradient",
         );
+    }
+
+    #[test]
+    fn only_the_phases_inside_the_image_are_computed_at_the_edge_rows() {
+        // 7 → 14 (k 4, s 2, p 1): phase row 0 gives pixel rows −1 and 0, row 7 rows 13 and
+        // 14, so each computes one of its two phase rows (channels phase by phase).
+        let g = ConvGeometry::new([2, 64, 14, 14], 4, 2, 1);
+        assert_eq!(phase_geometry(&g, 128).out_height(), 8);
+        assert_eq!(phase_columns(&g, 0), 128..256);
+        assert_eq!(phase_columns(&g, 3), 0..256);
+        assert_eq!(phase_columns(&g, 7), 0..128);
+        // 9 → 4 with k 2, p 0 (the bias test's geometry): no phase row falls outside.
+        let g = ConvGeometry::new([1, 4, 9, 9], 2, 2, 0);
+        assert_eq!(phase_columns(&g, 0), 0..16);
+        assert_eq!(phase_columns(&g, 3), 0..16);
     }
 
     #[test]
