@@ -48,6 +48,9 @@ fn geometries() -> Vec<(ConvGeometry, usize)> {
         (strided(6, 4, 28, 28, 4, 2, 1), 7),
         // An odd size whose last row and column no output reads (left off the grid).
         (strided(2, 8, 9, 9, 2, 2, 0), 5),
+        // More output channels (the critics' 64 to 128), at stride 1 and 2.
+        (g(3, 8, 6, 5, 3), 72),
+        (strided(2, 6, 9, 8, 4, 2, 1), 128),
     ]
 }
 
