@@ -63,9 +63,29 @@ pub fn transpose_to_rows(
             }
         }
     }
-    for i in full_rows..rows {
-        for j in 0..cols {
-            dst[dst_row(j) + i] = src[i * src_stride + j];
+    // The last rows (fewer than a tile), still a tile's width of columns at a time: the
+    // convolutions' output rows are often 7 or 14 pixels long.
+    let rest = rows - full_rows;
+    if rest == 0 {
+        return;
+    }
+    for j in (0..full_cols).step_by(TILE) {
+        let mut tile = [[0.0f32; TILE]; TILE];
+        for (r, line) in tile.iter_mut().take(rest).enumerate() {
+            let start = (full_rows + r) * src_stride + j;
+            line.copy_from_slice(&src[start..start + TILE]);
+        }
+        for c in 0..TILE {
+            let out = &mut dst[dst_row(j + c) + full_rows..][..rest];
+            for (r, v) in out.iter_mut().enumerate() {
+                *v = tile[r][c];
+            }
+        }
+    }
+    for j in full_cols..cols {
+        let out = &mut dst[dst_row(j) + full_rows..][..rest];
+        for (r, v) in out.iter_mut().enumerate() {
+            *v = src[(full_rows + r) * src_stride + j];
         }
     }
 }
@@ -76,7 +96,16 @@ mod tests {
 
     #[test]
     fn every_value_lands_transposed() {
-        for (rows, cols) in [(1, 1), (8, 8), (13, 29), (32, 28), (3, 17), (17, 3)] {
+        for (rows, cols) in [
+            (1, 1),
+            (8, 8),
+            (13, 29),
+            (32, 28),
+            (3, 17),
+            (17, 3),
+            (7, 64),
+            (7, 5),
+        ] {
             let (ss, ds) = (cols + 3, rows + 5);
             let src: Vec<f32> = (0..rows * ss).map(|v| v as f32).collect();
             let mut dst = vec![-1.0f32; cols * ds];

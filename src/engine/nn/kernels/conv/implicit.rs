@@ -32,7 +32,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::super::gemm::{self, MatRef, recycle, scratch, zeros};
-use super::super::transpose::{transpose_into, transpose_to_rows};
+use super::super::transpose::transpose_to_rows;
 use super::im2col::{ConvGeometry, Strided4};
 
 /// The shallowest product (taps per kernel row × grid channels) worth doing this way: below
@@ -446,29 +446,24 @@ fn blocks(grid: &Grid, outputs: &Outputs<'_>) -> Vec<(Range<usize>, Range<usize>
 }
 
 /// The pixels of a block into `out` [n, o, h', w']: the junk positions of the padding are
-/// dropped.
+/// dropped. Each piece of an image's row, [pixels, o] in the block, is one transpose into
+/// the o planes.
 fn unpack_pixels(block: &Block<'_>, grid: &Grid, out: &mut [f32]) {
     let [h, w] = grid.out;
     let positions = block.positions.clone();
-    let (len, o) = (positions.len(), block.channels.len());
-    // Transposed while in cache, the pixels come out as row pieces.
-    let mut values = scratch(o * len);
-    transpose_into(block.values, o, &mut values, len, len, o);
+    let o = block.channels.len();
     let mut q = positions.start;
     while q < positions.end {
         let (n, y, x) = grid.locate(q);
         let row_end = (q - x + grid.pitch).min(positions.end);
         if x < w {
             let take = (w - x).min(row_end - q);
-            let from = q - positions.start;
-            for oc in 0..o {
-                let dst = &mut out[((n * o + oc) * h + y) * w + x..][..take];
-                dst.copy_from_slice(&values[oc * len + from..][..take]);
-            }
+            let values = &block.values[(q - positions.start) * o..];
+            let plane = |oc: usize| ((n * o + oc) * h + y) * w + x;
+            transpose_to_rows(values, o, out, plane, take, o);
         }
         q = row_end;
     }
-    recycle(values);
 }
 
 /// The output gradient `grad` [n, o, h', w'] on the grid's output positions, channel first:
