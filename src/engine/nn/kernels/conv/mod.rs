@@ -23,6 +23,7 @@
 mod autodiff;
 mod direct;
 mod flex;
+mod grid;
 pub mod im2col;
 mod implicit;
 #[cfg(test)]
