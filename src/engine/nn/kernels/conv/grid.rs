@@ -6,7 +6,7 @@ use super::super::gemm::{MatRef, scratch};
 use super::super::transpose::transpose_to_rows;
 use super::im2col::{ConvGeometry, Strided4};
 
-/// The grid a convolution's input is copied onto (see the module's comment).
+/// The grid a convolution's input is copied onto (see `implicit`'s module comment).
 #[derive(Clone, Copy, Debug)]
 pub struct Grid {
     /// The stride: each grid position holds stride × stride input positions.
