@@ -8,9 +8,11 @@
 //! correlation of the gradient, zero-padded by t − 1 on every side ("full"), with t × t taps
 //! taken from the kernel and flipped. With the phases as output channels (c·s² of them) all
 //! of it is a single stride-1 convolution over the gradient's o channels, which the implicit
-//! kernels do as t products of depth t·o per block; the phases are then interleaved into the
-//! image. The work is the transposed convolution's own (o·t² multiply-adds per output value);
-//! col2im's route wrote a column matrix k² times the gradient and added it back piece by piece.
+//! kernels do as t products of depth t·o per block, one phase row a (s·c channels) at a
+//! time, so that rows whose phase row a falls outside the image skip it and a block's values
+//! along a grid row are already a pixel row, transposed into the image. The work is the
+//! transposed convolution's own (o·t² multiply-adds per output value); col2im's route wrote
+//! a column matrix k² times the gradient and added it back piece by piece.
 
 use super::super::transpose::transpose_to_rows;
 use super::im2col::{ConvGeometry, Strided4};
